@@ -1,0 +1,47 @@
+# Accord: `make run` brings the broker up; `make test` runs the whole suite.
+# Both work on a fresh machine with Python 3.11 and the package registries only.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+NPM16  := .clients/npm16
+RUBY_PACT_BROKER := $(NPM16)/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/linux-x64-2.5.12/pact/bin/pact-broker
+
+.PHONY: run test test-fast lint clients benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+# The Ruby `pact-broker` CLI (pact_broker-client 1.77.0) ships only in npm's 16.x package.
+$(RUBY_PACT_BROKER):
+	mkdir -p $(NPM16)
+	cd $(NPM16) && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error @pact-foundation/pact-cli@16.1.7
+	test -x $@
+
+clients: $(VENV)/.dev-installed $(RUBY_PACT_BROKER)
+
+## run: the whole broker (PostgreSQL, Redis, web, worker, beat) on http://127.0.0.1:9292
+run: $(VENV)/.runtime-installed
+	$(BIN)/python -m broker.runtime serve
+
+## test: the whole suite, on real PostgreSQL, Redis, Celery and the real Pact clients
+test: clients
+	$(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest
+
+## test-fast: the suite without the real-client end-to-end tests
+test-fast: $(VENV)/.dev-installed
+	$(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest -m "not clients"
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .clients .pytest_cache

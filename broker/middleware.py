@@ -1,0 +1,90 @@
+"""Request plumbing every endpoint relies on: raw-path routing, body caps, broker headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+def _raw_path(request: HttpRequest) -> str | None:
+    """The path as the client sent it, still percent-encoded, when the server tells us."""
+    scope = getattr(request, "scope", None)
+    if scope is not None and scope.get("raw_path"):  # ASGI
+        return scope["raw_path"].decode("latin-1")
+    raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")  # gunicorn / uWSGI, Apache
+    if not raw:
+        return None
+    if "://" in raw:  # absolute-form request target
+        raw = "/" + raw.split("://", 1)[1].split("/", 1)[-1]
+    raw = raw.split("?", 1)[0]
+    script_name = request.META.get("SCRIPT_NAME", "")
+    if script_name and raw.startswith(script_name):
+        raw = raw[len(script_name):]
+    return raw
+
+
+class RawPathMiddleware:
+    """Route on the raw path so that `%2F` inside a name stays inside one segment.
+
+    Branch names such as `feat/x` arrive as `feat%2Fx`. WSGI servers decode PATH_INFO,
+    which would split that into two segments. We rebuild path_info from the raw request
+    target with each segment decoded except for `/` and `%` (re-escaped as %2F and %25);
+    the `seg` URL converter then decodes the captured segment once.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        raw = _raw_path(request)
+        if raw is not None:
+            segments = [unquote(part) for part in raw.split("/")]
+        else:
+            segments = request.path_info.split("/")
+        request.path_info = "/".join(part.replace("%", "%25").replace("/", "%2F") for part in segments)
+        return self.get_response(request)
+
+
+def body_limit_for(path: str) -> int:
+    """How many bytes a request body to `path` may have."""
+    if path.startswith("/contracts/publish") or path.startswith("/pacts/"):
+        return settings.ACCORD_PUBLISH_MAX_BYTES
+    return settings.ACCORD_BODY_MAX_BYTES
+
+
+class BrokerHeadersMiddleware:
+    """Cap request bodies and add the headers every Pact Broker response carries."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self._check_body(request) or self.get_response(request)
+        response.headers.setdefault("X-Pact-Broker-Version", settings.PACT_BROKER_API_VERSION)
+        response.headers.setdefault("X-Accord-Version", settings.ACCORD_VERSION)
+        response.headers.setdefault("Cache-Control", "no-cache")
+        vary = response.headers.get("Vary")
+        if not vary:
+            response.headers["Vary"] = "Accept"
+        elif "accept" not in vary.lower():
+            response.headers["Vary"] = f"{vary}, Accept"
+        return response
+
+    def _check_body(self, request: HttpRequest) -> HttpResponse | None:
+        raw_length = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw_length)
+        except ValueError:
+            return JsonResponse({"error": f"Content-Length {raw_length!r} is not a number"}, status=400)
+        limit = body_limit_for(request.path_info)
+        if length > limit:
+            return JsonResponse(
+                {"error": f"Request body of {length} bytes exceeds the limit of {limit} bytes for this endpoint"},
+                status=413,
+            )
+        return None

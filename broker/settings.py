@@ -1,0 +1,192 @@
+"""Accord's one settings module: everything comes from the environment.
+
+There is no production.py: production differs only in environment variables (README,
+"Configuration"). With no DATABASE_URL / CELERY_BROKER_URL set, Accord uses the embedded
+PostgreSQL and Redis that `broker.runtime` starts under ACCORD_DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from broker import runtime
+from broker.env import (
+    ConfigError,
+    base_urls,
+    database_from_url,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ACCORD_VERSION = "0.1.0"
+# Clients read this header; we speak the Pact Broker API of this version.
+PACT_BROKER_API_VERSION = "2.120.0"
+
+DEBUG = env_bool("DEBUG", "ACCORD_DEBUG")
+
+
+def _secret_key() -> str:
+    configured = env_str("SECRET_KEY", "ACCORD_SECRET_KEY")
+    if configured:
+        return configured
+    # The embedded default keeps a generated key beside its data, so `make run` needs no setup.
+    path = runtime.data_dir() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+# Public base URL(s) used in every link; unset means links follow the request's Host.
+ACCORD_BASE_URLS = base_urls("ACCORD_BASE_URL", "PACT_BROKER_BASE_URL", "PACT_BROKER_BASE_URLS")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "ACCORD_ALLOWED_HOSTS", default=("localhost", "127.0.0.1", "[::1]"))
+for _url in ACCORD_BASE_URLS:
+    _host = urlsplit(_url).hostname
+    if _host and _host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS.append(_host)
+USE_X_FORWARDED_HOST = env_bool("ACCORD_USE_X_FORWARDED_HOST", default=False)
+if env_bool("ACCORD_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_celery_beat",
+    "contracts",
+    "verifier",
+]
+
+MIDDLEWARE = [
+    "broker.middleware.RawPathMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "broker.middleware.BrokerHeadersMiddleware",
+    "broker.auth.BasicAuthMiddleware",
+]
+
+ROOT_URLCONF = "broker.urls"
+WSGI_APPLICATION = "broker.wsgi.application"
+APPEND_SLASH = False  # clients do not follow redirects on PUT/POST
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+_database_url = env_str("DATABASE_URL", "PACT_BROKER_DATABASE_URL")
+if _database_url:
+    _db = database_from_url(_database_url, variable="DATABASE_URL")
+else:
+    _db = runtime.embedded_database_settings()
+_db_options = dict(_db.get("OPTIONS") or {})  # type: ignore[call-overload]
+# A runaway query is cut off rather than holding a connection (the Pact Broker uses 15 s too).
+_statement_timeout = env_int("ACCORD_DB_STATEMENT_TIMEOUT_MS", default=15000, minimum=0)
+_db_options.setdefault("options", f"-c statement_timeout={_statement_timeout}")
+_db_options.setdefault("connect_timeout", env_int("ACCORD_DB_CONNECT_TIMEOUT", default=5, minimum=1))
+_db.update(
+    OPTIONS=_db_options,
+    CONN_MAX_AGE=env_int("ACCORD_DB_CONN_MAX_AGE", default=60, minimum=0),
+    CONN_HEALTH_CHECKS=True,
+    ATOMIC_REQUESTS=False,
+)
+if env_str("ACCORD_TEST_DATABASE_NAME"):
+    _db["TEST"] = {"NAME": env_str("ACCORD_TEST_DATABASE_NAME")}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+USE_I18N = False
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Request bodies: publish accepts contracts up to 10 MB; other endpoints are capped lower
+# in broker.middleware.BodySizeLimit. Django's own cap must sit above the largest.
+ACCORD_PUBLISH_MAX_BYTES = env_int("ACCORD_PUBLISH_MAX_BYTES", default=10 * 1024 * 1024, minimum=1024)
+ACCORD_BODY_MAX_BYTES = env_int("ACCORD_BODY_MAX_BYTES", default=1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = ACCORD_PUBLISH_MAX_BYTES * 2
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# Authentication, with the Pact Broker's variable names (README, "Authentication").
+ACCORD_BASIC_AUTH_USERNAME = env_str("PACT_BROKER_BASIC_AUTH_USERNAME", "ACCORD_BASIC_AUTH_USERNAME")
+ACCORD_BASIC_AUTH_PASSWORD = env_str("PACT_BROKER_BASIC_AUTH_PASSWORD", "ACCORD_BASIC_AUTH_PASSWORD")
+ACCORD_BASIC_AUTH_READ_ONLY_USERNAME = env_str(
+    "PACT_BROKER_BASIC_AUTH_READ_ONLY_USERNAME", "ACCORD_BASIC_AUTH_READ_ONLY_USERNAME"
+)
+ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD = env_str(
+    "PACT_BROKER_BASIC_AUTH_READ_ONLY_PASSWORD", "ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD"
+)
+if bool(ACCORD_BASIC_AUTH_USERNAME) != bool(ACCORD_BASIC_AUTH_PASSWORD):
+    raise ConfigError("PACT_BROKER_BASIC_AUTH_USERNAME and PACT_BROKER_BASIC_AUTH_PASSWORD must be set together")
+if bool(ACCORD_BASIC_AUTH_READ_ONLY_USERNAME) != bool(ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD):
+    raise ConfigError(
+        "PACT_BROKER_BASIC_AUTH_READ_ONLY_USERNAME and PACT_BROKER_BASIC_AUTH_READ_ONLY_PASSWORD must be set together"
+    )
+ACCORD_ALLOW_PUBLIC_READ = env_bool("PACT_BROKER_ALLOW_PUBLIC_READ", "ACCORD_ALLOW_PUBLIC_READ")
+ACCORD_PUBLIC_HEARTBEAT = env_bool("PACT_BROKER_PUBLIC_HEARTBEAT", "ACCORD_PUBLIC_HEARTBEAT", default=True)
+ACCORD_PUBLIC_BADGE_ACCESS = env_bool(
+    "PACT_BROKER_ENABLE_PUBLIC_BADGE_ACCESS", "ACCORD_PUBLIC_BADGE_ACCESS", default=False
+)
+
+# Test-only: the provider-state endpoint used to verify Accord against the clients' own pacts.
+ACCORD_PROVIDER_STATES = env_bool("ACCORD_PROVIDER_STATES", default=False)
+
+# Outbound requests (webhooks, provider builds, live targets): verifier/http.py.
+ACCORD_OUTBOUND_ALLOW = env_list("ACCORD_OUTBOUND_ALLOW", "PACT_BROKER_WEBHOOK_HOST_WHITELIST")
+ACCORD_OUTBOUND_CONNECT_TIMEOUT = env_float("ACCORD_OUTBOUND_CONNECT_TIMEOUT", default=5.0)
+ACCORD_OUTBOUND_READ_TIMEOUT = env_float("ACCORD_OUTBOUND_READ_TIMEOUT", default=15.0)
+
+# Celery: Redis broker; outcomes live in our own tables, so no result backend.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default=None) or runtime.embedded_broker_url()
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True  # safe: every task claims its row, so a redelivery is a no-op
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("ACCORD_TASK_SOFT_TIME_LIMIT", default=600, minimum=1)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+# Above the longest task, so Redis does not redeliver a task that is still running.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("ACCORD_WORKER_MAX_TASKS_PER_CHILD", default=200, minimum=1)
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+
+_log_level = (env_str("PACT_BROKER_LOG_LEVEL", "ACCORD_LOG_LEVEL", "LOG_LEVEL", default="INFO") or "INFO").upper()
+if _log_level not in {"DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL"}:
+    raise ConfigError(f"PACT_BROKER_LOG_LEVEL must be DEBUG, INFO, WARN or ERROR, got {_log_level!r}")
+_log_level = "WARNING" if _log_level == "WARN" else _log_level
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _log_level},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["contracts.api.hal.HalJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["contracts.api.hal.LenientJSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "contracts.api.errors.exception_handler",
+}

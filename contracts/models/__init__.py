@@ -1,0 +1,25 @@
+"""The contract broker's domain model (docs/glossary.md defines each term)."""
+
+from contracts.models.contract import Contract, ContractPublication, Integration
+from contracts.models.environment import DeployedVersion, Environment, ReleasedVersion
+from contracts.models.pacticipant import Label, Pacticipant
+from contracts.models.verification import Verification
+from contracts.models.version import Branch, BranchVersion, Tag, Version
+from contracts.models.webhook import Webhook
+
+__all__ = [
+    "Branch",
+    "BranchVersion",
+    "Contract",
+    "ContractPublication",
+    "DeployedVersion",
+    "Environment",
+    "Integration",
+    "Label",
+    "Pacticipant",
+    "ReleasedVersion",
+    "Tag",
+    "Verification",
+    "Version",
+    "Webhook",
+]
