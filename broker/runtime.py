@@ -240,9 +240,15 @@ class EmbeddedPostgres:
             if created.returncode != 0 and "already exists" not in created.stderr:
                 raise RuntimeError(f"could not create database: {created.stderr}")
 
+    def pid(self) -> int | None:
+        try:
+            return int((self.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return None
+
     def stop(self) -> None:
         # SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
-        _terminate(self.proc, signal.SIGINT, timeout=30)
+        _stop(self.proc, self.pid(), signal.SIGINT, timeout=30)
 
 
 class EmbeddedRedis:
@@ -255,7 +261,14 @@ class EmbeddedRedis:
         self.socket = redis_socket_path(root)
         self.bin = _redis_bin()
         self.log = self.root / "redis.log"
+        self.pidfile = self.root / "redis.pid"
         self.proc: subprocess.Popen | None = None
+
+    def pid(self) -> int | None:
+        try:
+            return int(self.pidfile.read_text().strip())
+        except (OSError, ValueError):
+            return None
 
     def is_running(self) -> bool:
         if not _unix_socket_accepts(self.socket):
@@ -275,13 +288,39 @@ class EmbeddedRedis:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [str(self.bin), "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
-                 "--dir", str(self.root), "--appendonly", "yes", "--save", "", "--daemonize", "no"],
+                 "--dir", str(self.root), "--appendonly", "yes", "--save", "", "--daemonize", "no",
+                 "--pidfile", str(self.pidfile)],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         _wait_for(self.is_running, "Redis", proc=self.proc)
 
     def stop(self) -> None:
-        _terminate(self.proc, signal.SIGTERM, timeout=15)
+        _stop(self.proc, self.pid(), signal.SIGTERM, timeout=15)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop(proc: subprocess.Popen | None, pid: int | None, sig: int, timeout: float) -> None:
+    """Stop a server we started (handle) or one another user of the data folder started (pid)."""
+    if proc is not None:
+        _terminate(proc, sig, timeout)
+        return
+    if pid is None or not _pid_alive(pid):
+        return
+    os.kill(pid, sig)
+    deadline = time.monotonic() + timeout
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
 
 
 def _terminate(proc: subprocess.Popen | None, sig: int, timeout: float) -> None:
@@ -316,30 +355,58 @@ def broker_is_configured() -> bool:
 
 
 class Services:
-    """The embedded servers this process started (and so must stop)."""
+    """The embedded servers, shared by every process that uses one data folder.
+
+    Each user (`make run`, a test run, `broker.runtime exec`) holds a lease: a file named
+    after its pid. Servers start with the first user and stop with the last one, whoever
+    started them, so two test runs, or a test run beside `make run`, never pull the
+    database out from under each other.
+    """
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = root or data_dir()
+        self.servers: list[EmbeddedPostgres | EmbeddedRedis] = []
         self.started: list[EmbeddedPostgres | EmbeddedRedis] = []
+        self.lease = self.root / "leases" / str(os.getpid())
 
     def ensure(self) -> Services:
         """Start the embedded PostgreSQL and Redis unless configured or already running."""
-        wanted: list[EmbeddedPostgres | EmbeddedRedis] = []
         if not database_is_configured():
-            wanted.append(EmbeddedPostgres(self.root))
+            self.servers.append(EmbeddedPostgres(self.root))
         if not broker_is_configured():
-            wanted.append(EmbeddedRedis(self.root))
+            self.servers.append(EmbeddedRedis(self.root))
+        if not self.servers:
+            return self
         with _start_lock(self.root):
-            for server in wanted:
-                if server.is_running():
-                    continue
-                server.start()
-                self.started.append(server)
+            self.lease.parent.mkdir(parents=True, exist_ok=True)
+            self.lease.touch()
+            for server in self.servers:
+                if not server.is_running():
+                    server.start()
+                    self.started.append(server)
         return self
 
+    def _other_leases(self) -> list[Path]:
+        alive = []
+        for lease in self.lease.parent.glob("*"):
+            if lease == self.lease:
+                continue
+            if lease.name.isdigit() and _pid_alive(int(lease.name)):
+                alive.append(lease)
+            else:
+                lease.unlink(missing_ok=True)  # a user that died without stopping
+        return alive
+
     def stop(self) -> None:
-        for server in reversed(self.started):
-            server.stop()
+        """Give up our lease; the last user stops the servers."""
+        if not self.servers:
+            return
+        with _start_lock(self.root):
+            self.lease.unlink(missing_ok=True)
+            if not self._other_leases():
+                for server in reversed(self.servers):
+                    server.stop()
+        self.servers.clear()
         self.started.clear()
 
 

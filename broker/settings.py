@@ -104,8 +104,9 @@ _db.update(
     CONN_HEALTH_CHECKS=True,
     ATOMIC_REQUESTS=False,
 )
-if env_str("ACCORD_TEST_DATABASE_NAME"):
-    _db["TEST"] = {"NAME": env_str("ACCORD_TEST_DATABASE_NAME")}
+# Lets a separate process (a worker or server started by the tests) use the test database.
+if env_str("ACCORD_DATABASE_NAME"):
+    _db["NAME"] = env_str("ACCORD_DATABASE_NAME")
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -144,6 +145,17 @@ ACCORD_PUBLIC_HEARTBEAT = env_bool("PACT_BROKER_PUBLIC_HEARTBEAT", "ACCORD_PUBLI
 ACCORD_PUBLIC_BADGE_ACCESS = env_bool(
     "PACT_BROKER_ENABLE_PUBLIC_BADGE_ACCESS", "ACCORD_PUBLIC_BADGE_ACCESS", default=False
 )
+
+# Domain behaviour, with the Pact Broker's defaults and variable names.
+ACCORD_ALLOW_CONTRACT_MODIFICATION = env_bool(
+    "PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION", "ACCORD_ALLOW_CONTRACT_MODIFICATION", default=False
+)
+ACCORD_MAIN_BRANCH_CANDIDATES = env_list(
+    "PACT_BROKER_MAIN_BRANCH_CANDIDATES", "ACCORD_MAIN_BRANCH_CANDIDATES", default=("develop", "main", "master")
+)
+ACCORD_USE_FIRST_TAG_AS_BRANCH = env_bool("PACT_BROKER_USE_FIRST_TAG_AS_BRANCH", default=True)
+ACCORD_FIRST_TAG_AS_BRANCH_SECONDS = env_int("PACT_BROKER_USE_FIRST_TAG_AS_BRANCH_TIME_LIMIT", default=10, minimum=0)
+ACCORD_CREATE_DEPLOYED_VERSIONS_FOR_TAGS = env_bool("PACT_BROKER_CREATE_DEPLOYED_VERSIONS_FOR_TAGS", default=True)
 
 # Test-only: the provider-state endpoint used to verify Accord against the clients' own pacts.
 ACCORD_PROVIDER_STATES = env_bool("ACCORD_PROVIDER_STATES", default=False)

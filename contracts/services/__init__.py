@@ -1,0 +1,1 @@
+"""Writes: every state change goes through a function here (`<entity>_<action>`)."""

@@ -1,0 +1,81 @@
+"""Deployments and releases of versions into environments."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from contracts.exceptions import InvalidInput
+from contracts.models import DeployedVersion, Environment, Pacticipant, ReleasedVersion, Version
+from contracts.services._tx import atomic_with_retry, get_or_insert
+
+
+def _normalise_target(target: object) -> str | None:
+    if target is None or target == "":
+        return None
+    if not isinstance(target, str):
+        raise InvalidInput({"applicationInstance": ["must be a string"]})
+    if "\n" in target:
+        raise InvalidInput({"applicationInstance": ["cannot contain a new line"]})
+    return target
+
+
+@atomic_with_retry
+def deployment_record(
+    *, version: Version, environment: Environment, target: str | None = None, auto_created: bool = False
+) -> tuple[DeployedVersion, bool]:
+    """Record that `version` is now the one deployed to `environment` (and instance).
+
+    Whatever was deployed to the same instance before is marked undeployed. Recording the
+    version already deployed there returns the existing record.
+    """
+    target = _normalise_target(target)
+    # Serialise deployments of one pacticipant (a key-preserving row lock: publishers,
+    # whose foreign keys take KEY SHARE locks on the same row, are not blocked).
+    Pacticipant.objects.select_for_update(no_key=True).filter(pk=version.pacticipant_id).first()
+    current = DeployedVersion.objects.filter(
+        pacticipant_id=version.pacticipant_id, environment=environment, target=target, undeployed_at__isnull=True
+    )
+    existing = current.filter(version=version).first()
+    if existing is not None:
+        return existing, False
+    current.update(undeployed_at=timezone.now(), updated_at=timezone.now())
+    deployed = DeployedVersion.objects.create(
+        version=version,
+        pacticipant_id=version.pacticipant_id,
+        environment=environment,
+        target=target,
+        auto_created=auto_created,
+    )
+    return deployed, True
+
+
+@atomic_with_retry
+def deployment_end(*, deployed_version: DeployedVersion) -> DeployedVersion:
+    """Record an undeployment (idempotent)."""
+    DeployedVersion.objects.filter(pk=deployed_version.pk, undeployed_at__isnull=True).update(
+        undeployed_at=timezone.now(), updated_at=timezone.now()
+    )
+    deployed_version.refresh_from_db()
+    return deployed_version
+
+
+@atomic_with_retry
+def release_record(*, version: Version, environment: Environment) -> tuple[ReleasedVersion, bool]:
+    """Record a release; re-recording one whose support ended makes it supported again."""
+    released, created = get_or_insert(
+        ReleasedVersion, version=version, environment=environment, defaults={"pacticipant_id": version.pacticipant_id}
+    )
+    if not created and released.support_ended_at is not None:
+        ReleasedVersion.objects.filter(pk=released.pk).update(support_ended_at=None, updated_at=timezone.now())
+        released.refresh_from_db()
+    return released, created
+
+
+@atomic_with_retry
+def release_end_support(*, released_version: ReleasedVersion) -> ReleasedVersion:
+    """Record that a release is no longer supported (idempotent)."""
+    ReleasedVersion.objects.filter(pk=released_version.pk, support_ended_at__isnull=True).update(
+        support_ended_at=timezone.now(), updated_at=timezone.now()
+    )
+    released_version.refresh_from_db()
+    return released_version

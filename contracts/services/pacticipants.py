@@ -1,0 +1,76 @@
+"""Pacticipants and labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from contracts.exceptions import InvalidInput, NotFound
+from contracts.models import Label, Pacticipant
+from contracts.services._tx import atomic_with_retry, get_or_insert
+
+EDITABLE_FIELDS = ("display_name", "main_branch", "repository_url", "repository_name", "repository_namespace")
+
+
+def validate_name(name: object, field: str = "name") -> str:
+    """A pacticipant name: a non-blank single-line string."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput({field: ["cannot be blank"]})
+    if "\n" in name or "\r" in name:
+        raise InvalidInput({field: ["cannot contain a new line"]})
+    if len(name) > 255:
+        raise InvalidInput({field: ["is longer than 255 characters"]})
+    return name
+
+
+def pacticipant_find_or_create(*, name: str) -> Pacticipant:
+    """The pacticipant with this exact name, created if it does not exist yet."""
+    pacticipant, _ = get_or_insert(Pacticipant, name=validate_name(name))
+    return pacticipant
+
+
+def pacticipants_find_or_create(*, names: Iterable[str]) -> dict[str, Pacticipant]:
+    """Several pacticipants at once, created in name order (one lock order for everyone)."""
+    return {name: pacticipant_find_or_create(name=name) for name in sorted(set(names))}
+
+
+def pacticipant_get(*, name: str) -> Pacticipant:
+    """The pacticipant with this name, or NotFound."""
+    pacticipant = Pacticipant.objects.filter(name=name).first()
+    if pacticipant is None:
+        raise NotFound(f"No pacticipant with name '{name}' found")
+    return pacticipant
+
+
+@atomic_with_retry
+def pacticipant_upsert(*, name: str, fields: Mapping[str, object], replace: bool = False) -> tuple[Pacticipant, bool]:
+    """Create the pacticipant or update it; `replace` clears fields not given (PUT)."""
+    pacticipant, created = get_or_insert(Pacticipant, name=validate_name(name))
+    values = {field: fields.get(field) for field in EDITABLE_FIELDS} if replace else dict(fields)
+    for field, value in values.items():
+        if field not in EDITABLE_FIELDS:
+            continue
+        if field == "main_branch" and value is not None and (not isinstance(value, str) or " " in value):
+            raise InvalidInput({"mainBranch": ["cannot contain spaces"]})
+        setattr(pacticipant, field, value)
+    pacticipant.save()
+    return pacticipant, created
+
+
+@atomic_with_retry
+def pacticipant_delete(*, pacticipant: Pacticipant) -> None:
+    """Delete a pacticipant and everything that belongs to it."""
+    # Content rows are protected from cascading publication deletes; remove them first.
+    from contracts.models import Contract, ContractPublication
+
+    ContractPublication.objects.filter(consumer=pacticipant).delete()
+    ContractPublication.objects.filter(provider=pacticipant).delete()
+    Contract.objects.filter(consumer=pacticipant).delete()
+    Contract.objects.filter(provider=pacticipant).delete()
+    pacticipant.delete()
+
+
+def label_add(*, pacticipant: Pacticipant, name: str) -> tuple[Label, bool]:
+    """Put a label on a pacticipant (idempotent)."""
+    if not name.strip():
+        raise InvalidInput({"name": ["cannot be blank"]})
+    return get_or_insert(Label, pacticipant=pacticipant, name=name)

@@ -1,0 +1,309 @@
+"""Publishing contracts: `POST /contracts/publish` and the legacy `PUT /pacts/...`.
+
+Everything a request asks for is validated before anything is written, so a bad
+contract in a batch stores nothing. Writes then happen in one transaction, in one lock
+order (pacticipants by name, version, branch, tags, contracts by provider name), which
+is what keeps concurrent publishers of the same version free of deadlocks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contracts.exceptions import Conflict, InvalidInput
+from contracts.models import Contract, ContractPublication, Integration, Pacticipant, Version
+from contracts.pact.content import (
+    MergeConflict,
+    content_sha,
+    interaction_counts,
+    merge_pacts,
+    with_interaction_ids,
+)
+from contracts.pact.parsing import JsonParseError, parse_json
+from contracts.pact.validation import specification_version, validate_pact, validate_pact_names
+from contracts.services._tx import atomic_with_retry, get_or_insert
+from contracts.services.pacticipants import pacticipants_find_or_create, validate_name
+from contracts.services.versions import (
+    branch_version_add,
+    tag_add,
+    validate_ref_name,
+    validate_version_number,
+    version_find_or_create,
+)
+
+ON_CONFLICT = ("overwrite", "merge")
+
+
+@dataclass(frozen=True)
+class PreparedContract:
+    """A validated pact, ready to store."""
+
+    consumer_name: str
+    provider_name: str
+    raw: str
+    document: dict[str, Any]
+    sha: str
+    on_conflict: str = "overwrite"
+
+    @property
+    def document_text(self) -> str:
+        return json.dumps(self.document, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class PublishedContract:
+    """What happened to one contract of a publish request."""
+
+    publication: ContractPublication
+    outcome: str  # created | unchanged | merged | overwritten
+    events: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PublishResult:
+    pacticipant: Pacticipant
+    version: Version
+    version_created: bool
+    branch: str | None
+    tags: list[str]
+    contracts: list[PublishedContract]
+
+
+def prepare_contract(
+    raw: str | bytes, *, consumer_name: str, provider_name: str, on_conflict: str = "overwrite", field: str = "content"
+) -> PreparedContract:
+    """Parse and validate one pact document, or raise InvalidInput naming what is wrong."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        doc = parse_json(text)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput({field: [f"is not valid UTF-8 (byte {exc.start})"]}) from None
+    except JsonParseError as exc:
+        raise InvalidInput({field: [f"is not valid JSON: {exc}"]}) from None
+    errors = validate_pact(doc)
+    if not errors:
+        errors = validate_pact_names(doc, consumer=consumer_name, provider=provider_name)
+    if errors:
+        raise InvalidInput({field: errors})
+    return PreparedContract(
+        consumer_name=consumer_name,
+        provider_name=provider_name,
+        raw=text,
+        document=with_interaction_ids(doc),
+        sha=content_sha(doc),
+        on_conflict=on_conflict,
+    )
+
+
+def _store_content(consumer: Pacticipant, provider: Pacticipant, prepared: PreparedContract) -> Contract:
+    interactions, messages = interaction_counts(prepared.document)
+    contract, _ = get_or_insert(
+        Contract,
+        consumer=consumer,
+        provider=provider,
+        sha=prepared.sha,
+        defaults={
+            "document": prepared.document_text,
+            "raw": prepared.raw,
+            "specification_version": specification_version(prepared.document),
+            "interactions_count": interactions,
+            "messages_count": messages,
+        },
+    )
+    return contract
+
+
+def _conflict_message(consumer: Pacticipant, version: Version, provider: Pacticipant) -> str:
+    return (
+        f"Cannot change the content of the pact for {consumer.name} version {version.number} and provider "
+        f"{provider.name}, as race conditions will cause unreliable results for can-i-deploy. Each pact must "
+        "be published with a unique consumer version number. Use a version number that changes with the "
+        "content (e.g. the git SHA), or publish with onConflict: merge to add interactions."
+    )
+
+
+def _publish_one(
+    *, consumer: Pacticipant, version: Version, provider: Pacticipant, prepared: PreparedContract, conflict_field: str
+) -> PublishedContract:
+    contract = _store_content(consumer, provider, prepared)
+    current = (
+        ContractPublication.objects.select_for_update()
+        .filter(consumer_version=version, provider=provider, is_current=True)
+        .select_related("contract")
+        .first()
+    )
+    if current is None:
+        try:
+            with transaction.atomic():
+                publication = ContractPublication.objects.create(
+                    consumer_version=version, consumer=consumer, provider=provider, contract=contract, revision=1
+                )
+            return PublishedContract(publication, "created")
+        except IntegrityError:
+            # A concurrent publisher of the same version won the insert; compare with it.
+            current = (
+                ContractPublication.objects.select_for_update()
+                .filter(consumer_version=version, provider=provider, is_current=True)
+                .select_related("contract")
+                .get()
+            )
+    if current.contract_id == contract.id:
+        return PublishedContract(current, "unchanged")
+
+    if prepared.on_conflict == "merge":
+        try:
+            merged = merge_pacts(json.loads(current.contract.document), prepared.document)
+        except MergeConflict as exc:
+            raise Conflict(f"{_conflict_message(consumer, version, provider)} Merge failed: {exc}", field=conflict_field) from None
+        merged_prepared = PreparedContract(
+            consumer_name=consumer.name,
+            provider_name=provider.name,
+            raw=json.dumps(merged, ensure_ascii=False),
+            document=with_interaction_ids(merged),
+            sha=content_sha(merged),
+        )
+        contract = _store_content(consumer, provider, merged_prepared)
+        if contract.id == current.contract_id:
+            return PublishedContract(current, "unchanged")
+        outcome = "merged"
+    elif settings.ACCORD_ALLOW_CONTRACT_MODIFICATION:
+        outcome = "overwritten"
+    else:
+        raise Conflict(_conflict_message(consumer, version, provider), field=conflict_field)
+
+    ContractPublication.objects.filter(pk=current.pk).update(is_current=False)
+    publication = ContractPublication.objects.create(
+        consumer_version=version, consumer=consumer, provider=provider, contract=contract,
+        revision=current.revision + 1,
+    )
+    return PublishedContract(publication, outcome)
+
+
+def _content_changed(published: PublishedContract, version: Version, tag_names: list[str]) -> bool:
+    """The Pact Broker's rule: changed compared with the previous pact for each tag
+    of this version, or with the previous untagged pact when the version has no tags."""
+    publication = published.publication
+    previous = ContractPublication.objects.filter(
+        consumer_id=publication.consumer_id,
+        provider_id=publication.provider_id,
+        is_current=True,
+        consumer_version_id__lt=version.id,
+    ).order_by("-consumer_version_id")
+    scopes = [previous.filter(consumer_version__tags__name=tag) for tag in tag_names] or [
+        previous.filter(consumer_version__tags__isnull=True)
+    ]
+    for scope in scopes:
+        before = scope.values_list("contract_id", flat=True).first()
+        if before is None or before != publication.contract_id:
+            return True
+    return False
+
+
+def _events_for(published: PublishedContract, version: Version, tag_names: list[str]) -> list[str]:
+    if published.outcome == "unchanged":
+        return ["contract_published"]
+    events = ["contract_published"]
+    if published.outcome in {"merged", "overwritten"} or _content_changed(published, version, tag_names):
+        events.append("contract_content_changed")
+    return events
+
+
+def _touch_integrations(consumer: Pacticipant, providers: list[Pacticipant]) -> None:
+    now = timezone.now()
+    for provider in sorted(providers, key=lambda p: p.name):
+        integration, created = get_or_insert(Integration, consumer=consumer, provider=provider)
+        if not created:
+            Integration.objects.filter(pk=integration.pk).update(contract_data_updated_at=now)
+
+
+@atomic_with_retry
+def _publish(
+    *,
+    pacticipant_name: str,
+    version_number: str,
+    branch: str | None,
+    tags: list[str],
+    build_url: str | None,
+    contracts: list[PreparedContract],
+    conflict_field: str,
+) -> PublishResult:
+    names = [pacticipant_name, *(c.provider_name for c in contracts)]
+    pacticipants = pacticipants_find_or_create(names=names)
+    consumer = pacticipants[pacticipant_name]
+    version, version_created = version_find_or_create(pacticipant=consumer, number=version_number, build_url=build_url)
+    if branch:
+        branch_version_add(version=version, branch_name=branch)
+    for tag_name in sorted(set(tags)):
+        tag_add(version=version, name=tag_name)
+    tag_names = list(version.tags.values_list("name", flat=True))
+
+    published = []
+    for prepared in sorted(contracts, key=lambda c: c.provider_name):
+        outcome = _publish_one(
+            consumer=consumer,
+            version=version,
+            provider=pacticipants[prepared.provider_name],
+            prepared=prepared,
+            conflict_field=conflict_field,
+        )
+        outcome.events = _events_for(outcome, version, tag_names)
+        published.append(outcome)
+    _touch_integrations(consumer, [pacticipants[c.provider_name] for c in contracts])
+    # Keep the caller's order in the result (the response lists contracts as sent).
+    order = {c.provider_name: i for i, c in enumerate(contracts)}
+    published.sort(key=lambda p: order[p.publication.provider.name])
+    return PublishResult(consumer, version, version_created, branch, sorted(set(tags)), published)
+
+
+def contracts_publish(
+    *,
+    pacticipant_name: str,
+    version_number: str,
+    contracts: list[PreparedContract],
+    branch: str | None = None,
+    tags: list[str] | None = None,
+    build_url: str | None = None,
+) -> PublishResult:
+    """Publish a consumer version's contracts with its branch, tags and build URL."""
+    validate_name(pacticipant_name, "pacticipantName")
+    validate_version_number(version_number, "pacticipantVersionNumber")
+    if branch is not None:
+        validate_ref_name(branch, "branch")
+    for tag in tags or []:
+        validate_ref_name(tag, "tags")
+    providers = [c.provider_name for c in contracts]
+    if len(set(providers)) != len(providers):
+        raise InvalidInput({"contracts": ["contain more than one contract for the same provider"]})
+    return _publish(
+        pacticipant_name=pacticipant_name,
+        version_number=version_number,
+        branch=branch,
+        tags=list(tags or []),
+        build_url=build_url,
+        contracts=contracts,
+        conflict_field="contracts",
+    )
+
+
+def pact_publish(*, consumer_name: str, provider_name: str, version_number: str, raw: str | bytes) -> PublishedContract:
+    """The legacy single-pact publish (PUT /pacts/provider/P/consumer/C/version/V)."""
+    validate_name(consumer_name, "consumer")
+    validate_name(provider_name, "provider")
+    validate_version_number(version_number, "consumerVersionNumber")
+    prepared = prepare_contract(raw, consumer_name=consumer_name, provider_name=provider_name, field="pact")
+    result = _publish(
+        pacticipant_name=consumer_name,
+        version_number=version_number,
+        branch=None,
+        tags=[],
+        build_url=None,
+        contracts=[prepared],
+        conflict_field="pact",
+    )
+    return result.contracts[0]

@@ -1,0 +1,150 @@
+"""Versions, branches and tags."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from contracts.exceptions import InvalidInput
+from contracts.models import Branch, BranchVersion, Pacticipant, Tag, Version
+from contracts.services._tx import atomic_with_retry, get_or_insert
+
+
+def validate_version_number(number: object, field: str = "number") -> str:
+    """A version number: a non-blank single-line string without surrounding spaces."""
+    if not isinstance(number, str) or not number.strip():
+        raise InvalidInput({field: ["cannot be blank"]})
+    if "\n" in number or "\r" in number:
+        raise InvalidInput({field: ["cannot contain a new line"]})
+    if number != number.strip():
+        raise InvalidInput({field: ["cannot start or end with a space"]})
+    if len(number) > 255:
+        raise InvalidInput({field: ["is longer than 255 characters"]})
+    return number
+
+
+def validate_ref_name(name: object, field: str) -> str:
+    """A branch or tag name: non-blank, single line."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput({field: ["cannot be blank"]})
+    if "\n" in name or "\r" in name:
+        raise InvalidInput({field: ["cannot contain a new line"]})
+    if len(name) > 255:
+        raise InvalidInput({field: ["is longer than 255 characters"]})
+    return name
+
+
+def version_find_or_create(*, pacticipant: Pacticipant, number: str, build_url: str | None = None) -> tuple[Version, bool]:
+    """The version with this number, created if needed; a given build URL is recorded."""
+    version, created = get_or_insert(
+        Version, pacticipant=pacticipant, number=validate_version_number(number), defaults={"build_url": build_url}
+    )
+    if build_url and version.build_url != build_url:
+        version.build_url = build_url
+        version.save(update_fields=["build_url", "updated_at"])
+    return version, created
+
+
+def _maybe_set_main_branch(pacticipant: Pacticipant, name: str) -> None:
+    # The Pact Broker's auto_detect_main_branch: the first develop/main/master seen wins.
+    if pacticipant.main_branch is None and name in settings.ACCORD_MAIN_BRANCH_CANDIDATES:
+        updated = Pacticipant.objects.filter(pk=pacticipant.pk, main_branch__isnull=True).update(main_branch=name)
+        if updated:
+            pacticipant.main_branch = name
+
+
+def branch_version_add(*, version: Version, branch_name: str, auto_created: bool = False) -> tuple[BranchVersion, bool]:
+    """Put a version on a branch; it becomes the branch head (most recently added)."""
+    pacticipant = version.pacticipant
+    branch, _ = get_or_insert(Branch, pacticipant=pacticipant, name=validate_ref_name(branch_name, "branch"))
+    branch_version, created = get_or_insert(
+        BranchVersion,
+        branch=branch,
+        version=version,
+        defaults={"pacticipant": pacticipant, "branch_name": branch.name, "auto_created": auto_created},
+    )
+    if created:
+        # Head = the newest membership. The conditional update keeps a concurrent older add
+        # from moving the head backwards.
+        Branch.objects.filter(pk=branch.pk).exclude(head_id__gt=branch_version.id).update(
+            head=branch_version, updated_at=timezone.now()
+        )
+        _maybe_set_main_branch(pacticipant, branch.name)
+    return branch_version, created
+
+
+def branch_head_recompute(*, branch: Branch) -> None:
+    """Point the branch head at its newest remaining version (after a removal)."""
+    newest = branch.branch_versions.order_by("-id").first()
+    Branch.objects.filter(pk=branch.pk).update(head=newest)
+
+
+@atomic_with_retry
+def branch_version_remove(*, branch_version: BranchVersion) -> None:
+    """Take a version off a branch (the version stays)."""
+    branch = branch_version.branch
+    branch_version.delete()
+    branch_head_recompute(branch=branch)
+
+
+@atomic_with_retry
+def branch_delete(*, branch: Branch) -> None:
+    """Delete a branch; its versions stay."""
+    branch.delete()
+
+
+def tag_add(*, version: Version, name: str) -> tuple[Tag, bool]:
+    """Tag a version; the first tag of a young, branchless version also becomes its branch."""
+    tag, created = get_or_insert(
+        Tag, version=version, name=validate_ref_name(name, "tag"), defaults={"pacticipant_id": version.pacticipant_id}
+    )
+    if not created:
+        return tag, False
+    pacticipant = version.pacticipant
+    _maybe_set_main_branch(pacticipant, tag.name)
+    young = timezone.now() - version.created_at <= timedelta(seconds=settings.ACCORD_FIRST_TAG_AS_BRANCH_SECONDS)
+    if (
+        settings.ACCORD_USE_FIRST_TAG_AS_BRANCH
+        and young
+        and not version.branch_versions.exists()
+        and not version.tags.exclude(pk=tag.pk).exists()
+    ):
+        branch_version_add(version=version, branch_name=tag.name, auto_created=True)
+    return tag, True
+
+
+@atomic_with_retry
+def version_upsert(
+    *, pacticipant_name: str, number: str, build_url: str | None = None, tags: list[str] | None = None,
+    replace: bool = False,
+) -> tuple[Version, bool]:
+    """PUT/PATCH a version: set its build URL; `tags`, when given, replaces its tags."""
+    from contracts.services.pacticipants import pacticipant_find_or_create
+
+    pacticipant = pacticipant_find_or_create(name=pacticipant_name)
+    version, created = version_find_or_create(pacticipant=pacticipant, number=number)
+    if replace or build_url is not None:
+        version.build_url = build_url
+        version.save(update_fields=["build_url", "updated_at"])
+    if tags is not None:
+        version.tags.exclude(name__in=tags).delete()
+        for tag_name in sorted(set(tags)):
+            tag_add(version=version, name=tag_name)
+    return version, created
+
+
+@atomic_with_retry
+def version_delete(*, version: Version) -> None:
+    """Delete a version with its tags, pacts and verifications; branch heads move back."""
+    from contracts.models import Contract, ContractPublication
+
+    branches = list(Branch.objects.filter(branch_versions__version=version))
+    contract_ids = list(version.publications.values_list("contract_id", flat=True))
+    ContractPublication.objects.filter(consumer_version=version).delete()
+    # Content no longer published by anyone is removed with its verifications.
+    Contract.objects.filter(id__in=contract_ids, publications__isnull=True).delete()
+    version.delete()
+    for branch in branches:
+        branch_head_recompute(branch=branch)

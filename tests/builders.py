@@ -1,0 +1,107 @@
+"""A fluent builder for scenarios: publish, verify, deploy, release.
+
+    td.publish("Web", "1.0", provider="API", branch="main").verify("2.0", success=True)
+      .deploy("API", "2.0", to="prod")
+
+Each step goes through the real services, so the data is exactly what the API writes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from contracts.models import Contract, Environment, Pacticipant, Version
+from contracts.services import deployments, verifications
+from contracts.services.publication import PreparedContract, contracts_publish, prepare_contract
+from contracts.services.versions import version_find_or_create
+
+
+def interaction(description: str = "a request for an order", *, path: str = "/orders/1", status: int = 200,
+                body: Any = None, state: str | None = None) -> dict:
+    """One pact-spec-2 HTTP interaction."""
+    item: dict[str, Any] = {
+        "description": description,
+        "request": {"method": "GET", "path": path},
+        "response": {"status": status, "headers": {"Content-Type": "application/json"},
+                     "body": body if body is not None else {"id": 1}},
+    }
+    if state:
+        item["providerState"] = state
+    return item
+
+
+def pact_document(consumer: str, provider: str, *, interactions: list[dict] | None = None, variant: str = "") -> dict:
+    """A valid pact; a different `variant` gives different content."""
+    items = interactions if interactions is not None else [interaction(body={"id": 1, "variant": variant} if variant else None)]
+    return {
+        "consumer": {"name": consumer},
+        "provider": {"name": provider},
+        "interactions": items,
+        "metadata": {"pactSpecification": {"version": "2.0.0"}},
+    }
+
+
+def pact_json(consumer: str, provider: str, **kwargs: Any) -> str:
+    return json.dumps(pact_document(consumer, provider, **kwargs))
+
+
+class TestData:
+    """Builds scenarios step by step; remembers the last consumer version and contract."""
+
+    __test__ = False  # not a test class, despite the name
+
+    def __init__(self) -> None:
+        self.consumer_version: Version | None = None
+        self.contract: Contract | None = None
+        self.contracts: dict[tuple[str, str, str], Contract] = {}
+
+    def publish(self, consumer: str, version: str, *, provider: str = "Provider", branch: str | None = None,
+                tags: list[str] | None = None, variant: str = "", content: str | None = None,
+                providers: list[str] | None = None) -> TestData:
+        prepared: list[PreparedContract] = [
+            prepare_contract(content or pact_json(consumer, name, variant=variant), consumer_name=consumer,
+                             provider_name=name)
+            for name in (providers or [provider])
+        ]
+        result = contracts_publish(pacticipant_name=consumer, version_number=version, branch=branch, tags=tags,
+                                   contracts=prepared)
+        self.consumer_version = result.version
+        for published in result.contracts:
+            contract = published.publication.contract
+            self.contracts[(consumer, version, published.publication.provider.name)] = contract
+            self.contract = contract
+        return self
+
+    def verify(self, provider_version: str, *, success: bool = True, contract: Contract | None = None,
+               branch: str | None = None) -> TestData:
+        target = contract or self.contract
+        assert target is not None, "publish something before verifying it"
+        if branch:
+            self.branch(target.provider.name, provider_version, branch)
+        verifications.verification_record(contract=target, provider_version_number=provider_version, success=success)
+        return self
+
+    def version(self, pacticipant: str, number: str) -> Version:
+        owner, _ = Pacticipant.objects.get_or_create(name=pacticipant)
+        version, _ = version_find_or_create(pacticipant=owner, number=number)
+        return version
+
+    def branch(self, pacticipant: str, number: str, branch: str) -> TestData:
+        from contracts.services.versions import branch_version_add
+
+        branch_version_add(version=self.version(pacticipant, number), branch_name=branch)
+        return self
+
+    def environment(self, name: str, *, production: bool = False) -> Environment:
+        environment, _ = Environment.objects.get_or_create(name=name, defaults={"production": production})
+        return environment
+
+    def deploy(self, pacticipant: str, number: str, *, to: str, target: str | None = None) -> TestData:
+        deployments.deployment_record(version=self.version(pacticipant, number), environment=self.environment(to),
+                                      target=target)
+        return self
+
+    def release(self, pacticipant: str, number: str, *, to: str) -> TestData:
+        deployments.release_record(version=self.version(pacticipant, number), environment=self.environment(to))
+        return self

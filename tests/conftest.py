@@ -1,0 +1,162 @@
+"""Fixtures shared by the whole suite.
+
+The suite runs on a real PostgreSQL and a real Redis: the embedded ones from
+broker.runtime unless DATABASE_URL / CELERY_BROKER_URL point elsewhere. Tests that need
+another process to see their data (a real Celery worker, the gunicorn server the real
+Pact clients talk to) use `transactional_db`, so their rows are committed and flushed
+afterwards; all others run inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from broker.runtime import Services
+from tests.client import ApiClient
+
+ROOT = Path(__file__).resolve().parent.parent
+_services: Services | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _services
+    _services = Services().ensure()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _services is not None:
+        _services.stop()
+
+
+@pytest.fixture
+def api(db) -> ApiClient:
+    """An API client on the rolled-back test transaction."""
+    return ApiClient()
+
+
+@pytest.fixture
+def td(db):
+    """The fluent test-data builder (tests/builders.py)."""
+    from tests.builders import TestData
+
+    return TestData()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition, timeout: float, what: str, interval: float = 0.05):
+    """Poll `condition` until it returns something truthy, or fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def _child_env(test_db_name: str, **extra: str) -> dict[str, str]:
+    from django.conf import settings
+
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        ACCORD_DATABASE_NAME=test_db_name,
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+class Process:
+    """A child process with its output captured to a file for failure reports."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], log_dir: Path) -> None:
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    def output(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, sig: int = 15, timeout: float = 20) -> None:
+        if self.alive():
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def test_db_name(django_db_setup, django_db_blocker) -> str:
+    from django.db import connection
+
+    return connection.settings_dict["NAME"]
+
+
+@pytest.fixture(scope="session")
+def live_broker(test_db_name, tmp_path_factory) -> Iterator[str]:
+    """Accord under gunicorn (the production server) on the test database: its base URL."""
+    port = free_port()
+    env = _child_env(test_db_name, ACCORD_PROVIDER_STATES="true")
+    command = [sys.executable, "-m", "gunicorn", "broker.wsgi:application", "--config",
+               "python:broker.gunicorn_conf", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+               "--access-logfile", "-"]
+    server = Process("gunicorn", command, env, tmp_path_factory.mktemp("server"))
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        if not server.alive():
+            raise AssertionError(f"gunicorn exited:\n{server.output()}")
+        try:
+            return httpx.get(url + "/diagnostic/status/heartbeat", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(up, 30, "gunicorn to answer")
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(test_db_name, tmp_path_factory) -> Iterator[Process]:
+    """A real Celery worker process on the test database and the test Redis vhost."""
+    from broker.celery import app
+
+    name = f"accord-test-{os.getpid()}@%h"
+    command = [sys.executable, "-m", "celery", "-A", "broker", "worker", "--loglevel", "INFO",
+               "--concurrency", "2", "--hostname", name, "--without-mingle", "--without-gossip"]
+    worker = Process("celery-worker", command, _child_env(test_db_name), tmp_path_factory.mktemp("worker"))
+
+    def answering() -> bool:
+        if not worker.alive():
+            raise AssertionError(f"celery worker exited:\n{worker.output()}")
+        return bool(app.control.ping(timeout=0.5))
+
+    wait_until(answering, 60, "the Celery worker to answer a ping")
+    yield worker
+    worker.stop()
