@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from broker.env import ConfigError, base_urls, database_from_url, env_bool, env_int, env_list, env_str
+from broker.env import (
+    ConfigError,
+    base_urls,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+)
 
 
 def test_first_set_name_wins_and_pact_broker_names_are_aliases(monkeypatch):
