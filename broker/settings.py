@@ -157,6 +157,15 @@ ACCORD_USE_FIRST_TAG_AS_BRANCH = env_bool("PACT_BROKER_USE_FIRST_TAG_AS_BRANCH",
 ACCORD_FIRST_TAG_AS_BRANCH_SECONDS = env_int("PACT_BROKER_USE_FIRST_TAG_AS_BRANCH_TIME_LIMIT", default=10, minimum=0)
 ACCORD_CREATE_DEPLOYED_VERSIONS_FOR_TAGS = env_bool("PACT_BROKER_CREATE_DEPLOYED_VERSIONS_FOR_TAGS", default=True)
 
+# Webhooks: what a webhook definition may ask for (the Pact Broker's whitelists).
+ACCORD_WEBHOOK_SCHEMES = env_list("PACT_BROKER_WEBHOOK_SCHEME_WHITELIST", "ACCORD_WEBHOOK_SCHEMES", default=("https",))
+ACCORD_WEBHOOK_METHODS = env_list(
+    "PACT_BROKER_WEBHOOK_HTTP_METHOD_WHITELIST", "ACCORD_WEBHOOK_METHODS", default=("POST",)
+)
+ACCORD_WEBHOOK_RETRY_SCHEDULE = [
+    int(x) for x in env_list("PACT_BROKER_WEBHOOK_RETRY_SCHEDULE", default=("10", "60", "120", "300", "600", "1200"))
+]
+
 # Test-only: the provider-state endpoint used to verify Accord against the clients' own pacts.
 ACCORD_PROVIDER_STATES = env_bool("ACCORD_PROVIDER_STATES", default=False)
 

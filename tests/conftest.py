@@ -30,6 +30,25 @@ _services: Services | None = None
 def pytest_configure(config: pytest.Config) -> None:
     global _services
     _services = Services().ensure()
+    _drop_abandoned_test_databases()
+
+
+def _drop_abandoned_test_databases() -> None:
+    """Drop test databases of runs that were killed before they could clean up."""
+    import django
+    from django.db import connection
+
+    django.setup()
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database WHERE datname ~ '^test_accord_[0-9]+$'")
+        for (name,) in cursor.fetchall():
+            pid = int(name.rsplit("_", 1)[1])
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except PermissionError:
+                pass
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -148,8 +167,11 @@ def celery_worker_process(test_db_name, tmp_path_factory) -> Iterator[Process]:
     from broker.celery import app
 
     name = f"accord-test-{os.getpid()}@%h"
+    from django.conf import settings
+
     command = [sys.executable, "-m", "celery", "-A", "broker", "worker", "--loglevel", "INFO",
-               "--concurrency", "2", "--hostname", name, "--without-mingle", "--without-gossip"]
+               "--concurrency", "2", "--hostname", name, "--without-mingle", "--without-gossip",
+               "--queues", settings.CELERY_TASK_DEFAULT_QUEUE]
     worker = Process("celery-worker", command, _child_env(test_db_name), tmp_path_factory.mktemp("worker"))
 
     def answering() -> bool:

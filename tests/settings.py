@@ -4,13 +4,20 @@ import os
 
 from broker import runtime
 from broker.settings import *  # noqa: F403
+from broker.settings import DATABASES
 
 # The test server and the tests reach Accord under several names (the real clients'
 # own contracts expect http://example.org).
 ALLOWED_HOSTS = ["*"]
 
-# Keep test tasks apart from a `make run` worker sharing the embedded Redis.
+# Concurrent test runs (two terminals, CI beside `make run`) must not share a test
+# database or a task queue: both are named after the pytest process. Child processes
+# (the gunicorn server, the Celery worker) inherit the names through the environment.
+_run_id = os.environ.setdefault("ACCORD_TEST_RUN_ID", str(os.getpid()))
+DATABASES["default"]["TEST"] = {"NAME": f"test_accord_{_run_id}"}
+CELERY_TASK_DEFAULT_QUEUE = f"accord-test-{_run_id}"
 if not os.environ.get("CELERY_BROKER_URL"):
+    # A Redis database of its own, apart from a `make run` worker sharing the embedded Redis.
     CELERY_BROKER_URL = runtime.embedded_broker_url() + "?virtual_host=15"
 
 ACCORD_PROVIDER_STATES = True

@@ -1,9 +1,31 @@
-"""API routes, at the Pact Broker's paths (no trailing slashes)."""
+"""API routes, at the Pact Broker's paths (no trailing slashes).
+
+Each area's module owns its views and its `urlpatterns`; names in paths use the `seg`
+converter (a segment that may hold an encoded '/').
+"""
 
 from django.urls import path
 
+from contracts.api import (
+    deployments,
+    environments,
+    pacticipants,
+    pacts,
+    provider_states,
+    publish,
+    versions,
+    webhooks,
+)
 from contracts.api.index import IndexApi
 
 urlpatterns = [
     path("", IndexApi.as_view(), name="index"),
+    *publish.urlpatterns,
+    *pacts.urlpatterns,
+    *pacticipants.urlpatterns,
+    *versions.urlpatterns,
+    *environments.urlpatterns,
+    *deployments.urlpatterns,
+    *webhooks.urlpatterns,
+    *provider_states.urlpatterns,
 ]

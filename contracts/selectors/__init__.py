@@ -1,0 +1,1 @@
+"""Reads: composed queries the API and workers share (`<entity>_<query>`)."""
