@@ -35,25 +35,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _drop_abandoned_test_databases() -> None:
     """Drop test databases of runs that were killed before they could clean up."""
-    import django
-    from django.db import connection
+    import psycopg
+    from django.conf import settings
 
-    django.setup()
-    with connection._nodb_cursor() as cursor:
-        cursor.execute("SELECT datname FROM pg_database WHERE datname ~ '^test_accord_[0-9]+$'")
-        for (name,) in cursor.fetchall():
+    db = settings.DATABASES["default"]
+    params = {"host": db["HOST"] or None, "port": db["PORT"] or None, "user": db["USER"] or None,
+              "password": db["PASSWORD"] or None, "dbname": "postgres"}
+    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
+        names = conn.execute("SELECT datname FROM pg_database WHERE datname ~ '^test_accord_[0-9]+$'").fetchall()
+        for (name,) in names:
             pid = int(name.rsplit("_", 1)[1])
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             except PermissionError:
                 pass
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if _services is not None:
-        _services.stop()
 
 
 @pytest.fixture
