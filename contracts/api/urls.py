@@ -7,12 +7,16 @@ converter (a segment that may hold an encoded '/').
 from django.urls import path
 
 from contracts.api import (
+    badges,
     deployments,
+    for_verification,
+    matrix,
     environments,
     pacticipants,
     pacts,
     provider_states,
     publish,
+    verification_results,
     versions,
     webhooks,
 )
@@ -28,4 +32,8 @@ urlpatterns = [
     *deployments.urlpatterns,
     *webhooks.urlpatterns,
     *provider_states.urlpatterns,
+    *for_verification.urlpatterns,
+    *verification_results.urlpatterns,
+    *matrix.urlpatterns,
+    *badges.urlpatterns,
 ]

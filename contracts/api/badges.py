@@ -1,0 +1,5 @@
+"""API views: badges (routes in urlpatterns at the bottom)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

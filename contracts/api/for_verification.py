@@ -1,0 +1,5 @@
+"""API views: for_verification (routes in urlpatterns at the bottom)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""can-i-deploy as a pipeline: resolve selectors, fetch rows, decide (pure)."""
