@@ -24,6 +24,9 @@ from broker.runtime import Services
 from tests.client import ApiClient
 
 ROOT = Path(__file__).resolve().parent.parent
+# The Pact tools (FFI verifier, Rust and Ruby CLIs) report usage to a public endpoint
+# unless told not to; tests, and everything they start, must stay on this machine.
+os.environ["PACT_DO_NOT_TRACK"] = "true"
 _services: Services | None = None
 
 
