@@ -46,7 +46,7 @@ def _matches(given: tuple[str, str], username: str | None, password: str | None)
 
 
 def access_level(request: HttpRequest) -> str:
-    """'write', 'read' or 'none' for the request's credentials."""
+    """'write', 'read', 'public-read' (no valid credentials, public read on) or 'none'."""
     if not settings.ACCORD_BASIC_AUTH_USERNAME and not settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME:
         return "write"
     given = _credentials(request)
@@ -55,7 +55,7 @@ def access_level(request: HttpRequest) -> str:
             return "write"
         if _matches(given, settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME, settings.ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD):
             return "read"
-    return "read" if settings.ACCORD_ALLOW_PUBLIC_READ else "none"
+    return "public-read" if settings.ACCORD_ALLOW_PUBLIC_READ else "none"
 
 
 def required_level(request: HttpRequest) -> str:
@@ -72,7 +72,7 @@ def required_level(request: HttpRequest) -> str:
 class BasicAuthMiddleware:
     """Refuse requests whose credentials do not reach the level the request needs."""
 
-    RANK = {"none": 0, "public": 0, "read": 1, "write": 2}
+    RANK = {"none": 0, "public": 0, "public-read": 1, "read": 1, "write": 2}
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -87,7 +87,9 @@ class BasicAuthMiddleware:
 
     @staticmethod
     def _refuse(level: str, needed: str) -> HttpResponse:
-        if level == "none":
+        # Without valid credentials the answer is a challenge, even where public read
+        # would have been enough for a GET: the client may still authenticate.
+        if level in ("none", "public-read"):
             response = JsonResponse(
                 {"error": "Authentication required: send HTTP basic auth credentials for this broker"}, status=401
             )

@@ -28,3 +28,17 @@ class ApiClient(Client):
         extra.setdefault("REQUEST_URI", urlsplit(path).path)
         extra.setdefault("HTTP_ACCEPT", "application/hal+json, application/json")
         return super().get(path, data, **extra)
+
+    # Django form-encodes dict bodies for POST and sends octet-stream for PUT/PATCH unless
+    # told otherwise; the Pact clients send JSON.
+    def post(self, path: str, data: Any = None, content_type: str | None = None, **extra: Any):  # type: ignore[override]
+        return self.generic("POST", path, data if data is not None else "", content_type, **extra)
+
+    def put(self, path: str, data: Any = "", content_type: str | None = None, **extra: Any):  # type: ignore[override]
+        return self.generic("PUT", path, data, content_type, **extra)
+
+    def patch(self, path: str, data: Any = "", content_type: str | None = None, **extra: Any):  # type: ignore[override]
+        return self.generic("PATCH", path, data, content_type, **extra)
+
+    def delete(self, path: str, data: Any = "", content_type: str | None = None, **extra: Any):  # type: ignore[override]
+        return self.generic("DELETE", path, data, content_type, **extra)
