@@ -1,5 +1,338 @@
-"""API views: pacts (routes in urlpatterns at the bottom)."""
+"""API views: reading pacts (api spec 3.3), and the pact representation.
+
+The `/pacts/provider/P/consumer/C/version/V` route (GET, PUT, PATCH, DELETE) lives in
+contracts/api/publish.py, whose view extends `PactApi` with the legacy publish methods.
+"""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+import json
+import re
+from urllib.parse import unquote
+
+from django.urls import path
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from contracts.api.base import BrokerApi
+from contracts.api.links import Links, seg
+from contracts.api.timestamps import iso
+from contracts.exceptions import NotFound
+from contracts.models import ContractPublication, Pacticipant
+from contracts.selectors import pacts as selectors
+
+SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+def pact_name(publication: ContractPublication) -> str:
+    """"Pact between C (V) and P", the name clients show for a pact."""
+    return (
+        f"Pact between {publication.consumer.name} ({publication.consumer_version.number}) "
+        f"and {publication.provider.name}"
+    )
+
+
+def pair_segments(provider: str, consumer: str) -> tuple[str, ...]:
+    return ("pacts", "provider", provider, "consumer", consumer)
+
+
+def pact_url(links: Links, publication: ContractPublication) -> str:
+    """The consumer-version URL of a pact (where it was published)."""
+    pair = pair_segments(publication.provider.name, publication.consumer.name)
+    return links.url(*pair, "version", publication.consumer_version.number)
+
+
+def _path(*segments: str) -> str:
+    return "/" + "/".join(seg(part) for part in segments)
+
+
+def pact_links(links: Links, publication: ContractPublication, metadata: str | None = None) -> dict:
+    """The `_links` of a pact; `metadata` goes into the verification results href."""
+    consumer, provider = publication.consumer.name, publication.provider.name
+    number, sha = publication.consumer_version.number, publication.contract.sha
+    pair = pair_segments(provider, consumer)
+    version = (*pair, "version", number)
+    content = (*pair, "pact-version", sha)
+    results = (*content, "metadata", metadata) if metadata else content
+    matrix_query = [("q[][pacticipant]", consumer), ("q[][version]", number), ("latestby", "cvpv")]
+    return {
+        "self": {"title": "Pact", "name": pact_name(publication), "href": links.url(*version)},
+        "pb:consumer": {"title": "Consumer", "name": consumer, "href": links.url("pacticipants", consumer)},
+        "pb:consumer-version": {
+            "title": "Consumer version", "name": number, "href": links.url("pacticipants", consumer, "versions", number),
+        },
+        "pb:provider": {"title": "Provider", "name": provider, "href": links.url("pacticipants", provider)},
+        "pb:pact-version": {"title": "Pact content version permalink", "name": sha, "href": links.url(*content)},
+        "pb:latest-pact-version": {"title": "Latest version of this pact", "href": links.url(*pair, "latest")},
+        "pb:all-pact-versions": {"title": "All versions of this pact", "href": links.url(*pair, "versions")},
+        "pb:latest-untagged-pact-version": {
+            "title": "Latest untagged version of this pact", "href": links.url(*pair, "latest-untagged"),
+        },
+        "pb:latest-tagged-pact-version": {
+            "title": "Latest tagged version of this pact",
+            "href": links.template(_path(*pair) + "/latest/{tag}"),
+            "templated": True,
+        },
+        "pb:previous-distinct": {
+            "title": "Previous distinct version of this pact", "href": links.url(*version, "previous-distinct"),
+        },
+        "pb:diff-previous-distinct": {
+            "title": "Diff with previous distinct version of this pact",
+            "href": links.url(*version, "diff", "previous-distinct"),
+        },
+        "pb:diff": {
+            "title": "Diff with another specified version of this pact",
+            "href": links.template(_path(*content) + "/diff/pact-version/{pactVersion}"),
+            "templated": True,
+        },
+        "pb:pact-webhooks": {
+            "title": f"Webhooks for the pact between {consumer} and {provider}",
+            "href": links.url("webhooks", "provider", provider, "consumer", consumer),
+        },
+        # The Pact Broker points this at the provider's name (a bug); we use the consumer's.
+        "pb:consumer-webhooks": {
+            "title": f"Webhooks for all pacts with consumer {consumer}", "href": links.url("webhooks", "consumer", consumer),
+        },
+        "pb:tag-prod-version": {
+            "title": "PUT to this resource to tag this consumer version as 'production'",
+            "href": links.url("pacticipants", consumer, "versions", number, "tags", "prod"),
+        },
+        "pb:tag-version": {
+            "title": "PUT to this resource to tag this consumer version",
+            "href": links.template(_path("pacticipants", consumer, "versions", number, "tags") + "/{tag}"),
+            "templated": True,
+        },
+        "pb:publish-verification-results": {
+            "title": "Publish verification results", "href": links.url(*results, "verification-results"),
+        },
+        "pb:latest-verification-results": {
+            "title": "Latest verification results", "href": links.url(*content, "verification-results", "latest"),
+        },
+        "pb:triggered-webhooks": {
+            "title": "Webhooks triggered by the publication of this pact",
+            "href": links.url(*version, "triggered-webhooks"),
+        },
+        "pb:matrix-for-consumer-version": {
+            "title": "View matrix rows for the consumer version to which this pact belongs",
+            "href": links.url("matrix", query=matrix_query),
+        },
+        "curies": [{"name": "pb", "href": links.template("/doc/{rel}?context=pact"), "templated": True}],
+    }
+
+
+def pact_response(
+    request: Request, publication: ContractPublication, *, metadata: str | None = None, status: int = 200
+) -> Response:
+    """The stored pact document with `createdAt` and `_links` merged in at the top level."""
+    body = json.loads(publication.contract.document)
+    body["createdAt"] = iso(publication.created_at)
+    body["_links"] = pact_links(Links(request), publication, metadata)
+    return Response(body, status=status)
+
+
+def pact_not_found(provider: str, consumer: str, message: str) -> NotFound:
+    """404 naming a missing pacticipant first, else `message` (the pact is missing)."""
+    found = set(Pacticipant.objects.filter(name__in=[provider, consumer]).values_list("name", flat=True))
+    for name in (provider, consumer):
+        if name not in found:
+            return NotFound(f"No pacticipant with name '{name}' found")
+    return NotFound(message)
+
+
+def _pacticipant(name: str) -> Pacticipant:
+    pacticipant = Pacticipant.objects.filter(name=name).first()
+    if pacticipant is None:
+        raise NotFound(f"No pacticipant with name '{name}' found")
+    return pacticipant
+
+
+def _self_href(request: Request, links: Links) -> str:
+    # Rebuilt from the routed path so names are encoded the same way as in every other href.
+    return links.url(*(unquote(part) for part in request.path_info.strip("/").split("/")))
+
+
+class PactApi(BrokerApi):
+    """GET /pacts/provider/P/consumer/C/version/V: that consumer version's pact."""
+
+    def get(self, request: Request, provider: str, consumer: str, version: str) -> Response:
+        publication = selectors.pact_for_version(provider_name=provider, consumer_name=consumer, version_number=version)
+        if publication is None:
+            raise pact_not_found(provider, consumer, f"No pact found for {consumer} version {version} and provider {provider}")
+        return pact_response(request, publication)
+
+
+class PactContentApi(BrokerApi):
+    """GET .../pact-version/{sha}[/metadata/{m}]: pact content by sha (the verifiers' URL)."""
+
+    def get(self, request: Request, provider: str, consumer: str, sha: str, metadata: str | None = None) -> Response:
+        sha = sha.lower()
+        publication = None
+        if SHA.match(sha):
+            publication = selectors.pact_for_sha(provider_name=provider, consumer_name=consumer, sha=sha)
+        if publication is None:
+            raise pact_not_found(provider, consumer, f"No pact with content {sha} found between {consumer} and {provider}")
+        # The segment is opaque here: echoed as received, read when results are published.
+        return pact_response(request, publication, metadata=metadata)
+
+
+class LatestPactApi(BrokerApi):
+    """GET .../latest, .../latest/{tag}, .../latest-untagged, .../branch/{b}/latest."""
+
+    untagged = False
+
+    def get(self, request: Request, provider: str, consumer: str, tag: str | None = None,
+            branch: str | None = None) -> Response:
+        publication = selectors.pact_latest(
+            provider_name=provider, consumer_name=consumer, tag=tag, untagged=self.untagged, branch=branch
+        )
+        if publication is None:
+            among = (
+                f" with consumer version tag '{tag}'" if tag is not None
+                else f" on consumer branch '{branch}'" if branch is not None
+                else " among untagged consumer versions" if self.untagged
+                else ""
+            )
+            raise pact_not_found(provider, consumer, f"No pact found between {consumer} and {provider}{among}")
+        metadata: dict = {"cv": publication.consumer_version_id}
+        if tag is not None:
+            metadata["cvt"] = [tag]
+        response = pact_response(request, publication, metadata=selectors.encode_metadata(metadata))
+        response["X-Pact-Consumer-Version"] = publication.consumer_version.number
+        return response
+
+
+def _pact_links(links: Links, publications: list[ContractPublication]) -> tuple[list[dict], list[dict]]:
+    """`pb:pacts` and the deprecated `pacts` (the Rust verifier's URL mode reads the latter)."""
+    current = [{"href": pact_url(links, p), "title": pact_name(p), "name": p.consumer.name} for p in publications]
+    deprecated = [
+        {"href": link["href"], "title": "DEPRECATED - please use the pb:pacts relation", "name": link["title"]}
+        for link in current
+    ]
+    return current, deprecated
+
+
+class LatestPactsApi(BrokerApi):
+    """GET /pacts/latest: the latest pact of every integration."""
+
+    def get(self, request: Request) -> Response:
+        links = Links(request)
+        publications = selectors.pacts_latest_per_integration()
+        pacts = []
+        for p in publications:
+            pair = pair_segments(p.provider.name, p.consumer.name)
+            pacts.append({
+                "createdAt": iso(p.created_at),
+                "_embedded": {
+                    "consumer": {
+                        "name": p.consumer.name,
+                        "_links": {"self": {"href": links.url("pacticipants", p.consumer.name)}},
+                        "_embedded": {"version": {"number": p.consumer_version.number}},
+                    },
+                    "provider": {
+                        "name": p.provider.name,
+                        "_links": {"self": {"href": links.url("pacticipants", p.provider.name)}},
+                    },
+                },
+                "_links": {"self": [{"href": links.url(*pair, "latest")}, {"href": pact_url(links, p)}]},
+            })
+        current, deprecated = _pact_links(links, publications)
+        return Response({
+            "pacts": pacts,
+            "_links": {
+                "self": {"href": links.url("pacts", "latest"), "title": "Latest pact versions"},
+                "pb:pacts": current,
+                "pacts": deprecated,
+                "curies": [{"name": "pb", "href": links.template("/doc/{rel}?context=index"), "templated": True}],
+            },
+        })
+
+
+class ProviderPactsApi(BrokerApi):
+    """GET /pacts/provider/P[/latest][/{tag}], /tag/{tag}, /branch[/{b}][/latest]: a provider's pacts."""
+
+    latest = False
+    main_branch = False
+
+    def get(self, request: Request, provider: str, tag: str | None = None, branch: str | None = None) -> Response:
+        owner = _pacticipant(provider)
+        publications = selectors.provider_pacts(
+            provider=owner, latest=self.latest, tag=tag, branch=branch, main_branch=self.main_branch
+        )
+        links = Links(request)
+        scope = (
+            f" with consumer version tag '{tag}'" if tag is not None
+            else f" with consumer version branch '{branch}'" if branch is not None
+            else " from the consumers' main branches" if self.main_branch
+            else ""
+        )
+        title = f"{'Latest' if self.latest else 'All'} pact versions for the provider {provider}{scope}"
+        current, deprecated = _pact_links(links, publications)
+        provider_href = links.url("pacticipants", provider)
+        return Response({
+            "_links": {
+                "self": {"href": _self_href(request, links), "title": title},
+                "pb:provider": {"href": provider_href, "name": provider, "title": "Provider"},
+                "pb:pacts": current,
+                "provider": {"href": provider_href, "title": provider},
+                "pacts": deprecated,
+            }
+        })
+
+
+class PactVersionsApi(BrokerApi):
+    """GET /pacts/provider/P/consumer/C/versions: every consumer version's pact, newest first."""
+
+    def get(self, request: Request, provider: str, consumer: str) -> Response:
+        owner, user = _pacticipant(provider), _pacticipant(consumer)
+        publications = selectors.pact_history(provider=owner, consumer=user)
+        links = Links(request)
+        pacts = [
+            {
+                "createdAt": iso(p.created_at),
+                "_embedded": {
+                    "consumerVersion": {
+                        "number": p.consumer_version.number,
+                        "_links": {"self": {"href": links.url("pacticipants", consumer, "versions", p.consumer_version.number)}},
+                    }
+                },
+                "_links": {"self": {"href": pact_url(links, p), "title": "Pact", "name": pact_name(p)}},
+            }
+            for p in publications
+        ]
+        return Response({
+            "_embedded": {"pacts": pacts},
+            "_links": {
+                "self": {
+                    "href": links.url(*pair_segments(provider, consumer), "versions"),
+                    "title": f"All versions of the pact between {consumer} and {provider}",
+                },
+                "pb:consumer": {"title": "Consumer", "name": consumer, "href": links.url("pacticipants", consumer)},
+                "pb:provider": {"title": "Provider", "name": provider, "href": links.url("pacticipants", provider)},
+            },
+        })
+
+
+PROVIDER = "pacts/provider/<seg:provider>"
+PAIR = PROVIDER + "/consumer/<seg:consumer>"
+
+urlpatterns = [
+    path("pacts/latest", LatestPactsApi.as_view(), name="pacts-latest"),
+    path(PROVIDER, ProviderPactsApi.as_view(), name="provider-pacts"),
+    path(PROVIDER + "/latest", ProviderPactsApi.as_view(latest=True), name="provider-pacts-latest"),
+    path(PROVIDER + "/latest/<seg:tag>", ProviderPactsApi.as_view(latest=True), name="provider-pacts-latest-tag"),
+    path(PROVIDER + "/tag/<seg:tag>", ProviderPactsApi.as_view(), name="provider-pacts-tag"),
+    path(PROVIDER + "/branch", ProviderPactsApi.as_view(main_branch=True), name="provider-pacts-main-branch"),
+    # Before branch/<b>: "latest" here means the main branch's latest, as in the Pact Broker.
+    path(PROVIDER + "/branch/latest", ProviderPactsApi.as_view(main_branch=True, latest=True),
+         name="provider-pacts-main-branch-latest"),
+    path(PROVIDER + "/branch/<seg:branch>", ProviderPactsApi.as_view(), name="provider-pacts-branch"),
+    path(PROVIDER + "/branch/<seg:branch>/latest", ProviderPactsApi.as_view(latest=True),
+         name="provider-pacts-branch-latest"),
+    path(PAIR + "/latest", LatestPactApi.as_view(), name="pact-latest"),
+    path(PAIR + "/latest-untagged", LatestPactApi.as_view(untagged=True), name="pact-latest-untagged"),
+    path(PAIR + "/latest/<seg:tag>", LatestPactApi.as_view(), name="pact-latest-tag"),
+    path(PAIR + "/branch/<seg:branch>/latest", LatestPactApi.as_view(), name="pact-latest-branch"),
+    path(PAIR + "/pact-version/<seg:sha>", PactContentApi.as_view(), name="pact-content"),
+    path(PAIR + "/pact-version/<seg:sha>/metadata/<seg:metadata>", PactContentApi.as_view(), name="pact-content-metadata"),
+    path(PAIR + "/versions", PactVersionsApi.as_view(), name="pact-versions"),
+]

@@ -17,7 +17,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contracts.exceptions import Conflict, InvalidInput
-from contracts.models import Contract, ContractPublication, Integration, Pacticipant, Version
+from contracts.models import (
+    Contract,
+    ContractPublication,
+    Integration,
+    Pacticipant,
+    Version,
+)
 from contracts.pact.content import (
     MergeConflict,
     content_sha,
@@ -26,8 +32,13 @@ from contracts.pact.content import (
     with_interaction_ids,
 )
 from contracts.pact.parsing import JsonParseError, parse_json
-from contracts.pact.validation import specification_version, validate_pact, validate_pact_names
+from contracts.pact.validation import (
+    specification_version,
+    validate_pact,
+    validate_pact_names,
+)
 from contracts.services._tx import atomic_with_retry, get_or_insert
+from contracts.services.events import publication_events_record
 from contracts.services.pacticipants import pacticipants_find_or_create, validate_name
 from contracts.services.versions import (
     branch_version_add,
@@ -131,13 +142,14 @@ def _conflict_message(consumer: Pacticipant, version: Version, provider: Pactici
 def _publish_one(
     *, consumer: Pacticipant, version: Version, provider: Pacticipant, prepared: PreparedContract, conflict_field: str
 ) -> PublishedContract:
-    contract = _store_content(consumer, provider, prepared)
     current = (
         ContractPublication.objects.select_for_update()
         .filter(consumer_version=version, provider=provider, is_current=True)
         .select_related("contract")
         .first()
     )
+    if current is None or prepared.on_conflict != "merge":
+        contract = _store_content(consumer, provider, prepared)
     if current is None:
         try:
             with transaction.atomic():
@@ -153,7 +165,7 @@ def _publish_one(
                 .select_related("contract")
                 .get()
             )
-    if current.contract_id == contract.id:
+    if prepared.on_conflict != "merge" and current.contract_id == contract.id:
         return PublishedContract(current, "unchanged")
 
     if prepared.on_conflict == "merge":
@@ -232,6 +244,7 @@ def _publish(
     build_url: str | None,
     contracts: list[PreparedContract],
     conflict_field: str,
+    base_url: str | None,
 ) -> PublishResult:
     names = [pacticipant_name, *(c.provider_name for c in contracts)]
     pacticipants = pacticipants_find_or_create(names=names)
@@ -253,6 +266,8 @@ def _publish(
             conflict_field=conflict_field,
         )
         outcome.events = _events_for(outcome, version, tag_names)
+        publication_events_record(publication=outcome.publication, events=outcome.events, base_url=base_url,
+                                  build_url=build_url)
         published.append(outcome)
     _touch_integrations(consumer, [pacticipants[c.provider_name] for c in contracts])
     # Keep the caller's order in the result (the response lists contracts as sent).
@@ -269,8 +284,12 @@ def contracts_publish(
     branch: str | None = None,
     tags: list[str] | None = None,
     build_url: str | None = None,
+    base_url: str | None = None,
 ) -> PublishResult:
-    """Publish a consumer version's contracts with its branch, tags and build URL."""
+    """Publish a consumer version's contracts with its branch, tags and build URL.
+
+    `base_url` is the public URL webhook templates link to (the request's, for the API).
+    """
     validate_name(pacticipant_name, "pacticipantName")
     validate_version_number(version_number, "pacticipantVersionNumber")
     if branch is not None:
@@ -288,10 +307,13 @@ def contracts_publish(
         build_url=build_url,
         contracts=contracts,
         conflict_field="contracts",
+        base_url=base_url,
     )
 
 
-def pact_publish(*, consumer_name: str, provider_name: str, version_number: str, raw: str | bytes) -> PublishedContract:
+def pact_publish(
+    *, consumer_name: str, provider_name: str, version_number: str, raw: str | bytes, base_url: str | None = None
+) -> PublishedContract:
     """The legacy single-pact publish (PUT /pacts/provider/P/consumer/C/version/V)."""
     validate_name(consumer_name, "consumer")
     validate_name(provider_name, "provider")
@@ -305,5 +327,16 @@ def pact_publish(*, consumer_name: str, provider_name: str, version_number: str,
         build_url=None,
         contracts=[prepared],
         conflict_field="pact",
+        base_url=base_url,
     )
     return result.contracts[0]
+
+
+@atomic_with_retry
+def pact_delete(*, version: Version, provider_id: int) -> None:
+    """Delete every revision of a consumer version's pact for a provider, and content no one else publishes."""
+    publications = ContractPublication.objects.filter(consumer_version=version, provider_id=provider_id)
+    contract_ids = list(publications.values_list("contract_id", flat=True))
+    publications.delete()
+    # Content nobody publishes any more goes, with its verifications (as in version_delete).
+    Contract.objects.filter(id__in=contract_ids, publications__isnull=True).delete()
