@@ -1,10 +1,8 @@
 """URL routes. Every name segment uses the `seg` converter (see broker.middleware)."""
 
-from django.urls import include, path, register_converter
+from django.urls import include, path
 
-from broker import converters, diagnostics
-
-register_converter(converters.Segment, "seg")
+from broker import diagnostics
 
 urlpatterns = [
     path("diagnostic/status/heartbeat", diagnostics.heartbeat, name="heartbeat"),

@@ -1,5 +1,127 @@
-"""API views: environments (routes in urlpatterns at the bottom)."""
+"""API views: environments (routes in urlpatterns at the bottom).
+
+`GET /environments` carries the environments twice: embedded (read by the Rust CLI)
+and as the `pb:environments` link array named by environment (the Ruby CLI finds an
+environment with `_links["pb:environments"].find!(name)` and fails without it).
+"""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from contracts.api.base import BrokerApi
+from contracts.api.links import Links
+from contracts.api.timestamps import iso
+from contracts.exceptions import InvalidInput
+from contracts.models import Environment
+from contracts.selectors.environments import environment_get, environments_list
+from contracts.services.environments import (
+    environment_create,
+    environment_delete,
+    environment_replace,
+)
+
+
+def timestamps(row: object) -> dict:
+    """`createdAt`, plus `updatedAt` only when it differs at second precision (the Pact Broker's rule)."""
+    created = iso(row.created_at)  # type: ignore[attr-defined]
+    out = {"createdAt": created}
+    updated = iso(getattr(row, "updated_at", None))
+    if updated is not None and updated != created:
+        out["updatedAt"] = updated
+    return out
+
+
+def json_object(request: Request) -> dict:
+    """The request body, which must be a JSON object (an empty body counts as {})."""
+    data = request.data
+    if not isinstance(data, dict):
+        raise InvalidInput({"body": ["must be a JSON object"]})
+    return data
+
+
+def environment_label(environment: Environment) -> str:
+    """What titles call an environment: its display name, else its name."""
+    return environment.display_name or environment.name
+
+
+def environment_body(environment: Environment, links: Links) -> dict:
+    """The environment resource (also embedded in deployed and released versions)."""
+    label = environment_label(environment)
+    body: dict = {"uuid": str(environment.uuid), "name": environment.name}
+    if environment.display_name:
+        body["displayName"] = environment.display_name
+    body["production"] = environment.production
+    body["contacts"] = environment.contacts or []
+    body.update(timestamps(environment))
+    body["_links"] = {
+        "self": links.link("environments", environment.uuid, title="Environment", name=environment.name),
+        "pb:currently-deployed-deployed-versions": {
+            "title": f"Versions currently deployed to {label} environment",
+            "href": links.url("environments", environment.uuid, "deployed-versions", "currently-deployed"),
+        },
+        "pb:currently-supported-released-versions": {
+            "title": f"Versions released and supported in {label} environment",
+            "href": links.url("environments", environment.uuid, "released-versions", "currently-supported"),
+        },
+        "pb:environments": links.link("environments", title="Environments"),
+    }
+    return body
+
+
+def _fields(body: dict) -> dict:
+    return {
+        "name": body.get("name"),
+        "display_name": body.get("displayName"),
+        "production": body.get("production"),
+        "contacts": body.get("contacts"),
+    }
+
+
+class EnvironmentCollectionApi(BrokerApi):
+    """GET /environments[?name=x] lists environments; POST creates one."""
+
+    def get(self, request: Request) -> Response:
+        links = Links(request)
+        environments = environments_list(name=request.query_params.get("name"))
+        return Response({
+            "_embedded": {"environments": [environment_body(environment, links) for environment in environments]},
+            "_links": {
+                "self": links.link("environments", title="Environments"),
+                "pb:environments": [
+                    links.link("environments", environment.uuid, title="Environment", name=environment.name)
+                    for environment in environments
+                ],
+            },
+        })
+
+    def post(self, request: Request) -> Response:
+        body = json_object(request)
+        environment = environment_create(**_fields(body), uuid=body.get("uuid"))
+        links = Links(request)
+        return Response(environment_body(environment, links), status=201,
+                        headers={"Location": links.url("environments", environment.uuid)})
+
+
+class EnvironmentApi(BrokerApi):
+    """GET, PUT (replace; cannot create) and DELETE /environments/{uuid}."""
+
+    def get(self, request: Request, uuid: str) -> Response:
+        return Response(environment_body(environment_get(uuid=uuid), Links(request)))
+
+    def put(self, request: Request, uuid: str) -> Response:
+        environment = environment_get(uuid=uuid)
+        environment = environment_replace(environment=environment, **_fields(json_object(request)))
+        return Response(environment_body(environment, Links(request)))
+
+    def delete(self, request: Request, uuid: str) -> Response:
+        environment_delete(environment=environment_get(uuid=uuid))
+        return Response(status=204)
+
+
+urlpatterns = [
+    path("environments", EnvironmentCollectionApi.as_view(), name="environments"),
+    path("environments/<seg:uuid>", EnvironmentApi.as_view(), name="environment"),
+]

@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.utils import timezone
 
 from contracts.exceptions import InvalidInput
-from contracts.models import DeployedVersion, Environment, Pacticipant, ReleasedVersion, Version
+from contracts.models import (
+    DeployedVersion,
+    Environment,
+    Pacticipant,
+    ReleasedVersion,
+    Version,
+)
 from contracts.services._tx import atomic_with_retry, get_or_insert
 
 
@@ -14,8 +20,10 @@ def _normalise_target(target: object) -> str | None:
         return None
     if not isinstance(target, str):
         raise InvalidInput({"applicationInstance": ["must be a string"]})
-    if "\n" in target:
+    if "\n" in target or "\r" in target:
         raise InvalidInput({"applicationInstance": ["cannot contain a new line"]})
+    if len(target) > 255:
+        raise InvalidInput({"applicationInstance": ["is longer than 255 characters"]})
     return target
 
 
