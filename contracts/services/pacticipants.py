@@ -74,3 +74,9 @@ def label_add(*, pacticipant: Pacticipant, name: str) -> tuple[Label, bool]:
     if not name.strip():
         raise InvalidInput({"name": ["cannot be blank"]})
     return get_or_insert(Label, pacticipant=pacticipant, name=name)
+
+
+@atomic_with_retry
+def label_remove(*, label: Label) -> None:
+    """Take a label off its pacticipant."""
+    label.delete()

@@ -148,3 +148,72 @@ def version_delete(*, version: Version) -> None:
     version.delete()
     for branch in branches:
         branch_head_recompute(branch=branch)
+
+
+@atomic_with_retry
+def branch_version_find_or_create(
+    *, pacticipant_name: str, branch_name: str, version_number: str
+) -> tuple[BranchVersion, bool]:
+    """PUT a branch version: find or create the pacticipant, version, branch and membership."""
+    from contracts.services.pacticipants import (
+        pacticipant_find_or_create,
+        validate_name,
+    )
+
+    # Validate every name first so bad input writes nothing (not even the pacticipant).
+    validate_name(pacticipant_name, "pacticipant")
+    validate_ref_name(branch_name, "branch")
+    validate_version_number(version_number, "version")
+    pacticipant = pacticipant_find_or_create(name=pacticipant_name)
+    version, _ = version_find_or_create(pacticipant=pacticipant, number=version_number)
+    return branch_version_add(version=version, branch_name=branch_name)
+
+
+@atomic_with_retry
+def tag_find_or_create(*, pacticipant_name: str, version_number: str, tag_name: str) -> tuple[Tag, bool]:
+    """PUT a tag: find or create pacticipant, version and tag.
+
+    A new tag named like an existing environment also records a deployment there
+    (the Pact Broker's create_deployed_versions_for_tags), so tag-based pipelines show
+    up in environment-based queries.
+    """
+    from contracts.models import Environment
+    from contracts.services.deployments import deployment_record
+    from contracts.services.pacticipants import (
+        pacticipant_find_or_create,
+        validate_name,
+    )
+
+    validate_name(pacticipant_name, "pacticipant")
+    validate_version_number(version_number, "version")
+    validate_ref_name(tag_name, "tag")
+    pacticipant = pacticipant_find_or_create(name=pacticipant_name)
+    version, _ = version_find_or_create(pacticipant=pacticipant, number=version_number)
+    tag, created = tag_add(version=version, name=tag_name)
+    if created and settings.ACCORD_CREATE_DEPLOYED_VERSIONS_FOR_TAGS:
+        environment = Environment.objects.filter(name=tag_name).first()
+        if environment is not None:
+            deployment_record(version=version, environment=environment, auto_created=True)
+    return tag, created
+
+
+@atomic_with_retry
+def tag_delete(*, tag: Tag) -> None:
+    """Remove a tag from its version."""
+    tag.delete()
+
+
+@atomic_with_retry
+def branches_delete(*, pacticipant: Pacticipant, exclude: list[str]) -> tuple[int, list[str]]:
+    """Delete every branch of a pacticipant except `exclude` and the main branch.
+
+    Returns how many were deleted and the names left, oldest first. The versions stay.
+    """
+    keep = set(exclude)
+    if pacticipant.main_branch:
+        keep.add(pacticipant.main_branch)
+    doomed = Branch.objects.filter(pacticipant=pacticipant).exclude(name__in=keep)
+    deleted = doomed.count()
+    doomed.delete()
+    remaining = Branch.objects.filter(pacticipant=pacticipant).order_by("created_at", "id")
+    return deleted, list(remaining.values_list("name", flat=True))
