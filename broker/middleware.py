@@ -52,7 +52,7 @@ class RawPathMiddleware:
 
 def body_limit_for(path: str) -> int:
     """How many bytes a request body to `path` may have."""
-    if path.startswith("/contracts/publish") or path.startswith("/pacts/"):
+    if path.startswith(("/contracts/publish", "/pacts/")):
         return settings.ACCORD_PUBLISH_MAX_BYTES
     return settings.ACCORD_BODY_MAX_BYTES
 
@@ -88,3 +88,29 @@ class BrokerHeadersMiddleware:
                 status=413,
             )
         return None
+
+
+class QueryCountMiddleware:
+    """Report how many SQL statements a request ran (X-Accord-Queries), for benchmarks.
+
+    Installed only when ACCORD_QUERY_COUNT_HEADER is on; counting uses a connection
+    execute wrapper, so it measures what the server really sent to PostgreSQL.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.db import connection
+
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counter):
+            response = self.get_response(request)
+        response.headers["X-Accord-Queries"] = str(count)
+        return response

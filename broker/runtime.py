@@ -473,7 +473,7 @@ def serve(argv: Sequence[str] = ()) -> int:
         return 0
     finally:
         _log("stopping")
-        for name, proc in reversed(children):
+        for _name, proc in reversed(children):
             _terminate(proc, signal.SIGTERM, timeout=20)
         services.stop()
         _log("stopped")

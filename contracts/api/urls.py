@@ -9,9 +9,9 @@ from django.urls import path
 from contracts.api import (
     badges,
     deployments,
+    environments,
     for_verification,
     matrix,
-    environments,
     pacticipants,
     pacts,
     provider_states,

@@ -1,0 +1,208 @@
+"""Measure can-i-deploy, the matrix and pacts-for-verification over HTTP at scale.
+
+    python manage.py benchmark --versions 100000            # seed (once) and measure
+    python manage.py benchmark --versions 1000000 --verifications 5000000 --clients 4
+
+Seeds a separate database (default `<name>_bench`, left in place so later runs at the
+same size reuse it), serves it with gunicorn, and drives it with concurrent HTTP
+clients. Prints p50/p99 latency, throughput and the SQL statements each request ran
+(the server reports them in X-Accord-Queries). Query counts must not grow with the data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import psycopg
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from contracts.benchdata import HUB, Shape, statements
+
+ROOT = Path(settings.BASE_DIR)
+
+
+@dataclass
+class Endpoint:
+    name: str
+    method: str
+    path: str
+    body: dict | None = None
+    latencies: list[float] = field(default_factory=list)
+    queries: list[int] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+def _connect(dbname: str) -> psycopg.Connection:
+    db = settings.DATABASES["default"]
+    params = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "password": db["PASSWORD"], "dbname": dbname}
+    return psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True)
+
+
+class Command(BaseCommand):
+    help = "Seed a large data set and measure the hot read endpoints over HTTP."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--versions", type=int, default=100_000)
+        parser.add_argument("--verifications", type=int, default=None, help="default: 5 x versions")
+        parser.add_argument("--consumers", type=int, default=30)
+        parser.add_argument("--requests", type=int, default=300, help="measured requests per endpoint")
+        parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
+        parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--database", default=None)
+        parser.add_argument("--reseed", action="store_true")
+
+    def handle(self, *args, **options) -> None:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        shape = Shape(options["versions"], options["verifications"] or options["versions"] * 5, options["consumers"])
+        dbname = options["database"] or f"{settings.DATABASES['default']['NAME']}_bench"
+        env = dict(os.environ, ACCORD_DATABASE_NAME=dbname, ACCORD_QUERY_COUNT_HEADER="true",
+                   DJANGO_SETTINGS_MODULE="broker.settings", ALLOWED_HOSTS="127.0.0.1,localhost")
+        self._ensure_database(dbname)
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+        self._seed(dbname, shape, options["reseed"])
+        port = self._free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "broker.wsgi:application", "--config", "python:broker.gunicorn_conf",
+             "--bind", f"127.0.0.1:{port}", "--workers", str(options["web_workers"]), "--access-logfile", "/dev/null"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            self._wait(base)
+            endpoints = self._endpoints(shape)
+            for endpoint in endpoints:
+                self._measure(base, endpoint, options["requests"], options["clients"])
+            self._report(shape, endpoints, options)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    def _ensure_database(self, dbname: str) -> None:
+        with _connect("postgres") as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone():
+                conn.execute(f'CREATE DATABASE "{dbname}"')
+
+    def _seed(self, dbname: str, shape: Shape, reseed: bool) -> None:
+        marker = json.dumps({"versions": shape.versions, "verifications": shape.verifications,
+                             "consumers": shape.consumers})
+        with _connect(dbname) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS accord_bench_meta (shape text)")
+            current = conn.execute("SELECT shape FROM accord_bench_meta").fetchone()
+            if current and current[0] == marker and not reseed:
+                self.stdout.write(f"reusing the seeded data set in {dbname}")
+                return
+            conn.execute("SET statement_timeout = 0")
+            for description, sql in statements(shape):
+                started = time.monotonic()
+                conn.execute(sql)
+                self.stdout.write(f"  seeded {description} in {time.monotonic() - started:.1f}s")
+            conn.execute("DELETE FROM accord_bench_meta")
+            conn.execute("INSERT INTO accord_bench_meta VALUES (%s)", [marker])
+
+    @staticmethod
+    def _free_port() -> int:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+
+    @staticmethod
+    def _wait(base: str) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/diagnostic/status/heartbeat", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise CommandError("the benchmark server did not start")
+
+    @staticmethod
+    def _endpoints(shape: Shape) -> list[Endpoint]:
+        consumer = "Consumer007" if shape.consumers >= 7 else "Consumer001"
+        latest_c, latest_p = f"c{shape.steps}", f"p{shape.provider_versions}"
+        wip_since = (date.today() - timedelta(days=30)).isoformat()
+        return [
+            Endpoint("can-i-deploy consumer -> production", "GET",
+                     f"/can-i-deploy?pacticipant={consumer}&version={latest_c}&environment=production"),
+            Endpoint(f"can-i-deploy {HUB} ({shape.consumers} consumers) -> production", "GET",
+                     f"/can-i-deploy?pacticipant={HUB}&version={latest_p}&environment=production"),
+            Endpoint("matrix (Rust CLI query) -> production", "GET",
+                     f"/matrix?q[][pacticipant]={consumer}&q[][version]={latest_c}&latestby=cvpv"
+                     "&environment=production"),
+            Endpoint("matrix (Ruby CLI query, --branch) -> production", "GET",
+                     f"/matrix?q[][pacticipant]={consumer}&q[][latest]=true&q[][branch]=main&latestby=cvp"
+                     "&environment=production"),
+            Endpoint(f"pacts for verification {HUB} (pending + WIP)", "POST",
+                     f"/pacts/provider/{HUB}/for-verification",
+                     {"consumerVersionSelectors": [{"mainBranch": True}, {"deployedOrReleased": True}],
+                      "includePendingStatus": True, "includeWipPactsSince": wip_since,
+                      "providerVersionBranch": "main"}),
+        ]
+
+    @staticmethod
+    def _measure(base: str, endpoint: Endpoint, requests: int, clients: int) -> None:
+        lock = threading.Lock()
+        remaining = [requests]
+
+        def worker() -> None:
+            with httpx.Client(base_url=base, timeout=60, headers={"Accept": "application/hal+json"}) as client:
+                for _ in range(5):  # warm-up, not measured
+                    client.request(endpoint.method, endpoint.path, json=endpoint.body)
+                while True:
+                    with lock:
+                        if remaining[0] <= 0:
+                            return
+                        remaining[0] -= 1
+                    started = time.perf_counter()
+                    response = client.request(endpoint.method, endpoint.path, json=endpoint.body)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    with lock:
+                        endpoint.latencies.append(elapsed)
+                        endpoint.statuses[response.status_code] = endpoint.statuses.get(response.status_code, 0) + 1
+                        if "x-accord-queries" in response.headers:
+                            endpoint.queries.append(int(response.headers["x-accord-queries"]))
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=worker) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        endpoint.wall = time.perf_counter() - started  # type: ignore[attr-defined]
+        random.shuffle(endpoint.latencies)
+
+    def _report(self, shape: Shape, endpoints: list[Endpoint], options: dict) -> None:
+        self.stdout.write(
+            f"\nAccord benchmark: {shape.versions:,} versions ({shape.consumers} consumers x {shape.steps:,} + "
+            f"{shape.provider_versions:,} provider), ~{shape.verifications:,} verifications; "
+            f"{options['clients']} concurrent clients, {options['requests']} requests per endpoint, "
+            f"{options['web_workers']} gunicorn workers\n"
+        )
+        header = f"{'endpoint':<52} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'req/s':>7} {'SQL/req':>8}  status"
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for endpoint in endpoints:
+            ordered = sorted(endpoint.latencies)
+            p50 = statistics.median(ordered)
+            p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+            queries = sorted(set(endpoint.queries))
+            sql = str(queries[0]) if len(queries) == 1 else f"{queries[0]}-{queries[-1]}" if queries else "?"
+            statuses = ",".join(f"{code}x{count}" for code, count in sorted(endpoint.statuses.items()))
+            rate = len(ordered) / endpoint.wall  # type: ignore[attr-defined]
+            self.stdout.write(f"{endpoint.name:<52} {p50:>8.1f} {p99:>8.1f} {ordered[-1]:>8.1f} {rate:>7.1f} "
+                              f"{sql:>8}  {statuses}")
