@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "broker.auth.BasicAuthMiddleware",
 ]
 
+if env_bool("ACCORD_QUERY_COUNT_HEADER", default=False):
+    MIDDLEWARE.insert(1, "broker.middleware.QueryCountMiddleware")
+
 ROOT_URLCONF = "broker.urls"
 WSGI_APPLICATION = "broker.wsgi.application"
 APPEND_SLASH = False  # clients do not follow redirects on PUT/POST
@@ -189,6 +192,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("ACCORD_WORKER_MAX_TASKS_PER_CHILD", default=200, minimum=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+# The one place periodic work is defined (django-celery-beat syncs it into its tables).
+CELERY_BEAT_SCHEDULE = {
+    # Every 30 s: re-queue webhook deliveries that are due but not queued (lost messages).
+    "webhooks-sweep": {"task": "verifier.webhooks_sweep", "schedule": 30.0},
+}
 
 _log_level = (env_str("PACT_BROKER_LOG_LEVEL", "ACCORD_LOG_LEVEL", "LOG_LEVEL", default="INFO") or "INFO").upper()
 if _log_level not in {"DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL"}:

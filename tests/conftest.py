@@ -172,7 +172,10 @@ def celery_worker_process(test_db_name, tmp_path_factory) -> Iterator[Process]:
     command = [sys.executable, "-m", "celery", "-A", "broker", "worker", "--loglevel", "INFO",
                "--concurrency", "2", "--hostname", name, "--without-mingle", "--without-gossip",
                "--queues", settings.CELERY_TASK_DEFAULT_QUEUE]
-    worker = Process("celery-worker", command, _child_env(test_db_name), tmp_path_factory.mktemp("worker"))
+    # The worker may reach receivers the tests run on loopback, and retries quickly.
+    env = _child_env(test_db_name, ACCORD_OUTBOUND_ALLOW="127.0.0.1",
+                     PACT_BROKER_WEBHOOK_RETRY_SCHEDULE="1 1 1 1 1 1")
+    worker = Process("celery-worker", command, env, tmp_path_factory.mktemp("worker"))
 
     def answering() -> bool:
         if not worker.alive():
@@ -182,3 +185,49 @@ def celery_worker_process(test_db_name, tmp_path_factory) -> Iterator[Process]:
     wait_until(answering, 60, "the Celery worker to answer a ping")
     yield worker
     worker.stop()
+
+
+class Receiver:
+    """A real HTTP server on loopback that records requests and answers from a script."""
+
+    def __init__(self, statuses: list[int] | None = None) -> None:
+        import http.server
+        import threading
+
+        self.requests: list[dict] = []
+        self.statuses = list(statuses or [])
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                receiver.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
+                                          "body": self.rfile.read(length).decode()})
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                body = f'{{"received": {len(receiver.requests)}}}'.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_PUT = do_POST  # noqa: N815
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1; set `.statuses` to script its answers."""
+    instance = Receiver()
+    yield instance
+    instance.close()

@@ -182,7 +182,7 @@ def webhooks_trigger(
     if not webhooks:
         return []
     now = timezone.now()
-    return TriggeredWebhook.objects.bulk_create(
+    created = TriggeredWebhook.objects.bulk_create(
         [
             TriggeredWebhook(
                 webhook=webhook,
@@ -197,6 +197,11 @@ def webhooks_trigger(
             for webhook in webhooks
         ]
     )
+    # Queued only once the event commits; the sweeper covers a queue that loses them.
+    from verifier.services.delivery import deliveries_enqueue
+
+    deliveries_enqueue([triggered.id for triggered in created])
+    return created
 
 
 # ---------------------------------------------------------------- definitions

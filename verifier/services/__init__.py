@@ -1,0 +1,1 @@
+"""Background work: webhook delivery and verification runs (writes that workers make)."""
