@@ -1,0 +1,1 @@
+"""HTTP API of the verifier app: webhook execution and logs, verification runs."""

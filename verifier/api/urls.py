@@ -1,0 +1,5 @@
+"""Routes of the verifier app's API."""
+
+from verifier.api import webhooks
+
+urlpatterns = [*webhooks.urlpatterns]
