@@ -432,3 +432,39 @@ def _read_body(resp: httpx.Response, cap: int, deadline: float) -> tuple[bytes, 
         if time.monotonic() > deadline:
             raise httpx.ReadTimeout("response not complete in connect + read timeout")
     return bytes(buf), False
+
+
+@dataclass(frozen=True)
+class VettedTarget:
+    """A URL that passed the guard, in the form another HTTP client should use."""
+
+    url: str  # for http: pinned to the vetted address; for https: unchanged
+    host: str  # what that client connects to
+    host_header: str | None  # the original Host, to send when the URL was pinned
+    address: str
+
+
+def vet_target(url: str, *, policy: OutboundPolicy | None = None) -> VettedTarget:
+    """Apply request()'s guard to a URL that another client (pact_ffi's verifier) will call.
+
+    That client connects by itself, so for http the URL is rewritten to the vetted address
+    (a DNS answer that changes later cannot move it) and the original Host is returned to
+    send as a header. For https the name stays: the client's certificate check binds the
+    connection to it, and a certificate for an IP address is not what providers have.
+    """
+    policy = policy or OutboundPolicy.from_settings()
+    shown = redact_url(url)
+    parsed, host = _target(url, shown, policy)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        addresses = _resolve(host.strip("[]"), port)
+    except OSError as exc:
+        raise OutboundUnavailable(f"unavailable: cannot resolve {host}: {exc.strerror or exc}") from None
+    problem = _vet(host.strip("[]"), addresses, policy._rules)
+    if problem:
+        raise OutboundRefused(problem)
+    address = addresses[0]
+    if parsed.scheme == "https":
+        return VettedTarget(url, host.strip("[]"), None, str(address))
+    pinned = parsed.copy_with(host=str(address))
+    return VettedTarget(str(pinned), str(address), parsed.netloc.decode("ascii"), str(address))
