@@ -158,6 +158,9 @@ ACCORD_MAIN_BRANCH_CANDIDATES = env_list(
 )
 ACCORD_USE_FIRST_TAG_AS_BRANCH = env_bool("PACT_BROKER_USE_FIRST_TAG_AS_BRANCH", default=True)
 ACCORD_FIRST_TAG_AS_BRANCH_SECONDS = env_int("PACT_BROKER_USE_FIRST_TAG_AS_BRANCH_TIME_LIMIT", default=10, minimum=0)
+ACCORD_VERIFIED_BY_OTHER_BRANCH_LOOKBACK_DAYS = env_int(
+    "PACT_BROKER_VERIFIED_BY_OTHER_BRANCH_LOOKBACK_DAYS", default=30, minimum=1
+)
 ACCORD_CREATE_DEPLOYED_VERSIONS_FOR_TAGS = env_bool("PACT_BROKER_CREATE_DEPLOYED_VERSIONS_FOR_TAGS", default=True)
 
 # Webhooks: what a webhook definition may ask for (the Pact Broker's whitelists).
@@ -168,6 +171,17 @@ ACCORD_WEBHOOK_METHODS = env_list(
 ACCORD_WEBHOOK_RETRY_SCHEDULE = [
     int(x) for x in env_list("PACT_BROKER_WEBHOOK_RETRY_SCHEDULE", default=("10", "60", "120", "300", "600", "1200"))
 ]
+
+# Server-side verification runs (verifier/services/runs.py).
+ACCORD_VERIFICATION_LEASE_SECONDS = env_int("ACCORD_VERIFICATION_LEASE_SECONDS", default=60, minimum=1)
+ACCORD_VERIFICATION_MAX_ATTEMPTS = env_int("ACCORD_VERIFICATION_MAX_ATTEMPTS", default=3, minimum=1)
+ACCORD_VERIFICATION_RETRY_SCHEDULE = [
+    int(x) for x in env_list("ACCORD_VERIFICATION_RETRY_SCHEDULE", default=("30", "120", "600"))
+]
+ACCORD_VERIFICATION_CONCURRENCY_PER_PROVIDER = env_int(
+    "ACCORD_VERIFICATION_CONCURRENCY_PER_PROVIDER", default=2, minimum=1
+)
+ACCORD_VERIFICATION_REQUEUE_SECONDS = env_int("ACCORD_VERIFICATION_REQUEUE_SECONDS", default=5, minimum=1)
 
 # Test-only: the provider-state endpoint used to verify Accord against the clients' own pacts.
 ACCORD_PROVIDER_STATES = env_bool("ACCORD_PROVIDER_STATES", default=False)
@@ -196,6 +210,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Every 30 s: re-queue webhook deliveries that are due but not queued (lost messages).
     "webhooks-sweep": {"task": "verifier.webhooks_sweep", "schedule": 30.0},
+    # Every 30 s: re-queue or fail verification runs whose worker died (lease expired).
+    "verification-runs-reap": {"task": "verifier.verification_runs_reap", "schedule": 30.0},
 }
 
 _log_level = (env_str("PACT_BROKER_LOG_LEVEL", "ACCORD_LOG_LEVEL", "LOG_LEVEL", default="INFO") or "INFO").upper()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -28,6 +29,12 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         return Response(
             {"error": f"{exc.detail} Send the body as application/json."}, status=415
         )
+    if isinstance(exc, DataError):
+        # A value PostgreSQL cannot store (a NUL character, an out-of-range number): the
+        # request's transaction has rolled back, so nothing was stored. Input, not our bug.
+        logger.info("Refused a value the database cannot store: %s", exc)
+        return Response({"error": "The request contains a value that cannot be stored (for example a NUL "
+                                  "character or an out-of-range number)"}, status=400)
     if isinstance(exc, drf.APIException):
         response = Response({"error": str(exc.detail)}, status=exc.status_code)
         if isinstance(exc, drf.MethodNotAllowed):

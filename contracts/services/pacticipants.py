@@ -17,6 +17,8 @@ def validate_name(name: object, field: str = "name") -> str:
         raise InvalidInput({field: ["cannot be blank"]})
     if "\n" in name or "\r" in name:
         raise InvalidInput({field: ["cannot contain a new line"]})
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise InvalidInput({field: ["cannot contain control characters"]})
     if len(name) > 255:
         raise InvalidInput({field: ["is longer than 255 characters"]})
     return name

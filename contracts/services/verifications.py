@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from contracts.exceptions import InvalidInput
-from contracts.models import Contract, Integration, Verification
+from contracts.models import (
+    Contract,
+    ContractPublication,
+    Integration,
+    Verification,
+    Version,
+)
 from contracts.services._tx import atomic_with_retry
 from contracts.services.versions import version_find_or_create
 
@@ -52,3 +60,100 @@ def verification_record(
     )
     outcome = "provider_verification_succeeded" if success else "provider_verification_failed"
     return verification, ["provider_verification_published", outcome]
+
+
+def _metadata_flags(metadata: dict) -> tuple[bool, bool | None, list[dict]]:
+    """(wip, pending, selectors) from a pact URL's metadata; anything malformed is ignored."""
+    wip = metadata.get("w") in (True, "true")
+    pending = metadata.get("p")
+    pending = True if wip else {True: True, "true": True, False: False, "false": False}.get(pending)
+    selectors = metadata.get("s")
+    selectors = [s for s in selectors if _storable(s)] if isinstance(selectors, list) else []
+    return wip, pending, selectors
+
+
+def _storable(selector: object) -> bool:
+    # Metadata comes from the URL: PostgreSQL's jsonb refuses NUL characters in strings.
+    return isinstance(selector, dict) and "\\u0000" not in json.dumps(selector)
+
+
+def _version_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def _version_number(value: object) -> bool:
+    return isinstance(value, str) and "\x00" not in value
+
+
+def _verified_consumer_versions(contract: Contract, metadata: dict, selectors: list[dict]) -> list[Version | None]:
+    """The consumer versions a result reports to: each selected one that published this content.
+
+    Every commit sharing the content gets its own status (api spec 3.15); without
+    metadata the newest publication of the content stands for all of them (None).
+    """
+    ids = {s["cv"] for s in selectors if _version_id(s.get("cv"))}
+    numbers = {s["cvn"] for s in selectors if _version_number(s.get("cvn"))}
+    if _version_number(metadata.get("cvn")):
+        numbers.add(metadata["cvn"])
+    if not ids and not numbers:
+        return [None]
+    publications = ContractPublication.objects.filter(contract=contract).filter(
+        Q(consumer_version_id__in=ids) | Q(consumer_version__number__in=numbers)
+    )
+    versions = Version.objects.filter(id__in=publications.values("consumer_version_id")).order_by("id")
+    return list(versions) or [None]
+
+
+def _trigger_webhooks(verification: Verification, events: list[str], consumer_versions: list[Version | None],
+                      base_url: str) -> None:
+    from contracts.selectors.webhooks import webhooks_matching
+    from contracts.services.webhooks import webhook_template_context, webhooks_trigger
+
+    contract = verification.contract
+    for event_name in events:
+        # Building a template context costs queries: only when some webhook wants the event.
+        if not webhooks_matching(event_name=event_name, consumer=contract.consumer, provider=contract.provider).exists():
+            continue
+        for consumer_version in consumer_versions:
+            context = webhook_template_context(
+                event_name=event_name, base_url=base_url, verification=verification, consumer_version=consumer_version
+            )
+            webhooks_trigger(event_name=event_name, consumer=contract.consumer, provider=contract.provider,
+                             context=context)
+
+
+@atomic_with_retry
+def verification_publish(
+    *,
+    contract: Contract,
+    provider_version_number: str,
+    success: bool,
+    base_url: str,
+    build_url: str | None = None,
+    test_results: Any = None,
+    verified_by: dict | None = None,
+    metadata: dict | None = None,
+) -> Verification:
+    """Record a result a verifier published (through a pact URL with `metadata`) and trigger its webhooks."""
+    metadata = metadata or {}
+    wip, pending, selectors = _metadata_flags(metadata)
+    verification, events = verification_record(
+        contract=contract,
+        provider_version_number=provider_version_number,
+        success=success,
+        build_url=build_url,
+        test_results=test_results,
+        verified_by=verified_by,
+        wip=wip,
+        pending=pending,
+        consumer_version_selectors=selectors,
+    )
+    consumer_versions = _verified_consumer_versions(contract, metadata, selectors)
+    _trigger_webhooks(verification, events, consumer_versions, base_url)
+    return verification
+
+
+@atomic_with_retry
+def verification_delete(*, verification: Verification) -> None:
+    """Delete one verification result."""
+    verification.delete()

@@ -18,6 +18,8 @@ def validate_version_number(number: object, field: str = "number") -> str:
         raise InvalidInput({field: ["cannot be blank"]})
     if "\n" in number or "\r" in number:
         raise InvalidInput({field: ["cannot contain a new line"]})
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in number):
+        raise InvalidInput({field: ["cannot contain control characters"]})
     if number != number.strip():
         raise InvalidInput({field: ["cannot start or end with a space"]})
     if len(number) > 255:
@@ -31,6 +33,8 @@ def validate_ref_name(name: object, field: str) -> str:
         raise InvalidInput({field: ["cannot be blank"]})
     if "\n" in name or "\r" in name:
         raise InvalidInput({field: ["cannot contain a new line"]})
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise InvalidInput({field: ["cannot contain control characters"]})
     if len(name) > 255:
         raise InvalidInput({field: ["is longer than 255 characters"]})
     return name
