@@ -181,6 +181,8 @@ ACCORD_VERIFICATION_RETRY_SCHEDULE = [
 ACCORD_VERIFICATION_CONCURRENCY_PER_PROVIDER = env_int(
     "ACCORD_VERIFICATION_CONCURRENCY_PER_PROVIDER", default=2, minimum=1
 )
+# Route verification runs to their own queue (and worker pool): unset = the default queue.
+ACCORD_VERIFICATION_QUEUE = env_str("ACCORD_VERIFICATION_QUEUE")
 ACCORD_VERIFICATION_REQUEUE_SECONDS = env_int("ACCORD_VERIFICATION_REQUEUE_SECONDS", default=5, minimum=1)
 
 # Test-only: the provider-state endpoint used to verify Accord against the clients' own pacts.

@@ -91,7 +91,9 @@ def wait_until(condition, timeout: float, what: str, interval: float = 0.05):
 def _child_env(test_db_name: str, **extra: str) -> dict[str, str]:
     from django.conf import settings
 
-    env = dict(os.environ)
+    # A developer's own broker URL must not leak into the servers the tests start.
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"ACCORD_BASE_URL", "PACT_BROKER_BASE_URL", "PACT_BROKER_BASE_URLS"}}
     env.update(
         DJANGO_SETTINGS_MODULE="tests.settings",
         ACCORD_DATABASE_NAME=test_db_name,

@@ -16,3 +16,17 @@ def webhook_deliver_task(triggered_webhook_id: int) -> str:
 @shared_task(name="verifier.webhooks_sweep", ignore_result=True)
 def webhooks_sweep_task() -> int:
     return delivery.deliveries_sweep()
+
+
+@shared_task(name="verifier.verification_run", ignore_result=True, acks_late=True)
+def verification_run_task(verification_run_id: int) -> str:
+    from verifier.services import runs
+
+    return runs.verification_run_execute(run_id=verification_run_id)
+
+
+@shared_task(name="verifier.verification_runs_reap", ignore_result=True)
+def verification_runs_reap_task() -> dict:
+    from verifier.services import runs
+
+    return runs.verification_runs_reap()

@@ -70,7 +70,11 @@ def versions_requiring_verification(publication: ContractPublication) -> list[tu
 def publication_events_record(
     *, publication: ContractPublication, events: list[str], base_url: str | None = None, build_url: str | None = None
 ) -> None:
-    """Trigger webhooks for a publication's events, plus contract_requiring_verification_published."""
+    """Trigger webhooks for a publication's events, plus contract_requiring_verification_published,
+    and start verification runs on the provider's registered targets."""
+    from verifier.services.runs import verification_runs_for_publication
+
+    verification_runs_for_publication(publication=publication)
     base = base_url or default_base_url()
     candidates = [*events]
     if "contract_content_changed" in events or "contract_published" in events:

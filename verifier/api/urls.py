@@ -1,5 +1,5 @@
 """Routes of the verifier app's API."""
 
-from verifier.api import webhooks
+from verifier.api import runs, webhooks
 
-urlpatterns = [*webhooks.urlpatterns]
+urlpatterns = [*webhooks.urlpatterns, *runs.urlpatterns]
