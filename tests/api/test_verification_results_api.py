@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -336,12 +337,14 @@ def test_ruby_verifier_end_to_end(main_and_wip, live_broker, provider_url):
         pytest.fail(f"pact-provider-verifier not found at {RUBY_VERIFIER}: run `make clients`", pytrace=False)
     env = {key: value for key, value in os.environ.items() if not key.startswith("PACT_")}
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    env["PACT_DO_NOT_TRACK"] = "true"
     done = subprocess.run(
         [str(RUBY_VERIFIER), "--pact-broker-base-url", live_broker, "--provider", "ProviderX",
          "--provider-base-url", provider_url, "--consumer-version-selector", '{"mainBranch":true}', "--enable-pending",
          "--include-wip-pacts-since", "2020-01-01", "--provider-app-version", "2.0.0",
          "--provider-version-branch", "main", "--provider-version-tag", "main", "--publish-verification-results"],
         env=env, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL, check=False,
+        cwd=tempfile.gettempdir(),  # it writes log/pact.log into its working directory
     )
 
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]

@@ -44,12 +44,21 @@ def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def _scratch_dir() -> str:
+    """Where CLIs run: some (the Ruby tools) write log/ and reports into their working directory."""
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / "accord-cli-runs"
+    path.mkdir(exist_ok=True)
+    return str(path)
+
+
 def run_cli(args: Sequence[str], env: dict[str, str] | None = None, timeout: float = CLI_TIMEOUT) -> CliResult:
     """Run a client command; return (exit code, stdout, stderr)."""
     try:
         done = subprocess.run(
             [str(arg) for arg in args], check=False, env=cli_env(env), capture_output=True, text=True, timeout=timeout,
-            cwd=ROOT, stdin=subprocess.DEVNULL,
+            cwd=_scratch_dir(), stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"{' '.join(map(str, args))} did not finish within {timeout}s\n"
