@@ -38,6 +38,7 @@ def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PACT_")}
     # A proxy must not sit between a client and the broker on loopback.
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    env["PACT_DO_NOT_TRACK"] = "true"  # no usage reports from tests
     # The Rust CLI retries 5xx eight times with back-off; a broker bug should fail fast.
     env["PACT_BROKER_HTTP_RETRIES"] = "0"
     env.update(extra or {})
