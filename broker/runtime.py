@@ -456,7 +456,8 @@ def serve(argv: Sequence[str] = ()) -> int:
             "web": [python, "-m", "gunicorn", "broker.wsgi:application", "--config", "python:broker.gunicorn_conf",
                     "--bind", f"{args.host}:{port}", "--workers", str(args.web_workers)],
             "worker": [python, "-m", "celery", "-A", "broker", "worker", "--loglevel", "INFO",
-                       "--concurrency", os.environ.get("CELERY_WORKER_CONCURRENCY", "2")],
+                       "--concurrency", os.environ.get("CELERY_WORKER_CONCURRENCY", "2"),
+                       "--queues", ",".join(filter(None, ["celery", os.environ.get("ACCORD_VERIFICATION_QUEUE")]))],
             "beat": [python, "-m", "celery", "-A", "broker", "beat", "--loglevel", "INFO",
                      "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
         }
