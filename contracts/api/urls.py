@@ -24,6 +24,8 @@ from contracts.api.index import IndexApi
 
 urlpatterns = [
     path("", IndexApi.as_view(), name="index"),
+    # Before pacts: /pacts/.../latest/badge must not be read as the latest pact for tag "badge".
+    *badges.urlpatterns,
     *publish.urlpatterns,
     *pacts.urlpatterns,
     *pacticipants.urlpatterns,
@@ -35,5 +37,4 @@ urlpatterns = [
     *for_verification.urlpatterns,
     *verification_results.urlpatterns,
     *matrix.urlpatterns,
-    *badges.urlpatterns,
 ]
