@@ -284,3 +284,20 @@ def test_a_worker_killed_mid_run_leaves_a_run_that_is_requeued_and_completed_nev
     assert run.status == "succeeded", run.log
     assert run.attempts == 2
     assert Verification.objects.count() == 1
+
+
+@pytest.mark.django_db
+@LOOPBACK
+def test_a_finished_run_raises_accords_own_event_for_webhooks(api, provider_factory):
+    from contracts.models import Webhook
+    from verifier.models import TriggeredWebhook
+
+    Webhook.objects.create(uuid="run-events-hook-0001", events=["verification_run_failed"], method="POST",
+                           url="https://ci.example/hook?run=${pactbroker.verificationRunUrl}")
+    publish(branch="main")
+    run = run_row(queue_run(api, provider_factory("broken").url, includePendingStatus=False))
+
+    assert verification_run_execute(run_id=run.id) == "failed"
+    triggered = TriggeredWebhook.objects.get(event_name="verification_run_failed")
+    assert triggered.context["verificationRunUrl"].endswith(f"/verification-runs/{run.uuid}")
+    assert triggered.context["consumerName"] == "Web" and triggered.context["providerVersionNumber"] == "2.0"

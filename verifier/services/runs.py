@@ -373,7 +373,26 @@ def _finish(run: VerificationRun, token: uuid.UUID, outcomes: list, log: list[st
             ])
         locked.update(status=status, log=_redacted(log, secrets), finished_at=timezone.now(), lease_expires_at=None,
                       claim=None, error=None, updated_at=timezone.now())
+        _run_events(run, status, outcomes)
     return status
+
+
+def _run_events(run: VerificationRun, status: str, outcomes: list) -> None:
+    """Accord's own events, for webhooks: one per consumer whose pact the run verified."""
+    from contracts.services.events import _listening, default_base_url
+    from contracts.services.webhooks import webhook_template_context, webhooks_trigger
+
+    event = "verification_run_succeeded" if status == Status.SUCCEEDED else "verification_run_failed"
+    if not _listening([event]):
+        return
+    base = default_base_url()
+    for pact, outcome in outcomes:
+        context = webhook_template_context(event_name=event, base_url=base, publication=pact.publication)
+        context.update(verificationRunUrl=f"{base}/verification-runs/{run.uuid}",
+                       providerVersionNumber=run.provider_version_number,
+                       verificationRunStatus=status, pactVerified="true" if outcome.success else "false")
+        webhooks_trigger(event_name=event, consumer=pact.publication.consumer, provider=run.provider,
+                         context=context)
 
 
 def verification_runs_reap() -> dict[str, int]:
