@@ -1,0 +1,253 @@
+"""Step 1 of the pipeline: selectors to versions, and the integrations involved (4.6 steps 1-4).
+
+The number of queries does not depend on how many integrations or versions there are:
+pacticipants and environments are looked up by name in one query each, every specified
+selector takes one indexed query, and all inferred selectors (the other side of every
+integration) are resolved together in one or two set-based queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import reduce
+from operator import or_
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+
+from contracts.exceptions import InvalidSelectors
+from contracts.matrix.query import MatrixQuery, SelectorSpec
+from contracts.matrix.types import (
+    Integration,
+    Resolution,
+    ResolvedIgnore,
+    ResolvedSelector,
+)
+from contracts.models import (
+    Branch,
+    BranchVersion,
+    ContractPublication,
+    DeployedVersion,
+    Environment,
+    Pacticipant,
+    ReleasedVersion,
+    Tag,
+    Version,
+)
+from contracts.models import Integration as IntegrationModel
+
+
+def _dedupe(messages: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(messages))
+
+
+def _live_in(environment_id: int, pacticipant: Pacticipant) -> QuerySet:
+    """Ids of the pacticipant's versions deployed or supported-released in the environment.
+
+    A UNION driven by the deployment/release indexes: an `Exists(...) | Exists(...)` filter
+    would instead test every version of the pacticipant.
+    """
+    deployed = DeployedVersion.objects.filter(environment_id=environment_id, pacticipant=pacticipant,
+                                              undeployed_at__isnull=True).values("version_id")
+    released = ReleasedVersion.objects.filter(environment_id=environment_id, pacticipant=pacticipant,
+                                              support_ended_at__isnull=True).values("version_id")
+    return deployed.union(released)
+
+
+def _branch_head(pacticipant: Pacticipant, branch_name: str) -> Subquery:
+    heads = Branch.objects.filter(pacticipant=pacticipant, name=branch_name).values("head__version_id")[:1]
+    return Subquery(heads)
+
+
+def _branch_head_for_deploy_questions(spec: SelectorSpec, query: MatrixQuery) -> SelectorSpec:
+    """A branch without a version means its head when the question is can-i-deploy (latestby given).
+
+    The Rust CLI sends `q[][branch]=main` without `q[][latest]=true` where the Ruby CLI
+    sends both; both mean "the branch head". A plain matrix browse (no latestby) keeps
+    "every version on the branch".
+    """
+    if query.latestby and (spec.branch or spec.main_branch) and not spec.version and not spec.latest:
+        return replace(spec, latest=True)
+    return spec
+
+
+def _specified_versions(
+    spec: SelectorSpec, pacticipant: Pacticipant, environments: dict[str, Environment]
+) -> QuerySet[Version] | None:
+    """The versions one specified selector picks (None: all versions of the pacticipant)."""
+    if spec.only_pacticipant:
+        return None
+    versions = Version.objects.filter(pacticipant=pacticipant)
+    branch = spec.branch or (pacticipant.main_branch if spec.main_branch else None)
+    if spec.main_branch and not pacticipant.main_branch:
+        return versions.none()
+    head = spec.latest
+    if spec.version:
+        versions = versions.filter(number=spec.version)
+    if spec.environment:
+        versions = versions.filter(id__in=_live_in(environments[spec.environment].id, pacticipant))
+    if branch and head and not spec.tag and not spec.environment:
+        return versions.filter(id=_branch_head(pacticipant, branch))
+    if branch:
+        on_branch = BranchVersion.objects.filter(pacticipant=pacticipant, branch_name=branch).values("version_id")
+        versions = versions.filter(id__in=on_branch)
+    if spec.tag and spec.latest and not spec.environment and not branch:
+        # Driven by the tag index: the newest version carrying the tag.
+        newest = Tag.objects.filter(pacticipant=pacticipant, name=spec.tag).order_by("-version_id")
+        return versions.filter(id=Subquery(newest.values("version_id")[:1]))
+    if spec.tag:
+        tagged = Tag.objects.filter(pacticipant=pacticipant, name=spec.tag).values("version_id")
+        versions = versions.filter(id__in=tagged)
+    versions = versions.order_by("-id")
+    return versions[:1] if head else versions
+
+
+def _expand(pid: int, name: str, spec: SelectorSpec, found: list[tuple[int, str]], *,
+            specified: bool) -> list[ResolvedSelector]:
+    base = {"pacticipant_id": pid, "pacticipant_name": name, "spec": spec, "specified": specified}
+    if not found:
+        return [ResolvedSelector(**base)]
+    many = len(found) > 1
+    return [ResolvedSelector(**base, version_id=vid, version_number=number, one_of_many=many) for vid, number in found]
+
+
+def _inferred_versions(query: MatrixQuery, ids: set[int], environments: dict[str, Environment]
+                       ) -> list[tuple[int, int, str]]:
+    """(pacticipant id, version id, number) for the "to" target of every counterpart, set-based."""
+    if query.environment:
+        # Every version live there: all application instances, all supported releases.
+        live: dict[int, tuple[int, int, str]] = {}
+        environment = environments[query.environment]
+        for model, current in ((DeployedVersion, Q(undeployed_at__isnull=True)),
+                               (ReleasedVersion, Q(support_ended_at__isnull=True))):
+            rows = model.objects.filter(current, environment=environment, pacticipant_id__in=ids)
+            for pid, vid, number in rows.values_list("pacticipant_id", "version_id", "version__number"):
+                live[vid] = (pid, vid, number)
+        return sorted(live.values(), key=lambda item: -item[1])
+    owners = Pacticipant.objects.filter(id__in=ids)
+    if query.tag and query.latest:
+        newest = Tag.objects.filter(pacticipant=OuterRef("pk"), name=query.tag).order_by("-version_id")
+        heads = owners.annotate(v=Subquery(newest.values("version_id")[:1])).values("v")
+        versions = Version.objects.filter(id__in=heads)
+    elif query.tag:
+        versions = Version.objects.filter(pacticipant_id__in=ids, tags__name=query.tag)
+    elif query.main_branch and query.latest:
+        heads = Branch.objects.filter(pacticipant_id__in=ids, name=F("pacticipant__main_branch"))
+        versions = Version.objects.filter(id__in=heads.values("head__version_id"))
+    elif query.main_branch:
+        versions = Version.objects.filter(
+            pacticipant_id__in=ids, branch_versions__branch_name=F("pacticipant__main_branch")
+        )
+    else:  # latest=true alone
+        newest = Version.objects.filter(pacticipant=OuterRef("pk")).order_by("-id")
+        versions = Version.objects.filter(id__in=owners.annotate(v=Subquery(newest.values("id")[:1])).values("v"))
+    return list(versions.order_by("-id").values_list("pacticipant_id", "id", "number"))
+
+
+def _inferred(query: MatrixQuery, counterparts: dict[int, str], environments: dict[str, Environment]
+              ) -> list[ResolvedSelector]:
+    """Selectors for the other side of each integration, from the "to" option (step 4)."""
+    if not counterparts:
+        return []
+    specs = {pid: SelectorSpec(pacticipant=name, latest=query.latest, tag=query.tag,
+                               environment=query.environment, main_branch=query.main_branch)
+             for pid, name in counterparts.items()}
+    if not (query.latest or query.target_given):
+        return [ResolvedSelector(pid, name, specs[pid], specified=False, all_versions=True)
+                for pid, name in sorted(counterparts.items(), key=lambda item: item[1])]
+    found: dict[int, list[tuple[int, str]]] = {pid: [] for pid in counterparts}
+    for pid, vid, number in _inferred_versions(query, set(counterparts), environments):
+        found[pid].append((vid, number))
+    selectors: list[ResolvedSelector] = []
+    for pid, name in sorted(counterparts.items(), key=lambda item: item[1]):
+        selectors += _expand(pid, name, specs[pid], found[pid], specified=False)
+    return selectors
+
+
+def _integrations(query: MatrixQuery, specified: list[ResolvedSelector]) -> list[Integration]:
+    """The integrations involved (step 3): required where a specified pacticipant is consumer."""
+    explicit = [s.version_id for s in specified if s.version_id is not None]
+    all_versions = {s.pacticipant_id for s in specified if s.all_versions}
+    existing = {s.pacticipant_id for s in specified if s.exists}
+    found: dict[tuple[int, int], Integration] = {}
+
+    def add(cid: int, cname: str, pid: int, pname: str, required: bool) -> None:
+        known = found.get((cid, pid))
+        found[(cid, pid)] = Integration(cid, cname, pid, pname, required or bool(known and known.required))
+
+    columns = ("consumer_id", "consumer__name", "provider_id", "provider__name")
+    if explicit:
+        # Providers the selected consumer versions really have pacts with.
+        pacts = ContractPublication.objects.filter(is_current=True, consumer_version_id__in=explicit)
+        for cid, cname, pid, pname in pacts.values_list(*columns).distinct():
+            add(cid, cname, pid, pname, True)
+    if existing:
+        table = IntegrationModel.objects.filter(Q(consumer_id__in=all_versions) | Q(provider_id__in=existing))
+        for cid, cname, pid, pname in table.values_list(*columns):
+            add(cid, cname, pid, pname, cid in all_versions)
+    integrations = list(found.values())
+    if not query.infers_counterparts:
+        # Several selectors and no target: only the integrations between the selected ones.
+        chosen = {s.pacticipant_id for s in specified}
+        integrations = [i for i in integrations if i.consumer_id in chosen and i.provider_id in chosen]
+    return sorted(integrations, key=lambda i: (i.consumer_name, i.provider_name))
+
+
+def _ignores(query: MatrixQuery, pacticipants: dict[str, Pacticipant]) -> list[ResolvedIgnore]:
+    wanted = [(pacticipants[s.pacticipant].id, s.version) for s in query.ignore
+              if s.pacticipant in pacticipants and s.version]
+    versions: dict[tuple[int, str], int] = {}
+    if wanted:
+        condition = reduce(or_, (Q(pacticipant_id=pid, number=number) for pid, number in wanted))
+        for vid, pid, number in Version.objects.filter(condition).values_list("id", "pacticipant_id", "number"):
+            versions[(pid, number)] = vid
+    resolved = []
+    for spec in query.ignore:
+        owner = pacticipants.get(spec.pacticipant or "")
+        pid = owner.id if owner else None
+        vid = versions.get((pid, spec.version)) if pid is not None and spec.version else None
+        resolved.append(ResolvedIgnore(spec.pacticipant or "", spec.version, pid, vid))
+    return resolved
+
+
+def resolve(query: MatrixQuery) -> Resolution:
+    """Validate the query against the database and resolve every selector (400 on problems)."""
+    problems = list(query.problems)
+    names = {s.pacticipant for s in query.selectors if s.pacticipant}
+    names |= {s.pacticipant for s in query.ignore if s.pacticipant}
+    pacticipants = {p.name: p for p in Pacticipant.objects.filter(name__in=names)} if names else {}
+    problems += [f"Pacticipant {s.pacticipant} not found" for s in query.selectors
+                 if s.pacticipant and s.pacticipant not in pacticipants]
+    env_names = {s.environment for s in query.selectors if s.environment} | {query.environment} - {None}
+    environments = {e.name: e for e in Environment.objects.filter(name__in=env_names)} if env_names else {}
+    problems += [f"Environment with name '{name}' does not exist" for name in sorted(env_names - set(environments))]
+    if problems:
+        raise InvalidSelectors(_dedupe(problems))
+
+    specified: list[ResolvedSelector] = []
+    for spec in query.selectors:
+        owner = pacticipants[spec.pacticipant]
+        spec = _branch_head_for_deploy_questions(spec, query)
+        versions = _specified_versions(spec, owner, environments)
+        if versions is None:
+            specified.append(ResolvedSelector(owner.id, owner.name, spec, all_versions=True))
+        else:
+            found = list(versions.values_list("id", "number"))
+            specified += _expand(owner.id, owner.name, spec, found, specified=True)
+
+    integrations = _integrations(query, specified)
+    chosen = {s.pacticipant_id for s in specified}
+    counterparts: dict[int, str] = {}
+    if query.infers_counterparts:
+        for i in integrations:
+            for pid, name in ((i.consumer_id, i.consumer_name), (i.provider_id, i.provider_name)):
+                if pid not in chosen:
+                    counterparts[pid] = name
+    return Resolution(
+        specified=tuple(specified),
+        inferred=tuple(_inferred(query, counterparts, environments)),
+        ignores=tuple(_ignores(query, pacticipants)),
+        integrations=tuple(integrations),
+        ignore_given=query.ignore_given,
+        no_target_for_single_selector=len(query.selectors) == 1 and not query.target_given,
+    )
