@@ -33,7 +33,7 @@ run: $(VENV)/.runtime-installed
 	$(BIN)/python -m broker.runtime serve
 
 ## test: the whole suite, on real PostgreSQL, Redis, Celery and the real Pact clients
-test: clients
+test: clients lint
 	$(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest
 
 ## test-fast: the suite without the real-client end-to-end tests
@@ -42,6 +42,7 @@ test-fast: $(VENV)/.dev-installed
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) .clients .pytest_cache

@@ -53,7 +53,9 @@ def access_level(request: HttpRequest) -> str:
     if given is not None:
         if _matches(given, settings.ACCORD_BASIC_AUTH_USERNAME, settings.ACCORD_BASIC_AUTH_PASSWORD):
             return "write"
-        if _matches(given, settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME, settings.ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD):
+        if _matches(
+            given, settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME, settings.ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD
+        ):
             return "read"
     return "public-read" if settings.ACCORD_ALLOW_PUBLIC_READ else "none"
 

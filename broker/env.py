@@ -92,7 +92,9 @@ def database_from_url(url: str, *, variable: str = "DATABASE_URL") -> dict[str, 
     """Django DATABASES entry from postgres://user:pass@host:port/name?option=value."""
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql", "postgis"}:
-        raise ConfigError(f"{variable} must be a postgres:// URL (Accord runs on PostgreSQL only), got scheme {parts.scheme!r}")
+        raise ConfigError(
+            f"{variable} must be a postgres:// URL (Accord runs on PostgreSQL only), got scheme {parts.scheme!r}"
+        )
     name = unquote(parts.path.lstrip("/"))
     if not name:
         raise ConfigError(f"{variable} must name a database, e.g. postgres://user:pass@host:5432/accord")

@@ -24,7 +24,7 @@ def _raw_path(request: HttpRequest) -> str | None:
     raw = raw.split("?", 1)[0]
     script_name = request.META.get("SCRIPT_NAME", "")
     if script_name and raw.startswith(script_name):
-        raw = raw[len(script_name):]
+        raw = raw[len(script_name) :]
     return raw
 
 

@@ -213,9 +213,20 @@ class EmbeddedPostgres:
             _make_traversable(self.root)
             who.own(self.root)
         subprocess.run(
-            [str(self.bin / "initdb"), "-D", str(self.pgdata), "-U", DB_USER, "--auth=trust",
-             "--encoding=UTF8", "--locale=C", "--no-sync"],
-            check=True, capture_output=True, **who.popen_kwargs(),
+            [
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.pgdata),
+                "-U",
+                DB_USER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            **who.popen_kwargs(),
         )
 
     def start(self) -> None:
@@ -229,10 +240,27 @@ class EmbeddedPostgres:
             who.own(self.log)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [str(self.bin / "postgres"), "-D", str(self.pgdata), "-k", str(self.socket_dir),
-                 "-c", "listen_addresses=", "-c", "max_connections=200", "-c", "fsync=on",
-                 "-c", "shared_buffers=256MB", "-c", "unix_socket_permissions=0777"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **who.popen_kwargs(),
+                [
+                    str(self.bin / "postgres"),
+                    "-D",
+                    str(self.pgdata),
+                    "-k",
+                    str(self.socket_dir),
+                    "-c",
+                    "listen_addresses=",
+                    "-c",
+                    "max_connections=200",
+                    "-c",
+                    "fsync=on",
+                    "-c",
+                    "shared_buffers=256MB",
+                    "-c",
+                    "unix_socket_permissions=0777",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                **who.popen_kwargs(),
             )
         _wait_for(self.is_running, "PostgreSQL", proc=self.proc)
         if self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'", db="postgres").stdout.strip() != "1":
@@ -287,10 +315,28 @@ class EmbeddedRedis:
         self.socket.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [str(self.bin), "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
-                 "--dir", str(self.root), "--appendonly", "yes", "--save", "", "--daemonize", "no",
-                 "--pidfile", str(self.pidfile)],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    str(self.bin),
+                    "--port",
+                    "0",
+                    "--unixsocket",
+                    str(self.socket),
+                    "--unixsocketperm",
+                    "700",
+                    "--dir",
+                    str(self.root),
+                    "--appendonly",
+                    "yes",
+                    "--save",
+                    "",
+                    "--daemonize",
+                    "no",
+                    "--pidfile",
+                    str(self.pidfile),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         _wait_for(self.is_running, "Redis", proc=self.proc)
 
@@ -453,13 +499,44 @@ def serve(argv: Sequence[str] = ()) -> int:
             _log("migrations failed")
             return migrate.returncode
         commands = {
-            "web": [python, "-m", "gunicorn", "broker.wsgi:application", "--config", "python:broker.gunicorn_conf",
-                    "--bind", f"{args.host}:{port}", "--workers", str(args.web_workers)],
-            "worker": [python, "-m", "celery", "-A", "broker", "worker", "--loglevel", "INFO",
-                       "--concurrency", os.environ.get("CELERY_WORKER_CONCURRENCY", "2"),
-                       "--queues", ",".join(filter(None, ["celery", os.environ.get("ACCORD_VERIFICATION_QUEUE")]))],
-            "beat": [python, "-m", "celery", "-A", "broker", "beat", "--loglevel", "INFO",
-                     "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
+            "web": [
+                python,
+                "-m",
+                "gunicorn",
+                "broker.wsgi:application",
+                "--config",
+                "python:broker.gunicorn_conf",
+                "--bind",
+                f"{args.host}:{port}",
+                "--workers",
+                str(args.web_workers),
+            ],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "broker",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                os.environ.get("CELERY_WORKER_CONCURRENCY", "2"),
+                "--queues",
+                ",".join(filter(None, ["celery", os.environ.get("ACCORD_VERIFICATION_QUEUE")])),
+            ],
+            "beat": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "broker",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--scheduler",
+                "django_celery_beat.schedulers:DatabaseScheduler",
+            ],
         }
         for name, command in commands.items():
             # Own process groups: a terminal Ctrl-C reaches only us, and we stop children in order.

@@ -18,10 +18,22 @@ ENVIRONMENTS = (("test", False), ("staging", False), ("production", True))
 HUB = "Hub"
 
 TABLES = [
-    "verifier_webhookexecution", "verifier_triggeredwebhook", "contracts_verification",
-    "contracts_contractpublication", "contracts_contract", "contracts_integration", "contracts_deployedversion",
-    "contracts_releasedversion", "contracts_tag", "contracts_branchversion", "contracts_branch",
-    "contracts_version", "contracts_label", "contracts_webhook", "contracts_environment", "contracts_pacticipant",
+    "verifier_webhookexecution",
+    "verifier_triggeredwebhook",
+    "contracts_verification",
+    "contracts_contractpublication",
+    "contracts_contract",
+    "contracts_integration",
+    "contracts_deployedversion",
+    "contracts_releasedversion",
+    "contracts_tag",
+    "contracts_branchversion",
+    "contracts_branch",
+    "contracts_version",
+    "contracts_label",
+    "contracts_webhook",
+    "contracts_environment",
+    "contracts_pacticipant",
 ]
 
 
@@ -61,70 +73,101 @@ def statements(shape: Shape) -> list[tuple[str, str]]:
     s, c, pv, per = shape.steps, shape.consumers, shape.provider_versions, shape.verifications_per_content
     feature = f"CASE WHEN {_g()} % 3 = 0 THEN 'main' ELSE 'feat/' || ({_g()} % {FEATURE_BRANCHES} + 1) END"
     doc = (
-        "format('{\"consumer\":{\"name\":\"%s\"},\"provider\":{\"name\":\"" + HUB + "\"},\"interactions\":"
-        "[{\"_id\":\"%s\",\"description\":\"a request for item %s\",\"request\":{\"method\":\"GET\","
-        "\"path\":\"/items/%s\"},\"response\":{\"status\":200,\"body\":{\"id\":%s}}}],"
-        "\"metadata\":{\"pactSpecification\":{\"version\":\"2.0.0\"}}}', p.name, md5(p.id || '-' || k), k, k, k)"
+        'format(\'{"consumer":{"name":"%s"},"provider":{"name":"' + HUB + '"},"interactions":'
+        '[{"_id":"%s","description":"a request for item %s","request":{"method":"GET",'
+        '"path":"/items/%s"},"response":{"status":200,"body":{"id":%s}}}],'
+        '"metadata":{"pactSpecification":{"version":"2.0.0"}}}\', p.name, md5(p.id || \'-\' || k), k, k, k)'
     )
-    envs = ", ".join(f"(gen_random_uuid(), '{name}', '{name.title()}', {str(prod).lower()}, '[]', now(), now())"
-                     for name, prod in ENVIRONMENTS)
+    envs = ", ".join(
+        f"(gen_random_uuid(), '{name}', '{name.title()}', {str(prod).lower()}, '[]', now(), now())"
+        for name, prod in ENVIRONMENTS
+    )
     return [
         ("truncate", f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"),
-        ("pacticipants", f"""
+        (
+            "pacticipants",
+            f"""
             INSERT INTO contracts_pacticipant (name, display_name, main_branch, created_at, updated_at)
             SELECT '{HUB}', '{HUB}', 'main', now(), now()
             UNION ALL
             SELECT 'Consumer' || lpad(i::text, 3, '0'), 'Consumer ' || i, 'main', now(), now()
-            FROM generate_series(1, {c}) i"""),
-        ("consumer versions", f"""
+            FROM generate_series(1, {c}) i""",
+        ),
+        (
+            "consumer versions",
+            f"""
             INSERT INTO contracts_version (pacticipant_id, number, created_at, updated_at)
             SELECT p.id, 'c' || g, now() - (({s} - g) * interval '1 minute'), now() - (({s} - g) * interval '1 minute')
             FROM generate_series(1, {s}) g
             CROSS JOIN (SELECT id FROM contracts_pacticipant WHERE name <> '{HUB}') p
-            ORDER BY g, p.id"""),
-        ("provider versions", f"""
+            ORDER BY g, p.id""",
+        ),
+        (
+            "provider versions",
+            f"""
             INSERT INTO contracts_version (pacticipant_id, number, created_at, updated_at)
             SELECT p.id, 'p' || g, now() - (({pv} - g) * {s}::float / {pv} * interval '1 minute'), now()
             FROM generate_series(1, {pv}) g CROSS JOIN (SELECT id FROM contracts_pacticipant WHERE name = '{HUB}') p
-            ORDER BY g"""),
-        ("branches", f"""
+            ORDER BY g""",
+        ),
+        (
+            "branches",
+            f"""
             INSERT INTO contracts_branch (pacticipant_id, name, created_at, updated_at)
             SELECT p.id, b.name, now() - interval '100 days', now()
             FROM contracts_pacticipant p
             CROSS JOIN (SELECT 'main' AS name UNION ALL
-                        SELECT 'feat/' || i FROM generate_series(1, {FEATURE_BRANCHES}) i) b"""),
-        ("branch versions", f"""
+                        SELECT 'feat/' || i FROM generate_series(1, {FEATURE_BRANCHES}) i) b""",
+        ),
+        (
+            "branch versions",
+            f"""
             INSERT INTO contracts_branchversion (branch_id, version_id, pacticipant_id, branch_name, auto_created,
                                                  created_at)
             SELECT b.id, v.id, v.pacticipant_id, b.name, false, v.created_at
             FROM contracts_version v
             JOIN contracts_branch b ON b.pacticipant_id = v.pacticipant_id AND b.name = {feature}
-            ORDER BY v.id"""),
-        ("branch heads", """
+            ORDER BY v.id""",
+        ),
+        (
+            "branch heads",
+            """
             UPDATE contracts_branch b SET head_id = x.head
             FROM (SELECT branch_id, max(id) AS head FROM contracts_branchversion GROUP BY branch_id) x
-            WHERE x.branch_id = b.id"""),
-        ("contents", f"""
+            WHERE x.branch_id = b.id""",
+        ),
+        (
+            "contents",
+            f"""
             INSERT INTO contracts_contract (consumer_id, provider_id, sha, document, raw, specification_version,
                                             interactions_count, messages_count, created_at)
             SELECT p.id, hub.id, rpad(md5(p.id || '-' || k), 40, '0'), {doc}, {doc}, '2.0', 1, 0, now()
             FROM contracts_pacticipant p
             CROSS JOIN (SELECT id FROM contracts_pacticipant WHERE name = '{HUB}') hub
             CROSS JOIN generate_series(0, {shape.contents_per_consumer - 1}) k
-            WHERE p.name <> '{HUB}'"""),
-        ("publications", f"""
+            WHERE p.name <> '{HUB}'""",
+        ),
+        (
+            "publications",
+            f"""
             INSERT INTO contracts_contractpublication (consumer_version_id, consumer_id, provider_id, contract_id,
                                                        revision, is_current, created_at)
             SELECT v.id, v.pacticipant_id, ct.provider_id, ct.id, 1, true, v.created_at
             FROM contracts_version v
             JOIN contracts_contract ct ON ct.consumer_id = v.pacticipant_id
              AND ct.sha = rpad(md5(v.pacticipant_id || '-' || ({_g()} / {CONTENT_EVERY})), 40, '0')
-            ORDER BY v.id"""),
-        ("integrations", f"""
+            ORDER BY v.id""",
+        ),
+        (
+            "integrations",
+            f"""
             INSERT INTO contracts_integration (consumer_id, provider_id, created_at, contract_data_updated_at)
             SELECT p.id, hub.id, now(), now() FROM contracts_pacticipant p
-            CROSS JOIN (SELECT id FROM contracts_pacticipant WHERE name = '{HUB}') hub WHERE p.name <> '{HUB}'"""),
-        ("verifications", f"""
+            CROSS JOIN (SELECT id FROM contracts_pacticipant WHERE name = '{HUB}') hub WHERE p.name <> '{HUB}'""",
+        ),
+        (
+            "verifications",
+            f"""
             WITH pvs AS (
                 SELECT id, row_number() OVER (ORDER BY id) AS idx FROM contracts_version
                 WHERE pacticipant_id = (SELECT id FROM contracts_pacticipant WHERE name = '{HUB}')
@@ -142,11 +185,17 @@ def statements(shape: Shape) -> list[tuple[str, str]]:
                    false, '[]', '[]', now(), now()
             FROM cts CROSS JOIN generate_series(0, {per - 1}) j
             JOIN pvs ON pvs.idx = least({pv}, greatest(1, (cts.k * {CONTENT_EVERY} * {pv}) / {s} + j))
-            ORDER BY cts.id, j"""),
-        ("environments", f"""
+            ORDER BY cts.id, j""",
+        ),
+        (
+            "environments",
+            f"""
             INSERT INTO contracts_environment (uuid, name, display_name, production, contacts, created_at, updated_at)
-            VALUES {envs}"""),
-        ("deployments (history and current)", f"""
+            VALUES {envs}""",
+        ),
+        (
+            "deployments (history and current)",
+            f"""
             INSERT INTO contracts_deployedversion (uuid, version_id, pacticipant_id, environment_id, target,
                                                    undeployed_at, auto_created, created_at, updated_at)
             SELECT gen_random_uuid(), v.id, v.pacticipant_id, e.id, NULL,
@@ -159,6 +208,7 @@ def statements(shape: Shape) -> list[tuple[str, str]]:
                                                   ELSE 0 END) - lag * 5)
                  ELSE 'c' || greatest(1, {s} - (CASE e.name WHEN 'production' THEN 40 WHEN 'staging' THEN 20
                                                  ELSE 0 END) - lag * 5) END
-            ORDER BY lag DESC"""),
+            ORDER BY lag DESC""",
+        ),
         ("analyze", "ANALYZE"),
     ]

@@ -17,14 +17,23 @@ from contracts.services.publication import PreparedContract, contracts_publish, 
 from contracts.services.versions import version_find_or_create
 
 
-def interaction(description: str = "a request for an order", *, path: str = "/orders/1", status: int = 200,
-                body: Any = None, state: str | None = None) -> dict:
+def interaction(
+    description: str = "a request for an order",
+    *,
+    path: str = "/orders/1",
+    status: int = 200,
+    body: Any = None,
+    state: str | None = None,
+) -> dict:
     """One pact-spec-2 HTTP interaction."""
     item: dict[str, Any] = {
         "description": description,
         "request": {"method": "GET", "path": path},
-        "response": {"status": status, "headers": {"Content-Type": "application/json"},
-                     "body": body if body is not None else {"id": 1}},
+        "response": {
+            "status": status,
+            "headers": {"Content-Type": "application/json"},
+            "body": body if body is not None else {"id": 1},
+        },
     }
     if state:
         item["providerState"] = state
@@ -33,7 +42,11 @@ def interaction(description: str = "a request for an order", *, path: str = "/or
 
 def pact_document(consumer: str, provider: str, *, interactions: list[dict] | None = None, variant: str = "") -> dict:
     """A valid pact; a different `variant` gives different content."""
-    items = interactions if interactions is not None else [interaction(body={"id": 1, "variant": variant} if variant else None)]
+    items = (
+        interactions
+        if interactions is not None
+        else [interaction(body={"id": 1, "variant": variant} if variant else None)]
+    )
     return {
         "consumer": {"name": consumer},
         "provider": {"name": provider},
@@ -56,16 +69,27 @@ class TestData:
         self.contract: Contract | None = None
         self.contracts: dict[tuple[str, str, str], Contract] = {}
 
-    def publish(self, consumer: str, version: str, *, provider: str = "Provider", branch: str | None = None,
-                tags: list[str] | None = None, variant: str = "", content: str | None = None,
-                providers: list[str] | None = None) -> TestData:
+    def publish(
+        self,
+        consumer: str,
+        version: str,
+        *,
+        provider: str = "Provider",
+        branch: str | None = None,
+        tags: list[str] | None = None,
+        variant: str = "",
+        content: str | None = None,
+        providers: list[str] | None = None,
+    ) -> TestData:
         prepared: list[PreparedContract] = [
-            prepare_contract(content or pact_json(consumer, name, variant=variant), consumer_name=consumer,
-                             provider_name=name)
+            prepare_contract(
+                content or pact_json(consumer, name, variant=variant), consumer_name=consumer, provider_name=name
+            )
             for name in (providers or [provider])
         ]
-        result = contracts_publish(pacticipant_name=consumer, version_number=version, branch=branch, tags=tags,
-                                   contracts=prepared)
+        result = contracts_publish(
+            pacticipant_name=consumer, version_number=version, branch=branch, tags=tags, contracts=prepared
+        )
         self.consumer_version = result.version
         for published in result.contracts:
             contract = published.publication.contract
@@ -73,8 +97,14 @@ class TestData:
             self.contract = contract
         return self
 
-    def verify(self, provider_version: str, *, success: bool = True, contract: Contract | None = None,
-               branch: str | None = None) -> TestData:
+    def verify(
+        self,
+        provider_version: str,
+        *,
+        success: bool = True,
+        contract: Contract | None = None,
+        branch: str | None = None,
+    ) -> TestData:
         target = contract or self.contract
         assert target is not None, "publish something before verifying it"
         if branch:
@@ -98,8 +128,9 @@ class TestData:
         return environment
 
     def deploy(self, pacticipant: str, number: str, *, to: str, target: str | None = None) -> TestData:
-        deployments.deployment_record(version=self.version(pacticipant, number), environment=self.environment(to),
-                                      target=target)
+        deployments.deployment_record(
+            version=self.version(pacticipant, number), environment=self.environment(to), target=target
+        )
         return self
 
     def release(self, pacticipant: str, number: str, *, to: str) -> TestData:

@@ -42,8 +42,13 @@ def _drop_abandoned_test_databases() -> None:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    params = {"host": db["HOST"] or None, "port": db["PORT"] or None, "user": db["USER"] or None,
-              "password": db["PASSWORD"] or None, "dbname": "postgres"}
+    params = {
+        "host": db["HOST"] or None,
+        "port": db["PORT"] or None,
+        "user": db["USER"] or None,
+        "password": db["PASSWORD"] or None,
+        "dbname": "postgres",
+    }
     with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
         names = conn.execute("SELECT datname FROM pg_database WHERE datname ~ '^test_accord_[0-9]+$'").fetchall()
         for (name,) in names:
@@ -92,8 +97,11 @@ def _child_env(test_db_name: str, **extra: str) -> dict[str, str]:
     from django.conf import settings
 
     # A developer's own broker URL must not leak into the servers the tests start.
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"ACCORD_BASE_URL", "PACT_BROKER_BASE_URL", "PACT_BROKER_BASE_URLS"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"ACCORD_BASE_URL", "PACT_BROKER_BASE_URL", "PACT_BROKER_BASE_URLS"}
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="tests.settings",
         ACCORD_DATABASE_NAME=test_db_name,
@@ -111,8 +119,9 @@ class Process:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def output(self) -> str:
         self.log.flush()
@@ -144,9 +153,20 @@ def live_broker(test_db_name, tmp_path_factory) -> Iterator[str]:
     """Accord under gunicorn (the production server) on the test database: its base URL."""
     port = free_port()
     env = _child_env(test_db_name, ACCORD_PROVIDER_STATES="true")
-    command = [sys.executable, "-m", "gunicorn", "broker.wsgi:application", "--config",
-               "python:broker.gunicorn_conf", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-               "--access-logfile", "-"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "broker.wsgi:application",
+        "--config",
+        "python:broker.gunicorn_conf",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--access-logfile",
+        "-",
+    ]
     server = Process("gunicorn", command, env, tmp_path_factory.mktemp("server"))
     url = f"http://127.0.0.1:{port}"
 
@@ -171,12 +191,26 @@ def celery_worker_process(test_db_name, tmp_path_factory) -> Iterator[Process]:
     name = f"accord-test-{os.getpid()}@%h"
     from django.conf import settings
 
-    command = [sys.executable, "-m", "celery", "-A", "broker", "worker", "--loglevel", "INFO",
-               "--concurrency", "2", "--hostname", name, "--without-mingle", "--without-gossip",
-               "--queues", settings.CELERY_TASK_DEFAULT_QUEUE]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "broker",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "2",
+        "--hostname",
+        name,
+        "--without-mingle",
+        "--without-gossip",
+        "--queues",
+        settings.CELERY_TASK_DEFAULT_QUEUE,
+    ]
     # The worker may reach receivers the tests run on loopback, and retries quickly.
-    env = _child_env(test_db_name, ACCORD_OUTBOUND_ALLOW="127.0.0.1",
-                     PACT_BROKER_WEBHOOK_RETRY_SCHEDULE="1 1 1 1 1 1")
+    env = _child_env(test_db_name, ACCORD_OUTBOUND_ALLOW="127.0.0.1", PACT_BROKER_WEBHOOK_RETRY_SCHEDULE="1 1 1 1 1 1")
     worker = Process("celery-worker", command, env, tmp_path_factory.mktemp("worker"))
 
     def answering() -> bool:
@@ -203,8 +237,14 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
-                receiver.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
-                                          "body": self.rfile.read(length).decode()})
+                receiver.requests.append(
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": self.rfile.read(length).decode(),
+                    }
+                )
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 body = f'{{"received": {len(receiver.requests)}}}'.encode()
                 self.send_response(status)

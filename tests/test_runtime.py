@@ -17,12 +17,27 @@ pytestmark = pytest.mark.worker
 
 
 def _start(data_dir, port, log):
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"DATABASE_URL", "PACT_BROKER_DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE",
-                          "ACCORD_DATABASE_NAME", "ACCORD_TEST_RUN_ID"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "DATABASE_URL",
+            "PACT_BROKER_DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "ACCORD_DATABASE_NAME",
+            "ACCORD_TEST_RUN_ID",
+        }
+    }
     env.update(ACCORD_DATA_DIR=str(data_dir), WEB_CONCURRENCY="1", CELERY_WORKER_CONCURRENCY="1")
-    return subprocess.Popen([sys.executable, "-m", "broker.runtime", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "broker.runtime", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _get(url: str) -> httpx.Response | None:
@@ -38,8 +53,11 @@ def test_serve_brings_up_everything_on_its_own_servers_and_stops_cleanly(tmp_pat
     log = open(tmp_path / "serve.log", "wb")
     proc = _start(data_dir, port, log)
     try:
-        index = wait_until(lambda: (r := _get(base + "/")) is not None and r.status_code == 200 and r, 120,
-                           "the broker to answer on its port")
+        index = wait_until(
+            lambda: (r := _get(base + "/")) is not None and r.status_code == 200 and r,
+            120,
+            "the broker to answer on its port",
+        )
         assert index.headers["content-type"].startswith("application/hal+json")
         assert index.json()["_links"]["pb:publish-contracts"]["href"] == f"{base}/contracts/publish"
 

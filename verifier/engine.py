@@ -57,12 +57,18 @@ class PactOutcome:
         """The testResults array the Rust verifier publishes with a verification result."""
         results = []
         for item in self.interactions:
-            entry: dict[str, Any] = {"interactionId": item.interaction_id, "interactionDescription": item.description,
-                                     "success": item.success}
+            entry: dict[str, Any] = {
+                "interactionId": item.interaction_id,
+                "interactionDescription": item.description,
+                "success": item.success,
+            }
             if item.mismatches:
                 entry["mismatches"] = [
-                    {"attribute": _attribute(m), "description": m.get("mismatch") or m.get("message") or str(m),
-                     **({"identifier": m["path"]} if m.get("path") else {})}
+                    {
+                        "attribute": _attribute(m),
+                        "description": m.get("mismatch") or m.get("message") or str(m),
+                        **({"identifier": m["path"]} if m.get("path") else {}),
+                    }
                     for m in item.mismatches
                 ]
             results.append(entry)
@@ -119,8 +125,11 @@ def replay(document: str, *, provider_name: str, target: Target, pending: bool =
     ]
     output = _ANSI.sub("", "\n".join(results.get("output", [])))
     failed = [item for item in interactions if not item.success]
-    unreachable = bool(failed) and all(
-        _TRANSPORT_ERROR.search(json.dumps(item.mismatches)) for item in failed
-    ) and len(failed) == len(interactions)
-    return PactOutcome(success=bool(interactions) and not failed, interactions=interactions, output=output,
-                       unreachable=unreachable)
+    unreachable = (
+        bool(failed)
+        and all(_TRANSPORT_ERROR.search(json.dumps(item.mismatches)) for item in failed)
+        and len(failed) == len(interactions)
+    )
+    return PactOutcome(
+        success=bool(interactions) and not failed, interactions=interactions, output=output, unreachable=unreachable
+    )

@@ -49,14 +49,11 @@ _BLOCKED = {
     "link-local": "fe80::/10",
     "multicast": "224.0.0.0/4 ff00::/8",
     "reserved (benchmarking)": "198.18.0.0/15 2001:2::/48",
-    "reserved (documentation)": "192.0.2.0/24 198.51.100.0/24 203.0.113.0/24 "
-    "2001:db8::/32 3fff::/20",
+    "reserved (documentation)": "192.0.2.0/24 198.51.100.0/24 203.0.113.0/24 2001:db8::/32 3fff::/20",
     "reserved (IETF protocol assignments, Teredo)": "192.0.0.0/24 2001::/23",
     "reserved": "192.88.99.0/24 240.0.0.0/4 100::/64",
 }
-_BLOCKED_NETS = [
-    (ipaddress.ip_network(n), k) for k, v in _BLOCKED.items() for n in v.split()
-]
+_BLOCKED_NETS = [(ipaddress.ip_network(n), k) for k, v in _BLOCKED.items() for n in v.split()]
 # Bad input from our side: retrying cannot help.
 _PERMANENT = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL)
 _HINT = "ACCORD_OUTBOUND_ALLOW to permit"
@@ -226,9 +223,7 @@ def _split_url(url: str) -> tuple[str, str, str, str]:
 
 
 def _secret_params(rest: str) -> list[re.Match[str]]:
-    return [
-        m for m in _PARAM.finditer(rest) if _SECRET_PARAM.search(unquote_plus(m[1]))
-    ]
+    return [m for m in _PARAM.finditer(rest) if _SECRET_PARAM.search(unquote_plus(m[1]))]
 
 
 def redact_url(url: str) -> str:
@@ -252,12 +247,7 @@ def _url_secrets(url: str) -> list[str]:
 
 def _header_secrets(pairs: Iterable[tuple[str, str]]) -> list[str]:
     # "Bearer abc" may be echoed back as just "abc".
-    return [
-        part
-        for name, value in pairs
-        if _is_secret_header(name)
-        for part in (value, value.split(" ", 1)[-1])
-    ]
+    return [part for name, value in pairs if _is_secret_header(name) for part in (value, value.split(" ", 1)[-1])]
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
@@ -323,9 +313,7 @@ def _target(url: str, shown: str, policy: OutboundPolicy) -> tuple[httpx.URL, st
     return parsed, parsed.raw_host.decode("ascii")
 
 
-def _outgoing_headers(
-    parsed: httpx.URL, extra: Mapping[str, str] | None, policy: OutboundPolicy
-) -> httpx.Headers:
+def _outgoing_headers(parsed: httpx.URL, extra: Mapping[str, str] | None, policy: OutboundPolicy) -> httpx.Headers:
     # identity: a compressed body can inflate far past max_response_bytes in one chunk.
     hdrs = httpx.Headers({"User-Agent": policy.user_agent})
     hdrs["Accept-Encoding"] = "identity"
@@ -390,9 +378,7 @@ def request(
     client = httpx.Client(verify=_ssl_context(), trust_env=False, timeout=timeout)
     try:
         pinned = parsed.copy_with(host=str(addr), username=None, password=None)
-        req = client.build_request(
-            method, pinned, headers=hdrs, content=body, extensions=sni
-        )
+        req = client.build_request(method, pinned, headers=hdrs, content=body, extensions=sni)
         request_log = log_request(req.headers)  # now with the headers httpx adds
         resp = client.send(req, stream=True, follow_redirects=False)
         try:

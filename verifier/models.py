@@ -125,7 +125,9 @@ class VerificationRun(models.Model):
     include_wip_pacts_since = models.DateField(null=True, blank=True)
     # When set (event-started runs), exactly these contents are verified instead of selectors.
     contract_ids = models.JSONField(null=True, blank=True)
-    target = models.ForeignKey(VerificationTarget, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs")
+    target = models.ForeignKey(
+        VerificationTarget, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
     trigger = models.CharField(max_length=64, default="api")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
@@ -153,10 +155,12 @@ class VerificationRun(models.Model):
         ]
         indexes = [
             models.Index(fields=["provider", "-id"], name="verification_run_provider_idx"),
-            models.Index(fields=["lease_expires_at"], condition=models.Q(status="running"),
-                         name="verification_run_lease_idx"),
-            models.Index(fields=["provider"], condition=models.Q(status="running"),
-                         name="verification_run_running_idx"),
+            models.Index(
+                fields=["lease_expires_at"], condition=models.Q(status="running"), name="verification_run_lease_idx"
+            ),
+            models.Index(
+                fields=["provider"], condition=models.Q(status="running"), name="verification_run_running_idx"
+            ),
         ]
 
 

@@ -24,8 +24,7 @@ from contracts.models import ContractPublication, Verification
 
 logger = logging.getLogger("accord.badges")
 
-COLOURS = {"brightgreen": "#4c1", "green": "#97ca00", "red": "#e05d44", "orange": "#fe7d37",
-           "lightgrey": "#9f9f9f"}
+COLOURS = {"brightgreen": "#4c1", "green": "#97ca00", "red": "#e05d44", "orange": "#fe7d37", "lightgrey": "#9f9f9f"}
 # Pact badge statuses: (text, colour).
 VERIFIED, FAILED, FAILED_PENDING = ("verified", "brightgreen"), ("failed", "red"), ("failed (pending)", "red")
 CHANGED, UNKNOWN = ("changed", "orange"), ("unknown", "lightgrey")
@@ -130,8 +129,9 @@ def pact_status(provider: str, consumer: str, *, tag: str | None = None, untagge
     return CHANGED if earlier.exists() else UNKNOWN
 
 
-def _pact_badge(request: HttpRequest, provider: str, consumer: str, *, tag: str | None = None,
-                untagged: bool = False) -> HttpResponse:
+def _pact_badge(
+    request: HttpRequest, provider: str, consumer: str, *, tag: str | None = None, untagged: bool = False
+) -> HttpResponse:
     title = _pact_title(request, consumer, provider)
     return _safely(request, lambda: (title, *pact_status(provider, consumer, tag=tag, untagged=untagged)), title)
 
@@ -188,8 +188,12 @@ def can_i_deploy_branch_badge(request: HttpRequest, pacticipant: str, branch: st
 def can_i_merge_badge(request: HttpRequest, pacticipant: str) -> HttpResponse:
     """GET /pacticipants/{P}/main-branch/can-i-merge/badge: its main branch head vs everyone's."""
     label = request.GET.get("label") or "can-i-merge"
-    query = MatrixQuery(selectors=(SelectorSpec(pacticipant=pacticipant, main_branch=True, latest=True),),
-                        latestby="cvp", latest=True, main_branch=True)
+    query = MatrixQuery(
+        selectors=(SelectorSpec(pacticipant=pacticipant, main_branch=True, latest=True),),
+        latestby="cvp",
+        latest=True,
+        main_branch=True,
+    )
 
     def compute() -> tuple[str, str, str]:
         result = matrix_evaluate(query)
@@ -202,13 +206,18 @@ def can_i_merge_badge(request: HttpRequest, pacticipant: str) -> HttpResponse:
 
 
 @require_safe
-def matrix_badge(request: HttpRequest, provider: str, provider_tag: str, consumer: str,
-                 consumer_tag: str) -> HttpResponse:
+def matrix_badge(
+    request: HttpRequest, provider: str, provider_tag: str, consumer: str, consumer_tag: str
+) -> HttpResponse:
     """GET /matrix/provider/{P}/latest/{ptag}/consumer/{C}/latest/{ctag}/badge."""
     title = _pact_title(request, consumer, provider)
-    query = MatrixQuery(selectors=(SelectorSpec(pacticipant=consumer, tag=consumer_tag, latest=True),
-                                   SelectorSpec(pacticipant=provider, tag=provider_tag, latest=True)),
-                        latestby="cvpv")
+    query = MatrixQuery(
+        selectors=(
+            SelectorSpec(pacticipant=consumer, tag=consumer_tag, latest=True),
+            SelectorSpec(pacticipant=provider, tag=provider_tag, latest=True),
+        ),
+        latestby="cvpv",
+    )
 
     def compute() -> tuple[str, str, str]:
         decision = matrix_evaluate(query).decision
@@ -226,17 +235,32 @@ def _badge_paths(route: str, view: Callable, name: str) -> list:
 
 
 urlpatterns = [
-    *_badge_paths("pacts/provider/<seg:provider>/consumer/<seg:consumer>/latest", latest_pact_badge,
-                  "pact-badge"),
-    *_badge_paths("pacts/provider/<seg:provider>/consumer/<seg:consumer>/latest-untagged",
-                  latest_untagged_pact_badge, "untagged-pact-badge"),
-    *_badge_paths("pacts/provider/<seg:provider>/consumer/<seg:consumer>/latest/<seg:tag>",
-                  latest_tagged_pact_badge, "tagged-pact-badge"),
-    *_badge_paths("pacticipants/<seg:pacticipant>/latest-version/<seg:tag>/can-i-deploy/to/<seg:to_tag>",
-                  can_i_deploy_tag_badge, "can-i-deploy-tag-badge"),
-    *_badge_paths("pacticipants/<seg:pacticipant>/branches/<seg:branch>/latest-version/can-i-deploy/"
-                  "to-environment/<seg:environment>", can_i_deploy_branch_badge, "can-i-deploy-branch-badge"),
+    *_badge_paths("pacts/provider/<seg:provider>/consumer/<seg:consumer>/latest", latest_pact_badge, "pact-badge"),
+    *_badge_paths(
+        "pacts/provider/<seg:provider>/consumer/<seg:consumer>/latest-untagged",
+        latest_untagged_pact_badge,
+        "untagged-pact-badge",
+    ),
+    *_badge_paths(
+        "pacts/provider/<seg:provider>/consumer/<seg:consumer>/latest/<seg:tag>",
+        latest_tagged_pact_badge,
+        "tagged-pact-badge",
+    ),
+    *_badge_paths(
+        "pacticipants/<seg:pacticipant>/latest-version/<seg:tag>/can-i-deploy/to/<seg:to_tag>",
+        can_i_deploy_tag_badge,
+        "can-i-deploy-tag-badge",
+    ),
+    *_badge_paths(
+        "pacticipants/<seg:pacticipant>/branches/<seg:branch>/latest-version/can-i-deploy/"
+        "to-environment/<seg:environment>",
+        can_i_deploy_branch_badge,
+        "can-i-deploy-branch-badge",
+    ),
     *_badge_paths("pacticipants/<seg:pacticipant>/main-branch/can-i-merge", can_i_merge_badge, "can-i-merge-badge"),
-    *_badge_paths("matrix/provider/<seg:provider>/latest/<seg:provider_tag>/consumer/<seg:consumer>/latest/"
-                  "<seg:consumer_tag>", matrix_badge, "matrix-badge"),
+    *_badge_paths(
+        "matrix/provider/<seg:provider>/latest/<seg:provider_tag>/consumer/<seg:consumer>/latest/<seg:consumer_tag>",
+        matrix_badge,
+        "matrix-badge",
+    ),
 ]

@@ -58,8 +58,9 @@ def _embedded_version(version: Version, links: Links) -> dict:
         "version": {
             "number": version.number,
             "_links": {
-                "self": links.link("pacticipants", pacticipant.name, "versions", version.number,
-                                   title="Version", name=version.number),
+                "self": links.link(
+                    "pacticipants", pacticipant.name, "versions", version.number, title="Version", name=version.number
+                ),
             },
         },
     }
@@ -116,13 +117,27 @@ class DeployedVersionsForVersionApi(BrokerApi):
         environment = environment_get(uuid=uuid)
         links = Links(request)
         deployed = deployed_versions_for_version(version=found, environment=environment)
-        return Response({
-            "_embedded": {"deployedVersions": [deployed_version_body(d, links, with_environment=False)
-                                               for d in deployed]},
-            "_links": {"self": _self_with_query(
-                request, links, "pacticipants", pacticipant, "versions", version, "deployed-versions", "environment",
-                environment.uuid, title=f"Deployed versions for {pacticipant} version {version}")},
-        })
+        return Response(
+            {
+                "_embedded": {
+                    "deployedVersions": [deployed_version_body(d, links, with_environment=False) for d in deployed]
+                },
+                "_links": {
+                    "self": _self_with_query(
+                        request,
+                        links,
+                        "pacticipants",
+                        pacticipant,
+                        "versions",
+                        version,
+                        "deployed-versions",
+                        "environment",
+                        environment.uuid,
+                        title=f"Deployed versions for {pacticipant} version {version}",
+                    )
+                },
+            }
+        )
 
     def post(self, request: Request, pacticipant: str, version: str, uuid: str) -> Response:
         body = json_object(request)
@@ -134,8 +149,11 @@ class DeployedVersionsForVersionApi(BrokerApi):
             target = body.get("target")
         deployed, _ = deployment_record(version=found, environment=environment, target=target)
         links = Links(request)
-        return Response(deployed_version_body(deployed, links), status=201,
-                        headers={"Location": links.url("deployed-versions", deployed.uuid)})
+        return Response(
+            deployed_version_body(deployed, links),
+            status=201,
+            headers={"Location": links.url("deployed-versions", deployed.uuid)},
+        )
 
 
 class ReleasedVersionsForVersionApi(BrokerApi):
@@ -147,13 +165,27 @@ class ReleasedVersionsForVersionApi(BrokerApi):
         links = Links(request)
         released = released_versions_for_version(version=found, environment=environment)
         title = f"Released versions for {pacticipant} version {version} in {environment_label(environment)}"
-        return Response({
-            "_embedded": {"releasedVersions": [released_version_body(r, links, with_environment=False)
-                                               for r in released]},
-            "_links": {"self": _self_with_query(
-                request, links, "pacticipants", pacticipant, "versions", version, "released-versions", "environment",
-                environment.uuid, title=title)},
-        })
+        return Response(
+            {
+                "_embedded": {
+                    "releasedVersions": [released_version_body(r, links, with_environment=False) for r in released]
+                },
+                "_links": {
+                    "self": _self_with_query(
+                        request,
+                        links,
+                        "pacticipants",
+                        pacticipant,
+                        "versions",
+                        version,
+                        "released-versions",
+                        "environment",
+                        environment.uuid,
+                        title=title,
+                    )
+                },
+            }
+        )
 
     def post(self, request: Request, pacticipant: str, version: str, uuid: str) -> Response:
         json_object(request)  # no fields, but a non-object body is still a client error
@@ -161,8 +193,11 @@ class ReleasedVersionsForVersionApi(BrokerApi):
         environment = environment_get(uuid=uuid)
         released, created = release_record(version=found, environment=environment)
         links = Links(request)
-        return Response(released_version_body(released, links), status=201 if created else 200,
-                        headers={"Location": links.url("released-versions", released.uuid)})
+        return Response(
+            released_version_body(released, links),
+            status=201 if created else 200,
+            headers={"Location": links.url("released-versions", released.uuid)},
+        )
 
 
 class DeployedVersionApi(BrokerApi):
@@ -209,13 +244,24 @@ class CurrentlyDeployedVersionsApi(BrokerApi):
             environment=environment, pacticipant_name=params.get("pacticipant") or None, target=target
         )
         links = Links(request)
-        return Response({
-            "_embedded": {"deployedVersions": [deployed_version_body(d, links, with_environment=False)
-                                               for d in deployed]},
-            "_links": {"self": _self_with_query(
-                request, links, "environments", environment.uuid, "deployed-versions", "currently-deployed",
-                title=f"Currently deployed versions for {environment_label(environment)}")},
-        })
+        return Response(
+            {
+                "_embedded": {
+                    "deployedVersions": [deployed_version_body(d, links, with_environment=False) for d in deployed]
+                },
+                "_links": {
+                    "self": _self_with_query(
+                        request,
+                        links,
+                        "environments",
+                        environment.uuid,
+                        "deployed-versions",
+                        "currently-deployed",
+                        title=f"Currently deployed versions for {environment_label(environment)}",
+                    )
+                },
+            }
+        )
 
 
 class CurrentlySupportedVersionsApi(BrokerApi):
@@ -230,26 +276,49 @@ class CurrentlySupportedVersionsApi(BrokerApi):
             version_number=params.get("version") or None,
         )
         links = Links(request)
-        return Response({
-            "_embedded": {"releasedVersions": [released_version_body(r, links, with_environment=False)
-                                               for r in released]},
-            "_links": {"self": _self_with_query(
-                request, links, "environments", environment.uuid, "released-versions", "currently-supported",
-                title=f"Currently supported versions in {environment_label(environment)}")},
-        })
+        return Response(
+            {
+                "_embedded": {
+                    "releasedVersions": [released_version_body(r, links, with_environment=False) for r in released]
+                },
+                "_links": {
+                    "self": _self_with_query(
+                        request,
+                        links,
+                        "environments",
+                        environment.uuid,
+                        "released-versions",
+                        "currently-supported",
+                        title=f"Currently supported versions in {environment_label(environment)}",
+                    )
+                },
+            }
+        )
 
 
 _VERSION = "pacticipants/<seg:pacticipant>/versions/<seg:version>"
 
 urlpatterns = [
-    path(f"{_VERSION}/deployed-versions/environment/<seg:uuid>", DeployedVersionsForVersionApi.as_view(),
-         name="version-deployed-versions"),
-    path(f"{_VERSION}/released-versions/environment/<seg:uuid>", ReleasedVersionsForVersionApi.as_view(),
-         name="version-released-versions"),
+    path(
+        f"{_VERSION}/deployed-versions/environment/<seg:uuid>",
+        DeployedVersionsForVersionApi.as_view(),
+        name="version-deployed-versions",
+    ),
+    path(
+        f"{_VERSION}/released-versions/environment/<seg:uuid>",
+        ReleasedVersionsForVersionApi.as_view(),
+        name="version-released-versions",
+    ),
     path("deployed-versions/<seg:uuid>", DeployedVersionApi.as_view(), name="deployed-version"),
     path("released-versions/<seg:uuid>", ReleasedVersionApi.as_view(), name="released-version"),
-    path("environments/<seg:uuid>/deployed-versions/currently-deployed", CurrentlyDeployedVersionsApi.as_view(),
-         name="environment-currently-deployed"),
-    path("environments/<seg:uuid>/released-versions/currently-supported", CurrentlySupportedVersionsApi.as_view(),
-         name="environment-currently-supported"),
+    path(
+        "environments/<seg:uuid>/deployed-versions/currently-deployed",
+        CurrentlyDeployedVersionsApi.as_view(),
+        name="environment-currently-deployed",
+    ),
+    path(
+        "environments/<seg:uuid>/released-versions/currently-supported",
+        CurrentlySupportedVersionsApi.as_view(),
+        name="environment-currently-supported",
+    ),
 ]

@@ -86,23 +86,28 @@ class EnvironmentCollectionApi(BrokerApi):
     def get(self, request: Request) -> Response:
         links = Links(request)
         environments = environments_list(name=request.query_params.get("name"))
-        return Response({
-            "_embedded": {"environments": [environment_body(environment, links) for environment in environments]},
-            "_links": {
-                "self": links.link("environments", title="Environments"),
-                "pb:environments": [
-                    links.link("environments", environment.uuid, title="Environment", name=environment.name)
-                    for environment in environments
-                ],
-            },
-        })
+        return Response(
+            {
+                "_embedded": {"environments": [environment_body(environment, links) for environment in environments]},
+                "_links": {
+                    "self": links.link("environments", title="Environments"),
+                    "pb:environments": [
+                        links.link("environments", environment.uuid, title="Environment", name=environment.name)
+                        for environment in environments
+                    ],
+                },
+            }
+        )
 
     def post(self, request: Request) -> Response:
         body = json_object(request)
         environment = environment_create(**_fields(body), uuid=body.get("uuid"))
         links = Links(request)
-        return Response(environment_body(environment, links), status=201,
-                        headers={"Location": links.url("environments", environment.uuid)})
+        return Response(
+            environment_body(environment, links),
+            status=201,
+            headers={"Location": links.url("environments", environment.uuid)},
+        )
 
 
 class EnvironmentApi(BrokerApi):

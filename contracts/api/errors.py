@@ -26,15 +26,18 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         detail = exc.detail if isinstance(exc.detail, dict) else {"base": exc.detail}
         return Response({"errors": detail}, status=400)
     if isinstance(exc, drf.UnsupportedMediaType):
-        return Response(
-            {"error": f"{exc.detail} Send the body as application/json."}, status=415
-        )
+        return Response({"error": f"{exc.detail} Send the body as application/json."}, status=415)
     if isinstance(exc, DataError):
         # A value PostgreSQL cannot store (a NUL character, an out-of-range number): the
         # request's transaction has rolled back, so nothing was stored. Input, not our bug.
         logger.info("Refused a value the database cannot store: %s", exc)
-        return Response({"error": "The request contains a value that cannot be stored (for example a NUL "
-                                  "character or an out-of-range number)"}, status=400)
+        return Response(
+            {
+                "error": "The request contains a value that cannot be stored (for example a NUL "
+                "character or an out-of-range number)"
+            },
+            status=400,
+        )
     if isinstance(exc, drf.APIException):
         response = Response({"error": str(exc.detail)}, status=exc.status_code)
         if isinstance(exc, drf.MethodNotAllowed):

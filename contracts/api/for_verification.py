@@ -38,8 +38,17 @@ FIELD = "consumerVersionSelectors"
 BRANCHISH = ("latest", "tag", "fallbackTag", "branch", "fallbackBranch", "matchingBranch", "mainBranch")
 ENVIRONMENTISH = ("environment", "deployed", "released", "deployedOrReleased")
 # A selector must say what to select with at least one of these.
-SELECTING = ("mainBranch", "tag", "branch", "environment", "matchingBranch", "deployed", "released",
-             "deployedOrReleased", "latest")
+SELECTING = (
+    "mainBranch",
+    "tag",
+    "branch",
+    "environment",
+    "matchingBranch",
+    "deployed",
+    "released",
+    "deployedOrReleased",
+    "latest",
+)
 READ_MORE_PENDING = "Read more at https://docs.pact.io/go/pending"
 READ_MORE_WIP = "Read more at https://docs.pact.io/go/wip"
 
@@ -89,8 +98,11 @@ def _name_problem(value: Any, key: str) -> str | None:
 def _selector_problems(raw: dict, provider_version_branch: str | None) -> list[str]:
     """What is wrong with one selector object, as messages (empty when it is valid)."""
     given = {key for key in raw if _is_set(raw, key)}
-    problems = [problem for key in ("tag", "fallbackTag", "fallbackBranch", "consumer", "environment")
-                if key in given and (problem := _name_problem(raw[key], key))]
+    problems = [
+        problem
+        for key in ("tag", "fallbackTag", "fallbackBranch", "consumer", "environment")
+        if key in given and (problem := _name_problem(raw[key], key))
+    ]
     for key in ("latest", "deployed", "released", "deployedOrReleased"):
         if key in given and not isinstance(raw[key], bool):
             problems.append(f"{key} must be true or false")
@@ -147,8 +159,10 @@ def _selector(raw: dict, provider_version_branch: str | None) -> list[Selector]:
     if "matchingBranch" in values:
         return [with_matching_branch(selector, provider_version_branch or "")]
     if values.get("deployedOrReleased") or (selector.environment and not selector.deployed and not selector.released):
-        return [Selector(deployed=True, environment=selector.environment, consumer=selector.consumer),
-                Selector(released=True, environment=selector.environment, consumer=selector.consumer)]
+        return [
+            Selector(deployed=True, environment=selector.environment, consumer=selector.consumer),
+            Selector(released=True, environment=selector.environment, consumer=selector.consumer),
+        ]
     return [selector]
 
 
@@ -235,8 +249,13 @@ def _check_environments(selectors: list[Selector], raw_selectors: list, errors: 
 # Rack-style nested query parameters: consumer_version_selectors[][tag]=prod (a key seen
 # again in the last item starts a new item) or consumer_version_selectors[0][tag]=prod.
 _NESTED = re.compile(r"^consumer_version_selectors\[(\d*)\]\[(\w+)\]$")
-_SNAKE_TO_CAMEL = {"main_branch": "mainBranch", "fallback_tag": "fallbackTag", "fallback_branch": "fallbackBranch",
-                   "matching_branch": "matchingBranch", "deployed_or_released": "deployedOrReleased"}
+_SNAKE_TO_CAMEL = {
+    "main_branch": "mainBranch",
+    "fallback_tag": "fallbackTag",
+    "fallback_branch": "fallbackBranch",
+    "matching_branch": "matchingBranch",
+    "deployed_or_released": "deployedOrReleased",
+}
 _BOOLEAN_KEYS = {"latest", "mainBranch", "matchingBranch", "deployed", "released", "deployedOrReleased"}
 
 
@@ -312,24 +331,40 @@ def _inclusion_reason(pact: VerifiablePact, url: str, provider: str) -> str:
 def _pending_notices(pact: VerifiablePact, query: ForVerificationQuery, provider: str) -> list[dict[str, str]]:
     if not pact.pending:
         side = _provider_side(query, provider, pact.non_pending_tags)
-        return [{"when": "before_verification", "text": (
-            f"This pact has previously been successfully verified by {side}. If this verification fails, it will "
-            f"fail the build. {READ_MORE_PENDING}")}]
+        return [
+            {
+                "when": "before_verification",
+                "text": (
+                    f"This pact has previously been successfully verified by {side}. If this verification fails, it will "
+                    f"fail the build. {READ_MORE_PENDING}"
+                ),
+            }
+        ]
     side = _provider_side(query, provider, pact.pending_tags)
     with_tags = "with these tags " if len(pact.pending_tags) > 1 else "with this tag " if pact.pending_tags else ""
-    still = (f"This pact is still in pending state for {side}, as a successful verification result {with_tags}"
-             "has not yet been published.")
+    still = (
+        f"This pact is still in pending state for {side}, as a successful verification result {with_tags}"
+        "has not yet been published."
+    )
     return [
-        {"when": "before_verification", "text": (
-            f"This pact is in pending state for this version of {provider} because a successful verification result "
-            f"for {side} has not yet been published. If this verification fails, it will not cause the overall "
-            f"build to fail. {READ_MORE_PENDING}")},
+        {
+            "when": "before_verification",
+            "text": (
+                f"This pact is in pending state for this version of {provider} because a successful verification result "
+                f"for {side} has not yet been published. If this verification fails, it will not cause the overall "
+                f"build to fail. {READ_MORE_PENDING}"
+            ),
+        },
         {"when": "after_verification:success_true_published_false", "text": still},
         {"when": "after_verification:success_false_published_false", "text": still},
-        {"when": "after_verification:success_true_published_true", "text": (
-            f"This pact is no longer in pending state for {side}, as a successful verification result {with_tags}"
-            f"has been published. If a verification for {side} fails in the future, it will fail the build. "
-            f"{READ_MORE_PENDING}")},
+        {
+            "when": "after_verification:success_true_published_true",
+            "text": (
+                f"This pact is no longer in pending state for {side}, as a successful verification result {with_tags}"
+                f"has been published. If a verification for {side} fails in the future, it will fail the build. "
+                f"{READ_MORE_PENDING}"
+            ),
+        },
         {"when": "after_verification:success_false_published_true", "text": still},
     ]
 
@@ -349,13 +384,28 @@ def _metadata(pact: VerifiablePact, include_pending: bool) -> str:
 def verifiable_pact_body(links: Links, pact: VerifiablePact, query: ForVerificationQuery, *, deprecated: bool) -> dict:
     """One `_embedded.pacts[]` entry."""
     publication = pact.publication
-    url = links.url("pacts", "provider", publication.provider.name, "consumer", publication.consumer.name,
-                    "pact-version", publication.contract.sha, "metadata", _metadata(pact, query.include_pending_status))
+    url = links.url(
+        "pacts",
+        "provider",
+        publication.provider.name,
+        "consumer",
+        publication.consumer.name,
+        "pact-version",
+        publication.contract.sha,
+        "metadata",
+        _metadata(pact, query.include_pending_status),
+    )
     notices = []
     if deprecated:
-        notices.append({"when": "before_verification", "text": (
-            "WARNING - GET on pacts for verification is deprecated: POST the same parameters as JSON to "
-            f"{links.url('pacts', 'provider', publication.provider.name, 'for-verification')} instead.")})
+        notices.append(
+            {
+                "when": "before_verification",
+                "text": (
+                    "WARNING - GET on pacts for verification is deprecated: POST the same parameters as JSON to "
+                    f"{links.url('pacts', 'provider', publication.provider.name, 'for-verification')} instead."
+                ),
+            }
+        )
     notices.append({"when": "before_verification", "text": _inclusion_reason(pact, url, publication.provider.name)})
     properties: dict[str, Any] = {}
     if query.include_pending_status or pact.wip:
@@ -393,14 +443,25 @@ class PactsForVerificationApi(PathCheckedApi):
         query = for_verification_query(data)
         links = Links(request)
         pacts = pacts_for_verification(provider=provider, query=query)
-        return Response({
-            "_embedded": {"pacts": [verifiable_pact_body(links, pact, query, deprecated=deprecated) for pact in pacts]},
-            "_links": {"self": {"href": links.url("pacts", "provider", provider.name, "for-verification"),
-                                "title": "Pacts to be verified"}},
-        })
+        return Response(
+            {
+                "_embedded": {
+                    "pacts": [verifiable_pact_body(links, pact, query, deprecated=deprecated) for pact in pacts]
+                },
+                "_links": {
+                    "self": {
+                        "href": links.url("pacts", "provider", provider.name, "for-verification"),
+                        "title": "Pacts to be verified",
+                    }
+                },
+            }
+        )
 
 
 urlpatterns = [
-    path("pacts/provider/<seg:provider>/for-verification", PactsForVerificationApi.as_view(),
-         name="pacts-for-verification"),
+    path(
+        "pacts/provider/<seg:provider>/for-verification",
+        PactsForVerificationApi.as_view(),
+        name="pacts-for-verification",
+    ),
 ]

@@ -103,22 +103,30 @@ class CanIDeployApi(BrokerApi):
 
 def tag_to_tag_query(pacticipant: str, tag: str, to_tag: str) -> MatrixQuery:
     """The latest version of P with `tag`, against the latest versions with `to_tag`."""
-    return MatrixQuery(selectors=(SelectorSpec(pacticipant=pacticipant, tag=tag, latest=True),),
-                       latestby="cvp", latest=True, tag=to_tag)
+    return MatrixQuery(
+        selectors=(SelectorSpec(pacticipant=pacticipant, tag=tag, latest=True),),
+        latestby="cvp",
+        latest=True,
+        tag=to_tag,
+    )
 
 
 def branch_to_environment_query(pacticipant: str, branch: str, environment: str) -> MatrixQuery:
     """The head of P's branch, against everything live in the environment."""
-    return MatrixQuery(selectors=(SelectorSpec(pacticipant=pacticipant, branch=branch, latest=True),),
-                       latestby="cvpv", environment=environment)
+    return MatrixQuery(
+        selectors=(SelectorSpec(pacticipant=pacticipant, branch=branch, latest=True),),
+        latestby="cvpv",
+        environment=environment,
+    )
 
 
 class CanIDeployTagToTagApi(BrokerApi):
     """GET /pacticipants/{P}/latest-version/{tag}/can-i-deploy/to/{toTag}."""
 
     def get(self, request: Request, pacticipant: str, tag: str, to_tag: str) -> Response:
-        result = _evaluate_path_query(tag_to_tag_query(pacticipant, tag, to_tag),
-                                      f"No version of {pacticipant} found with tag {tag}")
+        result = _evaluate_path_query(
+            tag_to_tag_query(pacticipant, tag, to_tag), f"No version of {pacticipant} found with tag {tag}"
+        )
         return _answer(request, result)
 
 
@@ -126,18 +134,30 @@ class CanIDeployBranchToEnvironmentApi(BrokerApi):
     """GET /pacticipants/{P}/branches/{b}/latest-version/can-i-deploy/to-environment/{env}."""
 
     def get(self, request: Request, pacticipant: str, branch: str, environment: str) -> Response:
-        result = _evaluate_path_query(branch_to_environment_query(pacticipant, branch, environment),
-                                      f"No version of {pacticipant} found on branch {branch}")
+        result = _evaluate_path_query(
+            branch_to_environment_query(pacticipant, branch, environment),
+            f"No version of {pacticipant} found on branch {branch}",
+        )
         return _answer(request, result)
 
 
 urlpatterns = [
     path("matrix", MatrixApi.as_view(), name="matrix"),
-    path("matrix/provider/<seg:provider>/consumer/<seg:consumer>", MatrixForIntegrationApi.as_view(),
-         name="matrix-integration"),
+    path(
+        "matrix/provider/<seg:provider>/consumer/<seg:consumer>",
+        MatrixForIntegrationApi.as_view(),
+        name="matrix-integration",
+    ),
     path("can-i-deploy", CanIDeployApi.as_view(), name="can-i-deploy"),
-    path("pacticipants/<seg:pacticipant>/latest-version/<seg:tag>/can-i-deploy/to/<seg:to_tag>",
-         CanIDeployTagToTagApi.as_view(), name="can-i-deploy-tag-to-tag"),
-    path("pacticipants/<seg:pacticipant>/branches/<seg:branch>/latest-version/can-i-deploy/to-environment/"
-         "<seg:environment>", CanIDeployBranchToEnvironmentApi.as_view(), name="can-i-deploy-branch-to-environment"),
+    path(
+        "pacticipants/<seg:pacticipant>/latest-version/<seg:tag>/can-i-deploy/to/<seg:to_tag>",
+        CanIDeployTagToTagApi.as_view(),
+        name="can-i-deploy-tag-to-tag",
+    ),
+    path(
+        "pacticipants/<seg:pacticipant>/branches/<seg:branch>/latest-version/can-i-deploy/to-environment/"
+        "<seg:environment>",
+        CanIDeployBranchToEnvironmentApi.as_view(),
+        name="can-i-deploy-branch-to-environment",
+    ),
 ]

@@ -220,8 +220,11 @@ def pacticipants_body(links: Links, details: list[PacticipantDetail], self_href:
                 {"href": item["_links"]["self"]["href"], "title": "Pacticipant", "name": item["name"]} for item in items
             ],
             "pacticipants": [
-                {"href": item["_links"]["self"]["href"], "title": item["name"],
-                 "name": "DEPRECATED - please use pb:pacticipants"}
+                {
+                    "href": item["_links"]["self"]["href"],
+                    "title": item["name"],
+                    "name": "DEPRECATED - please use pb:pacticipants",
+                }
                 for item in items
             ],
         },
@@ -251,21 +254,29 @@ def label_body(links: Links, label: Label) -> dict:
 class PacticipantInput(serializers.Serializer):
     """The editable pacticipant fields; blank strings mean "not set"."""
 
-    displayName = serializers.CharField(source="display_name", required=False, allow_null=True, allow_blank=True,
-                                        max_length=255)
-    repositoryUrl = serializers.CharField(source="repository_url", required=False, allow_null=True, allow_blank=True,
-                                          max_length=2048)
-    repositoryName = serializers.CharField(source="repository_name", required=False, allow_null=True,
-                                           allow_blank=True, max_length=255)
-    repositoryNamespace = serializers.CharField(source="repository_namespace", required=False, allow_null=True,
-                                                allow_blank=True, max_length=255)
-    mainBranch = serializers.CharField(source="main_branch", required=False, allow_null=True, allow_blank=True,
-                                       max_length=255)
+    displayName = serializers.CharField(
+        source="display_name", required=False, allow_null=True, allow_blank=True, max_length=255
+    )
+    repositoryUrl = serializers.CharField(
+        source="repository_url", required=False, allow_null=True, allow_blank=True, max_length=2048
+    )
+    repositoryName = serializers.CharField(
+        source="repository_name", required=False, allow_null=True, allow_blank=True, max_length=255
+    )
+    repositoryNamespace = serializers.CharField(
+        source="repository_namespace", required=False, allow_null=True, allow_blank=True, max_length=255
+    )
+    mainBranch = serializers.CharField(
+        source="main_branch", required=False, allow_null=True, allow_blank=True, max_length=255
+    )
 
     # The old Ruby client PATCHes `repository_url`; accept the snake_case spelling of each field.
     ALIASES: ClassVar[dict[str, str]] = {
-        "display_name": "displayName", "repository_url": "repositoryUrl", "repository_name": "repositoryName",
-        "repository_namespace": "repositoryNamespace", "main_branch": "mainBranch",
+        "display_name": "displayName",
+        "repository_url": "repositoryUrl",
+        "repository_name": "repositoryName",
+        "repository_namespace": "repositoryNamespace",
+        "main_branch": "mainBranch",
     }
 
     def validate_mainBranch(self, value: str | None) -> str | None:
@@ -372,12 +383,20 @@ class LabelListApi(BrokerApi):
     def get(self, request: Request) -> Response:
         links = Links(request)
         labels = [
-            {"name": name, "_links": {"pb:pacticipants": {"title": f"Pacticipants labelled {name}",
-                                                           "href": links.url("pacticipants", "label", name)}}}
+            {
+                "name": name,
+                "_links": {
+                    "pb:pacticipants": {
+                        "title": f"Pacticipants labelled {name}",
+                        "href": links.url("pacticipants", "label", name),
+                    }
+                },
+            }
             for name in label_names()
         ]
-        return Response({"_embedded": {"labels": labels},
-                         "_links": {"self": {"title": "Labels", "href": links.url("labels")}}})
+        return Response(
+            {"_embedded": {"labels": labels}, "_links": {"self": {"title": "Labels", "href": links.url("labels")}}}
+        )
 
 
 urlpatterns = [

@@ -25,7 +25,7 @@ SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 def pact_name(publication: ContractPublication) -> str:
-    """"Pact between C (V) and P", the name clients show for a pact."""
+    """ "Pact between C (V) and P", the name clients show for a pact."""
     return (
         f"Pact between {publication.consumer.name} ({publication.consumer_version.number}) "
         f"and {publication.provider.name}"
@@ -59,14 +59,17 @@ def pact_links(links: Links, publication: ContractPublication, metadata: str | N
         "self": {"title": "Pact", "name": pact_name(publication), "href": links.url(*version)},
         "pb:consumer": {"title": "Consumer", "name": consumer, "href": links.url("pacticipants", consumer)},
         "pb:consumer-version": {
-            "title": "Consumer version", "name": number, "href": links.url("pacticipants", consumer, "versions", number),
+            "title": "Consumer version",
+            "name": number,
+            "href": links.url("pacticipants", consumer, "versions", number),
         },
         "pb:provider": {"title": "Provider", "name": provider, "href": links.url("pacticipants", provider)},
         "pb:pact-version": {"title": "Pact content version permalink", "name": sha, "href": links.url(*content)},
         "pb:latest-pact-version": {"title": "Latest version of this pact", "href": links.url(*pair, "latest")},
         "pb:all-pact-versions": {"title": "All versions of this pact", "href": links.url(*pair, "versions")},
         "pb:latest-untagged-pact-version": {
-            "title": "Latest untagged version of this pact", "href": links.url(*pair, "latest-untagged"),
+            "title": "Latest untagged version of this pact",
+            "href": links.url(*pair, "latest-untagged"),
         },
         "pb:latest-tagged-pact-version": {
             "title": "Latest tagged version of this pact",
@@ -74,7 +77,8 @@ def pact_links(links: Links, publication: ContractPublication, metadata: str | N
             "templated": True,
         },
         "pb:previous-distinct": {
-            "title": "Previous distinct version of this pact", "href": links.url(*version, "previous-distinct"),
+            "title": "Previous distinct version of this pact",
+            "href": links.url(*version, "previous-distinct"),
         },
         "pb:diff-previous-distinct": {
             "title": "Diff with previous distinct version of this pact",
@@ -91,7 +95,8 @@ def pact_links(links: Links, publication: ContractPublication, metadata: str | N
         },
         # The Pact Broker points this at the provider's name (a bug); we use the consumer's.
         "pb:consumer-webhooks": {
-            "title": f"Webhooks for all pacts with consumer {consumer}", "href": links.url("webhooks", "consumer", consumer),
+            "title": f"Webhooks for all pacts with consumer {consumer}",
+            "href": links.url("webhooks", "consumer", consumer),
         },
         "pb:tag-prod-version": {
             "title": "PUT to this resource to tag this consumer version as 'production'",
@@ -103,10 +108,12 @@ def pact_links(links: Links, publication: ContractPublication, metadata: str | N
             "templated": True,
         },
         "pb:publish-verification-results": {
-            "title": "Publish verification results", "href": links.url(*results, "verification-results"),
+            "title": "Publish verification results",
+            "href": links.url(*results, "verification-results"),
         },
         "pb:latest-verification-results": {
-            "title": "Latest verification results", "href": links.url(*content, "verification-results", "latest"),
+            "title": "Latest verification results",
+            "href": links.url(*content, "verification-results", "latest"),
         },
         "pb:triggered-webhooks": {
             "title": "Webhooks triggered by the publication of this pact",
@@ -157,7 +164,9 @@ class PactApi(BrokerApi):
     def get(self, request: Request, provider: str, consumer: str, version: str) -> Response:
         publication = selectors.pact_for_version(provider_name=provider, consumer_name=consumer, version_number=version)
         if publication is None:
-            raise pact_not_found(provider, consumer, f"No pact found for {consumer} version {version} and provider {provider}")
+            raise pact_not_found(
+                provider, consumer, f"No pact found for {consumer} version {version} and provider {provider}"
+            )
         return pact_response(request, publication)
 
 
@@ -170,7 +179,9 @@ class PactContentApi(BrokerApi):
         if SHA.match(sha):
             publication = selectors.pact_for_sha(provider_name=provider, consumer_name=consumer, sha=sha)
         if publication is None:
-            raise pact_not_found(provider, consumer, f"No pact with content {sha} found between {consumer} and {provider}")
+            raise pact_not_found(
+                provider, consumer, f"No pact with content {sha} found between {consumer} and {provider}"
+            )
         # The segment is opaque here: echoed as received, read when results are published.
         return pact_response(request, publication, metadata=metadata)
 
@@ -180,16 +191,20 @@ class LatestPactApi(BrokerApi):
 
     untagged = False
 
-    def get(self, request: Request, provider: str, consumer: str, tag: str | None = None,
-            branch: str | None = None) -> Response:
+    def get(
+        self, request: Request, provider: str, consumer: str, tag: str | None = None, branch: str | None = None
+    ) -> Response:
         publication = selectors.pact_latest(
             provider_name=provider, consumer_name=consumer, tag=tag, untagged=self.untagged, branch=branch
         )
         if publication is None:
             among = (
-                f" with consumer version tag '{tag}'" if tag is not None
-                else f" on consumer branch '{branch}'" if branch is not None
-                else " among untagged consumer versions" if self.untagged
+                f" with consumer version tag '{tag}'"
+                if tag is not None
+                else f" on consumer branch '{branch}'"
+                if branch is not None
+                else " among untagged consumer versions"
+                if self.untagged
                 else ""
             )
             raise pact_not_found(provider, consumer, f"No pact found between {consumer} and {provider}{among}")
@@ -220,31 +235,35 @@ class LatestPactsApi(BrokerApi):
         pacts = []
         for p in publications:
             pair = pair_segments(p.provider.name, p.consumer.name)
-            pacts.append({
-                "createdAt": iso(p.created_at),
-                "_embedded": {
-                    "consumer": {
-                        "name": p.consumer.name,
-                        "_links": {"self": {"href": links.url("pacticipants", p.consumer.name)}},
-                        "_embedded": {"version": {"number": p.consumer_version.number}},
+            pacts.append(
+                {
+                    "createdAt": iso(p.created_at),
+                    "_embedded": {
+                        "consumer": {
+                            "name": p.consumer.name,
+                            "_links": {"self": {"href": links.url("pacticipants", p.consumer.name)}},
+                            "_embedded": {"version": {"number": p.consumer_version.number}},
+                        },
+                        "provider": {
+                            "name": p.provider.name,
+                            "_links": {"self": {"href": links.url("pacticipants", p.provider.name)}},
+                        },
                     },
-                    "provider": {
-                        "name": p.provider.name,
-                        "_links": {"self": {"href": links.url("pacticipants", p.provider.name)}},
-                    },
-                },
-                "_links": {"self": [{"href": links.url(*pair, "latest")}, {"href": pact_url(links, p)}]},
-            })
+                    "_links": {"self": [{"href": links.url(*pair, "latest")}, {"href": pact_url(links, p)}]},
+                }
+            )
         current, deprecated = _pact_links(links, publications)
-        return Response({
-            "pacts": pacts,
-            "_links": {
-                "self": {"href": links.url("pacts", "latest"), "title": "Latest pact versions"},
-                "pb:pacts": current,
-                "pacts": deprecated,
-                "curies": [{"name": "pb", "href": links.template("/doc/{rel}?context=index"), "templated": True}],
-            },
-        })
+        return Response(
+            {
+                "pacts": pacts,
+                "_links": {
+                    "self": {"href": links.url("pacts", "latest"), "title": "Latest pact versions"},
+                    "pb:pacts": current,
+                    "pacts": deprecated,
+                    "curies": [{"name": "pb", "href": links.template("/doc/{rel}?context=index"), "templated": True}],
+                },
+            }
+        )
 
 
 class ProviderPactsApi(BrokerApi):
@@ -260,23 +279,28 @@ class ProviderPactsApi(BrokerApi):
         )
         links = Links(request)
         scope = (
-            f" with consumer version tag '{tag}'" if tag is not None
-            else f" with consumer version branch '{branch}'" if branch is not None
-            else " from the consumers' main branches" if self.main_branch
+            f" with consumer version tag '{tag}'"
+            if tag is not None
+            else f" with consumer version branch '{branch}'"
+            if branch is not None
+            else " from the consumers' main branches"
+            if self.main_branch
             else ""
         )
         title = f"{'Latest' if self.latest else 'All'} pact versions for the provider {provider}{scope}"
         current, deprecated = _pact_links(links, publications)
         provider_href = links.url("pacticipants", provider)
-        return Response({
-            "_links": {
-                "self": {"href": _self_href(request, links), "title": title},
-                "pb:provider": {"href": provider_href, "name": provider, "title": "Provider"},
-                "pb:pacts": current,
-                "provider": {"href": provider_href, "title": provider},
-                "pacts": deprecated,
+        return Response(
+            {
+                "_links": {
+                    "self": {"href": _self_href(request, links), "title": title},
+                    "pb:provider": {"href": provider_href, "name": provider, "title": "Provider"},
+                    "pb:pacts": current,
+                    "provider": {"href": provider_href, "title": provider},
+                    "pacts": deprecated,
+                }
             }
-        })
+        )
 
 
 class PactVersionsApi(BrokerApi):
@@ -292,24 +316,28 @@ class PactVersionsApi(BrokerApi):
                 "_embedded": {
                     "consumerVersion": {
                         "number": p.consumer_version.number,
-                        "_links": {"self": {"href": links.url("pacticipants", consumer, "versions", p.consumer_version.number)}},
+                        "_links": {
+                            "self": {"href": links.url("pacticipants", consumer, "versions", p.consumer_version.number)}
+                        },
                     }
                 },
                 "_links": {"self": {"href": pact_url(links, p), "title": "Pact", "name": pact_name(p)}},
             }
             for p in publications
         ]
-        return Response({
-            "_embedded": {"pacts": pacts},
-            "_links": {
-                "self": {
-                    "href": links.url(*pair_segments(provider, consumer), "versions"),
-                    "title": f"All versions of the pact between {consumer} and {provider}",
+        return Response(
+            {
+                "_embedded": {"pacts": pacts},
+                "_links": {
+                    "self": {
+                        "href": links.url(*pair_segments(provider, consumer), "versions"),
+                        "title": f"All versions of the pact between {consumer} and {provider}",
+                    },
+                    "pb:consumer": {"title": "Consumer", "name": consumer, "href": links.url("pacticipants", consumer)},
+                    "pb:provider": {"title": "Provider", "name": provider, "href": links.url("pacticipants", provider)},
                 },
-                "pb:consumer": {"title": "Consumer", "name": consumer, "href": links.url("pacticipants", consumer)},
-                "pb:provider": {"title": "Provider", "name": provider, "href": links.url("pacticipants", provider)},
-            },
-        })
+            }
+        )
 
 
 PROVIDER = "pacts/provider/<seg:provider>"
@@ -323,16 +351,24 @@ urlpatterns = [
     path(PROVIDER + "/tag/<seg:tag>", ProviderPactsApi.as_view(), name="provider-pacts-tag"),
     path(PROVIDER + "/branch", ProviderPactsApi.as_view(main_branch=True), name="provider-pacts-main-branch"),
     # Before branch/<b>: "latest" here means the main branch's latest, as in the Pact Broker.
-    path(PROVIDER + "/branch/latest", ProviderPactsApi.as_view(main_branch=True, latest=True),
-         name="provider-pacts-main-branch-latest"),
+    path(
+        PROVIDER + "/branch/latest",
+        ProviderPactsApi.as_view(main_branch=True, latest=True),
+        name="provider-pacts-main-branch-latest",
+    ),
     path(PROVIDER + "/branch/<seg:branch>", ProviderPactsApi.as_view(), name="provider-pacts-branch"),
-    path(PROVIDER + "/branch/<seg:branch>/latest", ProviderPactsApi.as_view(latest=True),
-         name="provider-pacts-branch-latest"),
+    path(
+        PROVIDER + "/branch/<seg:branch>/latest",
+        ProviderPactsApi.as_view(latest=True),
+        name="provider-pacts-branch-latest",
+    ),
     path(PAIR + "/latest", LatestPactApi.as_view(), name="pact-latest"),
     path(PAIR + "/latest-untagged", LatestPactApi.as_view(untagged=True), name="pact-latest-untagged"),
     path(PAIR + "/latest/<seg:tag>", LatestPactApi.as_view(), name="pact-latest-tag"),
     path(PAIR + "/branch/<seg:branch>/latest", LatestPactApi.as_view(), name="pact-latest-branch"),
     path(PAIR + "/pact-version/<seg:sha>", PactContentApi.as_view(), name="pact-content"),
-    path(PAIR + "/pact-version/<seg:sha>/metadata/<seg:metadata>", PactContentApi.as_view(), name="pact-content-metadata"),
+    path(
+        PAIR + "/pact-version/<seg:sha>/metadata/<seg:metadata>", PactContentApi.as_view(), name="pact-content-metadata"
+    ),
     path(PAIR + "/versions", PactVersionsApi.as_view(), name="pact-versions"),
 ]

@@ -132,8 +132,9 @@ def _contract(errors: _Errors, item: Any, key: str, pacticipant_name: str | None
         errors.add(f"{key}.content", "is not valid Base64 (strict encoding: standard alphabet, padded, no line breaks)")
         return None
     try:
-        return prepare_contract(raw, consumer_name=consumer, provider_name=provider, on_conflict=on_conflict,
-                                field=f"{key}.content")
+        return prepare_contract(
+            raw, consumer_name=consumer, provider_name=provider, on_conflict=on_conflict, field=f"{key}.content"
+        )
     except InvalidInput as exc:
         for name, messages in exc.errors.items():
             errors.errors.setdefault(name, []).extend(messages)
@@ -146,7 +147,9 @@ def publish_request_parse(body: Any) -> PublishRequest:
         raise InvalidInput({"body": ["must be a JSON object"]})
     errors = _Errors()
     name = errors.required_string(body, "pacticipantName", "pacticipantName", validate_name)
-    number = errors.required_string(body, "pacticipantVersionNumber", "pacticipantVersionNumber", validate_version_number)
+    number = errors.required_string(
+        body, "pacticipantVersionNumber", "pacticipantVersionNumber", validate_version_number
+    )
     branch = body.get("branch")
     if branch is not None:
         if not isinstance(branch, str):
@@ -185,8 +188,13 @@ def publish_request_parse(body: Any) -> PublishRequest:
     if errors.errors:
         raise InvalidInput(errors.errors)
     return PublishRequest(
-        pacticipant_name=name, version_number=number, branch=branch, tags=list(dict.fromkeys(tags)),
-        build_url=build_url or None, contracts=prepared, skipped=skipped,
+        pacticipant_name=name,
+        version_number=number,
+        branch=branch,
+        tags=list(dict.fromkeys(tags)),
+        build_url=build_url or None,
+        contracts=prepared,
+        skipped=skipped,
     )
 
 
@@ -211,11 +219,16 @@ def _contract_notices(links: Links, parsed: PublishRequest, published: Published
     elif outcome == "merged":
         notices = [{"type": "success", "text": f"Pact content merged with the existing content for {subject}."}]
     else:
-        notices = [{"type": "warning", "text": (
-            f"Pact with changed content published over existing content for {subject}. This is not recommended "
-            "in normal circumstances and may indicate that you have not configured your Pact pipeline correctly. "
-            f"For more information see {DOCS}/versioning"
-        )}]
+        notices = [
+            {
+                "type": "warning",
+                "text": (
+                    f"Pact with changed content published over existing content for {subject}. This is not recommended "
+                    "in normal circumstances and may indicate that you have not configured your Pact pipeline correctly. "
+                    f"For more information see {DOCS}/versioning"
+                ),
+            }
+        ]
     url = links.url(*pair_segments(provider.name, consumer), "version", number)
     notices.append({"type": "debug", "text": f"  View the published pact at {url}"})
     events = ", ".join(published.events)
@@ -231,10 +244,14 @@ def _next_steps(published: PublishedContract) -> list[dict]:
     provider = publication.provider
     steps = []
     if not Verification.objects.filter(consumer_id=publication.consumer_id, provider=provider).exists():
-        steps.append(f"    * Add Pact verification tests to the {provider.name} build. See {DOCS}/provider_verification")
+        steps.append(
+            f"    * Add Pact verification tests to the {provider.name} build. See {DOCS}/provider_verification"
+        )
     # A webhook scoped by label might apply too: any webhook not scoped to other pacticipants counts.
-    webhooks = Webhook.objects.filter(enabled=True).filter(Q(provider__isnull=True) | Q(provider=provider)).filter(
-        Q(consumer__isnull=True) | Q(consumer_id=publication.consumer_id)
+    webhooks = (
+        Webhook.objects.filter(enabled=True)
+        .filter(Q(provider__isnull=True) | Q(provider=provider))
+        .filter(Q(consumer__isnull=True) | Q(consumer_id=publication.consumer_id))
     )
     if not webhooks.exists():
         steps.append(
@@ -249,23 +266,36 @@ def publish_response_body(links: Links, parsed: PublishRequest, result: PublishR
     name, number = parsed.pacticipant_name, parsed.version_number
     notices = [{"type": "debug", "text": _version_notice(parsed, result.version_created)}]
     if not parsed.branch:
-        notices.append({"type": "prompt", "text": (
-            "  Next steps:\n    Configure the version branch to be the value of your repository branch."
-        )})
+        notices.append(
+            {
+                "type": "prompt",
+                "text": ("  Next steps:\n    Configure the version branch to be the value of your repository branch."),
+            }
+        )
     for specification, provider in parsed.skipped:
-        notices.append({"type": "warning", "text": (
-            f"The {specification} contract for provider {provider} was not stored: only 'pact' contracts are supported."
-        )})
+        notices.append(
+            {
+                "type": "warning",
+                "text": (
+                    f"The {specification} contract for provider {provider} was not stored: only 'pact' contracts are supported."
+                ),
+            }
+        )
     for published in result.contracts:
         notices.extend(_contract_notices(links, parsed, published))
     pacticipant_href = links.url("pacticipants", name)
     version_href = links.url("pacticipants", name, "versions", number)
     return {
         "notices": notices,
-        "logs": [{"level": n["type"], "message": n["text"], "deprecationWarning": "Replaced by notices"} for n in notices],
+        "logs": [
+            {"level": n["type"], "message": n["text"], "deprecationWarning": "Replaced by notices"} for n in notices
+        ],
         "_embedded": {
             "pacticipant": {"name": name, "_links": {"self": {"href": pacticipant_href}}},
-            "version": {"number": number, "_links": {"self": {"title": "Version", "name": number, "href": version_href}}},
+            "version": {
+                "number": number,
+                "_links": {"self": {"title": "Version", "name": number, "href": version_href}},
+            },
         },
         "_links": {
             "pb:pacticipant": {"title": "Pacticipant", "name": name, "href": pacticipant_href},
@@ -294,8 +324,12 @@ class ContractsPublishApi(BrokerApi):
         parsed = publish_request_parse(request.data)
         try:
             result = contracts_publish(
-                pacticipant_name=parsed.pacticipant_name, version_number=parsed.version_number,
-                contracts=parsed.contracts, branch=parsed.branch, tags=parsed.tags, build_url=parsed.build_url,
+                pacticipant_name=parsed.pacticipant_name,
+                version_number=parsed.version_number,
+                contracts=parsed.contracts,
+                branch=parsed.branch,
+                tags=parsed.tags,
+                build_url=parsed.build_url,
                 base_url=base_url(request),
             )
         except Conflict as exc:
@@ -314,8 +348,13 @@ class PactPublishApi(PactApi):
     def put(self, request: Request, provider: str, consumer: str, version: str) -> Response:
         raw = _json_body(request)
         try:
-            published = pact_publish(consumer_name=consumer, provider_name=provider, version_number=version, raw=raw,
-                                     base_url=base_url(request))
+            published = pact_publish(
+                consumer_name=consumer,
+                provider_name=provider,
+                version_number=version,
+                raw=raw,
+                base_url=base_url(request),
+            )
         except Conflict as exc:
             return Response({"error": exc.message}, status=409)
         return self._answer(request, provider, consumer, version, published.outcome == "created")
@@ -325,10 +364,13 @@ class PactPublishApi(PactApi):
         validate_name(consumer, "consumer")
         validate_name(provider, "provider")
         validate_version_number(version, "consumerVersionNumber")
-        prepared = prepare_contract(raw, consumer_name=consumer, provider_name=provider, on_conflict="merge", field="pact")
+        prepared = prepare_contract(
+            raw, consumer_name=consumer, provider_name=provider, on_conflict="merge", field="pact"
+        )
         try:
-            result = contracts_publish(pacticipant_name=consumer, version_number=version, contracts=[prepared],
-                                       base_url=base_url(request))
+            result = contracts_publish(
+                pacticipant_name=consumer, version_number=version, contracts=[prepared], base_url=base_url(request)
+            )
         except Conflict as exc:
             return Response({"error": exc.message}, status=409)
         return self._answer(request, provider, consumer, version, result.contracts[0].outcome == "created")
@@ -336,15 +378,22 @@ class PactPublishApi(PactApi):
     def delete(self, request: Request, provider: str, consumer: str, version: str) -> Response:
         publication = selectors.pact_for_version(provider_name=provider, consumer_name=consumer, version_number=version)
         if publication is None:
-            raise pact_not_found(provider, consumer, f"No pact found for {consumer} version {version} and provider {provider}")
+            raise pact_not_found(
+                provider, consumer, f"No pact found for {consumer} version {version} and provider {provider}"
+            )
         pact_delete(version=publication.consumer_version, provider_id=publication.provider_id)
         links = Links(request)
-        return Response({"_links": {
-            "index": {"href": links.base, "title": "Index"},
-            "pb:latest-pact-version": {
-                "href": links.url(*pair_segments(provider, consumer), "latest"), "title": "Latest version of this pact",
-            },
-        }})
+        return Response(
+            {
+                "_links": {
+                    "index": {"href": links.base, "title": "Index"},
+                    "pb:latest-pact-version": {
+                        "href": links.url(*pair_segments(provider, consumer), "latest"),
+                        "title": "Latest version of this pact",
+                    },
+                }
+            }
+        )
 
 
 PAIR = "provider/<seg:provider>/consumer/<seg:consumer>"

@@ -93,16 +93,23 @@ def verification_body(links: Links, verification: Verification, publication: Con
     if verification.test_results is not None:
         body["testResults"] = verification.test_results
     body["verifiedBy"] = _verified_by(verification.verified_by)
-    name = pact_name(publication) if publication else f"Pact between {contract.consumer.name} and {contract.provider.name}"
+    name = (
+        pact_name(publication) if publication else f"Pact between {contract.consumer.name} and {contract.provider.name}"
+    )
     pact_href = links.url(*content)
     if publication is not None:
         pact_href = links.url(*content, "metadata", encode_metadata({"cvn": publication.consumer_version.number}))
     body["_links"] = {
-        "self": {"title": "Verification result", "name": f"Verification result {verification.id} for {name}",
-                 "href": self_href},
+        "self": {
+            "title": "Verification result",
+            "name": f"Verification result {verification.id} for {name}",
+            "href": self_href,
+        },
         "pb:pact-version": {"title": "Pact", "name": name, "href": pact_href},
-        "pb:triggered-webhooks": {"title": "Webhooks triggered by the publication of this verification result",
-                                  "href": f"{self_href}/triggered-webhooks"},
+        "pb:triggered-webhooks": {
+            "title": "Webhooks triggered by the publication of this verification result",
+            "href": f"{self_href}/triggered-webhooks",
+        },
     }
     return body
 
@@ -114,7 +121,12 @@ def _verifications() -> Any:
 
 
 def _is_url(value: Any) -> bool:
-    if not isinstance(value, str) or len(value) > 2048 or any(c.isspace() for c in value) or has_control_characters(value):
+    if (
+        not isinstance(value, str)
+        or len(value) > 2048
+        or any(c.isspace() for c in value)
+        or has_control_characters(value)
+    ):
         return False
     try:
         parts = urlsplit(value)
@@ -149,18 +161,22 @@ def _result_fields(data: Any) -> dict:
         errors["buildUrl"] = ["must be a URL (e.g. https://ci.example.com/builds/1)"]
     verified_by = data.get("verifiedBy")
     if verified_by is not None and (
-        not isinstance(verified_by, dict)
-        or not isinstance(verified_by.get("clientLanguage", {}), (dict, type(None)))
+        not isinstance(verified_by, dict) or not isinstance(verified_by.get("clientLanguage", {}), (dict, type(None)))
     ):
-        errors["verifiedBy"] = ["must be an object like {\"implementation\", \"version\", \"clientLanguage\": {...}}"]
+        errors["verifiedBy"] = ['must be an object like {"implementation", "version", "clientLanguage": {...}}']
     for key in ("testResults", "verifiedBy"):
         # PostgreSQL's jsonb cannot hold a NUL character (\u0000) anywhere in a string.
         if key not in errors and "\\u0000" in json.dumps(data.get(key)):
             errors[key] = ["cannot contain NUL characters (\\u0000)"]
     if errors:
         raise InvalidInput(errors)
-    return {"provider_version_number": number, "success": data["success"], "build_url": build_url,
-            "test_results": data.get("testResults"), "verified_by": verified_by}
+    return {
+        "provider_version_number": number,
+        "success": data["success"],
+        "build_url": build_url,
+        "test_results": data.get("testResults"),
+        "verified_by": verified_by,
+    }
 
 
 class VerificationResultsApi(PathCheckedApi):
@@ -171,8 +187,9 @@ class VerificationResultsApi(PathCheckedApi):
         contract = _contract(provider, consumer, sha)
         fields = _result_fields(request.data)
         links = Links(request)
-        verification = verification_publish(contract=contract, base_url=links.base, metadata=decode_metadata(metadata),
-                                            **fields)
+        verification = verification_publish(
+            contract=contract, base_url=links.base, metadata=decode_metadata(metadata), **fields
+        )
         verification = _verifications().get(pk=verification.pk)
         body = verification_body(links, verification)
         return Response(body, status=201, headers={"Location": body["_links"]["self"]["href"]})
@@ -182,23 +199,40 @@ class VerificationResultApi(PathCheckedApi):
     """GET/DELETE .../pact-version/{sha}[/metadata/{m}]/verification-results/{number}, or /latest."""
 
     def _find(self, provider: str, consumer: str, sha: str, number: str) -> Verification:
-        results = _verifications().filter(contract__provider__name=provider, contract__consumer__name=consumer,
-                                          contract__sha=sha.lower())
+        results = _verifications().filter(
+            contract__provider__name=provider, contract__consumer__name=consumer, contract__sha=sha.lower()
+        )
         if number == "latest":
             found = results.order_by("-id").first()
         else:
             found = results.filter(id=int(number)).first() if NUMBER.match(number) else None
         if found is None:
-            raise NotFound(f"No verification result {number} found for the pact between {consumer} and {provider} "
-                           f"with content {sha}")
+            raise NotFound(
+                f"No verification result {number} found for the pact between {consumer} and {provider} "
+                f"with content {sha}"
+            )
         return found
 
-    def get(self, request: Request, provider: str, consumer: str, sha: str, number: str = "latest",
-            metadata: str | None = None) -> Response:
+    def get(
+        self,
+        request: Request,
+        provider: str,
+        consumer: str,
+        sha: str,
+        number: str = "latest",
+        metadata: str | None = None,
+    ) -> Response:
         return Response(verification_body(Links(request), self._find(provider, consumer, sha, number)))
 
-    def delete(self, request: Request, provider: str, consumer: str, sha: str, number: str = "latest",
-               metadata: str | None = None) -> Response:
+    def delete(
+        self,
+        request: Request,
+        provider: str,
+        consumer: str,
+        sha: str,
+        number: str = "latest",
+        metadata: str | None = None,
+    ) -> Response:
         if number == "latest":
             raise NotFound("Delete a verification result by its number")
         verification_delete(verification=self._find(provider, consumer, sha, number))
@@ -217,11 +251,13 @@ def _latest_for(publication: ContractPublication | None, what: str) -> Verificat
 class PactLatestVerificationApi(PathCheckedApi):
     """GET latest result for a consumer version's pact, or for the latest (tagged) pact."""
 
-    def get(self, request: Request, provider: str, consumer: str, version: str | None = None,
-            tag: str | None = None) -> Response:
+    def get(
+        self, request: Request, provider: str, consumer: str, version: str | None = None, tag: str | None = None
+    ) -> Response:
         if version is not None:
-            publication = pact_selectors.pact_for_version(provider_name=provider, consumer_name=consumer,
-                                                          version_number=version)
+            publication = pact_selectors.pact_for_version(
+                provider_name=provider, consumer_name=consumer, version_number=version
+            )
             what = f"{consumer} version {version} and provider {provider}"
         else:
             publication = pact_selectors.pact_latest(provider_name=provider, consumer_name=consumer, tag=tag)
@@ -235,12 +271,16 @@ class ConsumerVersionVerificationSummaryApi(PathCheckedApi):
 
     def get(self, request: Request, consumer: str, version: str) -> Response:
         publications = list(
-            ContractPublication.objects.filter(consumer__name=consumer, consumer_version__number=version, is_current=True)
+            ContractPublication.objects.filter(
+                consumer__name=consumer, consumer_version__number=version, is_current=True
+            )
             .select_related("consumer", "provider", "consumer_version", "contract")
             .defer("contract__document", "contract__raw")
-            .annotate(latest_id=Subquery(
-                Verification.objects.filter(contract_id=OuterRef("contract_id")).order_by("-id").values("id")[:1]
-            ))
+            .annotate(
+                latest_id=Subquery(
+                    Verification.objects.filter(contract_id=OuterRef("contract_id")).order_by("-id").values("id")[:1]
+                )
+            )
             .order_by("provider__name")
         )
         if not publications and not Version.objects.filter(pacticipant__name=consumer, number=version).exists():
@@ -253,30 +293,52 @@ class ConsumerVersionVerificationSummaryApi(PathCheckedApi):
             "failed": [p.provider.name for p in publications if p.latest_id and not latest[p.latest_id].success],
             "unknown": [p.provider.name for p in publications if not p.latest_id],
         }
-        return Response({
-            "success": not summary["failed"] and not summary["unknown"],
-            "providerSummary": summary,
-            "_embedded": {"verificationResults": results},
-            "_links": {"self": {
-                "href": links.url("verification-results", "consumer", consumer, "version", version, "latest"),
-                "title": f"Latest verification results for consumer {consumer} version {version}",
-            }},
-        })
+        return Response(
+            {
+                "success": not summary["failed"] and not summary["unknown"],
+                "providerSummary": summary,
+                "_embedded": {"verificationResults": results},
+                "_links": {
+                    "self": {
+                        "href": links.url("verification-results", "consumer", consumer, "version", version, "latest"),
+                        "title": f"Latest verification results for consumer {consumer} version {version}",
+                    }
+                },
+            }
+        )
 
 
 urlpatterns = [
     path(CONTENT + "/verification-results", VerificationResultsApi.as_view(), name="verification-results"),
-    path(CONTENT_WITH_METADATA + "/verification-results", VerificationResultsApi.as_view(),
-         name="verification-results-metadata"),
+    path(
+        CONTENT_WITH_METADATA + "/verification-results",
+        VerificationResultsApi.as_view(),
+        name="verification-results-metadata",
+    ),
     path(CONTENT + "/verification-results/<seg:number>", VerificationResultApi.as_view(), name="verification-result"),
-    path(CONTENT_WITH_METADATA + "/verification-results/<seg:number>", VerificationResultApi.as_view(),
-         name="verification-result-metadata"),
-    path(PAIR + "/version/<seg:version>/verification-results/latest", PactLatestVerificationApi.as_view(),
-         name="version-verification-results-latest"),
-    path(PAIR + "/latest/verification-results/latest", PactLatestVerificationApi.as_view(),
-         name="latest-pact-verification-results-latest"),
-    path(PAIR + "/latest/<seg:tag>/verification-results/latest", PactLatestVerificationApi.as_view(),
-         name="latest-tagged-pact-verification-results-latest"),
-    path("verification-results/consumer/<seg:consumer>/version/<seg:version>/latest",
-         ConsumerVersionVerificationSummaryApi.as_view(), name="consumer-version-verification-results-latest"),
+    path(
+        CONTENT_WITH_METADATA + "/verification-results/<seg:number>",
+        VerificationResultApi.as_view(),
+        name="verification-result-metadata",
+    ),
+    path(
+        PAIR + "/version/<seg:version>/verification-results/latest",
+        PactLatestVerificationApi.as_view(),
+        name="version-verification-results-latest",
+    ),
+    path(
+        PAIR + "/latest/verification-results/latest",
+        PactLatestVerificationApi.as_view(),
+        name="latest-pact-verification-results-latest",
+    ),
+    path(
+        PAIR + "/latest/<seg:tag>/verification-results/latest",
+        PactLatestVerificationApi.as_view(),
+        name="latest-tagged-pact-verification-results-latest",
+    ),
+    path(
+        "verification-results/consumer/<seg:consumer>/version/<seg:version>/latest",
+        ConsumerVersionVerificationSummaryApi.as_view(),
+        name="consumer-version-verification-results-latest",
+    ),
 ]

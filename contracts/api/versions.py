@@ -67,16 +67,27 @@ def version_body(links: Links, detail: VersionDetail) -> dict:
         {
             "name": membership.branch_name,
             "latest": membership.branch.head_id == membership.id,
-            "_links": {"self": {"title": "Branch version", "name": membership.branch_name,
-                                "href": links.url("pacticipants", name, "branches", membership.branch_name,
-                                                  "versions", number)}},
+            "_links": {
+                "self": {
+                    "title": "Branch version",
+                    "name": membership.branch_name,
+                    "href": links.url("pacticipants", name, "branches", membership.branch_name, "versions", number),
+                }
+            },
         }
         for membership in detail.branch_versions
     ]
     tags = [
-        {"name": tag.name, "_links": {"self": {"title": "Tag", "name": tag.name,
-                                               "href": links.url("pacticipants", name, "versions", number, "tags",
-                                                                 tag.name)}}}
+        {
+            "name": tag.name,
+            "_links": {
+                "self": {
+                    "title": "Tag",
+                    "name": tag.name,
+                    "href": links.url("pacticipants", name, "versions", number, "tags", tag.name),
+                }
+            },
+        }
         for tag in detail.tags
     ]
     body["_embedded"] = {"branchVersions": memberships, "branches": memberships, "tags": tags}
@@ -84,28 +95,44 @@ def version_body(links: Links, detail: VersionDetail) -> dict:
     body["_links"] = {
         "self": {"title": "Version", "name": number, "href": links.url("pacticipants", name, "versions", number)},
         "pb:pacticipant": {"title": "Pacticipant", "name": name, "href": links.url("pacticipants", name)},
-        "pb:tag": {"title": "Get, create or delete a tag for this pacticipant version",
-                   "href": links.template(f"{version_path}/tags/{{tag}}"), "templated": True},
+        "pb:tag": {
+            "title": "Get, create or delete a tag for this pacticipant version",
+            "href": links.template(f"{version_path}/tags/{{tag}}"),
+            "templated": True,
+        },
         "pb:latest-verification-results-where-pacticipant-is-consumer": {
             "title": "Latest verification results for consumer version",
             "href": links.url("verification-results", "consumer", name, "version", number, "latest"),
         },
         "pb:pact-versions": [
-            {"title": "Pact", "name": f"Pact between {name} ({number}) and {pub.provider.name}",
-             "href": links.url("pacts", "provider", pub.provider.name, "consumer", name, "version", number)}
+            {
+                "title": "Pact",
+                "name": f"Pact between {name} ({number}) and {pub.provider.name}",
+                "href": links.url("pacts", "provider", pub.provider.name, "consumer", name, "version", number),
+            }
             for pub in detail.publications
         ],
         "pb:deployed-environments": [_deployed(links, deployment) for deployment in detail.deployments],
         "pb:released-environments": [_released(links, release) for release in detail.releases],
         # One link per environment, named by environment name: the CLIs pick theirs by name.
         "pb:record-deployment": [
-            {"title": f"Record deployment to {_environment_label(env)}", "name": env.name,
-             "href": links.url("pacticipants", name, "versions", number, "deployed-versions", "environment", env.uuid)}
+            {
+                "title": f"Record deployment to {_environment_label(env)}",
+                "name": env.name,
+                "href": links.url(
+                    "pacticipants", name, "versions", number, "deployed-versions", "environment", env.uuid
+                ),
+            }
             for env in detail.environments
         ],
         "pb:record-release": [
-            {"title": f"Record release to {_environment_label(env)}", "name": env.name,
-             "href": links.url("pacticipants", name, "versions", number, "released-versions", "environment", env.uuid)}
+            {
+                "title": f"Record release to {_environment_label(env)}",
+                "name": env.name,
+                "href": links.url(
+                    "pacticipants", name, "versions", number, "released-versions", "environment", env.uuid
+                ),
+            }
             for env in detail.environments
         ],
         "curies": [{"name": "pb", "href": links.template("/doc/{rel}?context=version"), "templated": True}],
@@ -115,9 +142,13 @@ def version_body(links: Links, detail: VersionDetail) -> dict:
 
 def _deployed(links: Links, deployment) -> dict:
     environment = _environment_label(deployment.environment)
-    out = {"title": f"Version deployed to {environment}", "name": environment,
-           "href": links.url("deployed-versions", deployment.uuid),
-           "currently_deployed": deployment.currently_deployed, "deployed_at": iso(deployment.created_at)}
+    out = {
+        "title": f"Version deployed to {environment}",
+        "name": environment,
+        "href": links.url("deployed-versions", deployment.uuid),
+        "currently_deployed": deployment.currently_deployed,
+        "deployed_at": iso(deployment.created_at),
+    }
     if deployment.undeployed_at is not None:
         out["undeployed_at"] = iso(deployment.undeployed_at)
     if deployment.target is not None:
@@ -127,9 +158,13 @@ def _deployed(links: Links, deployment) -> dict:
 
 def _released(links: Links, release) -> dict:
     environment = _environment_label(release.environment)
-    out = {"title": f"Version released to {environment}", "name": environment,
-           "href": links.url("released-versions", release.uuid),
-           "currently_supported": release.currently_supported, "released_at": iso(release.created_at)}
+    out = {
+        "title": f"Version released to {environment}",
+        "name": environment,
+        "href": links.url("released-versions", release.uuid),
+        "currently_supported": release.currently_supported,
+        "released_at": iso(release.created_at),
+    }
     if release.support_ended_at is not None:
         out["support_ended_at"] = iso(release.support_ended_at)
     return out
@@ -156,12 +191,17 @@ def _versions_response(request: Request, name: str, versions, segments: list, ti
             "pb:pacticipant": {"title": "Pacticipant", "name": name, "href": pacticipant_href},
             "pacticipant": {"title": name, "href": pacticipant_href},
             "pb:versions": [
-                {"title": f"Version {d.version.number} - {d.version.created_at.strftime('%d/%m/%Y')}",
-                 "name": d.version.number, "href": item["_links"]["self"]["href"]}
+                {
+                    "title": f"Version {d.version.number} - {d.version.created_at.strftime('%d/%m/%Y')}",
+                    "name": d.version.number,
+                    "href": item["_links"]["self"]["href"],
+                }
                 for d, item in zip(details, items, strict=True)
             ],
-            "versions": [{"title": f"Version {d.version.number}", "href": item["_links"]["self"]["href"]}
-                         for d, item in zip(details, items, strict=True)],
+            "versions": [
+                {"title": f"Version {d.version.number}", "href": item["_links"]["self"]["href"]}
+                for d, item in zip(details, items, strict=True)
+            ],
         },
     }
     return Response(pagination.decorate(body, links, segments, {}))
@@ -174,11 +214,15 @@ def branch_body(links: Links, branch: Branch) -> dict:
         "name": branch.name,
         **timestamps(branch.created_at, branch.updated_at),
         "_links": {
-            "self": {"title": "Branch", "name": branch.name, "href": links.url("pacticipants", name, "branches",
-                                                                               branch.name)},
-            "pb:latest-version": {"title": "Latest version for branch",
-                                  "href": links.url("pacticipants", name, "branches", branch.name, "versions",
-                                                    query={"pageSize": 1})},
+            "self": {
+                "title": "Branch",
+                "name": branch.name,
+                "href": links.url("pacticipants", name, "branches", branch.name),
+            },
+            "pb:latest-version": {
+                "title": "Latest version for branch",
+                "href": links.url("pacticipants", name, "branches", branch.name, "versions", query={"pageSize": 1}),
+            },
         },
     }
 
@@ -188,12 +232,20 @@ def branch_version_body(links: Links, name: str, branch: str, number: str, creat
     return {
         **timestamps(created_at),
         "_links": {
-            "self": {"title": "Branch version",
-                     "href": links.url("pacticipants", name, "branches", branch, "versions", number)},
-            "pb:branch": {"title": "Branch", "name": branch,
-                          "href": links.url("pacticipants", name, "branches", branch)},
-            "pb:version": {"title": "Version", "name": number, "href": links.url("pacticipants", name, "versions",
-                                                                                  number)},
+            "self": {
+                "title": "Branch version",
+                "href": links.url("pacticipants", name, "branches", branch, "versions", number),
+            },
+            "pb:branch": {
+                "title": "Branch",
+                "name": branch,
+                "href": links.url("pacticipants", name, "branches", branch),
+            },
+            "pb:version": {
+                "title": "Version",
+                "name": number,
+                "href": links.url("pacticipants", name, "versions", number),
+            },
         },
     }
 
@@ -204,10 +256,16 @@ def tag_body(links: Links, name: str, number: str, tag: Tag) -> dict:
         "name": tag.name,
         **timestamps(tag.created_at, tag.updated_at),
         "_links": {
-            "self": {"title": "Tag", "name": tag.name,
-                     "href": links.url("pacticipants", name, "versions", number, "tags", tag.name)},
-            "version": {"title": "Version", "name": number,
-                        "href": links.url("pacticipants", name, "versions", number)},
+            "self": {
+                "title": "Tag",
+                "name": tag.name,
+                "href": links.url("pacticipants", name, "versions", number, "tags", tag.name),
+            },
+            "version": {
+                "title": "Version",
+                "name": number,
+                "href": links.url("pacticipants", name, "versions", number),
+            },
             "pacticipant": {"title": "Pacticipant", "name": name, "href": links.url("pacticipants", name)},
         },
     }
@@ -225,7 +283,7 @@ def _version_input(body: dict) -> tuple[str | None, list[str] | None]:
     if raw_tags is None:
         return build_url or None, None
     if not isinstance(raw_tags, list):
-        raise InvalidInput({"tags": ["must be an array of {\"name\": ...} objects"]})
+        raise InvalidInput({"tags": ['must be an array of {"name": ...} objects']})
     tags = []
     for item in raw_tags:
         tag = item.get("name") if isinstance(item, dict) else item
@@ -241,8 +299,9 @@ class VersionListApi(BrokerApi):
 
     def get(self, request: Request, name: str) -> Response:
         versions = versions_for_pacticipant(pacticipant_by_name(name=name))
-        return _versions_response(request, name, versions, ["pacticipants", name, "versions"],
-                                  f"All versions of the pacticipant {name}")
+        return _versions_response(
+            request, name, versions, ["pacticipants", name, "versions"], f"All versions of the pacticipant {name}"
+        )
 
 
 class VersionApi(BrokerApi):
@@ -253,8 +312,9 @@ class VersionApi(BrokerApi):
 
     def put(self, request: Request, name: str, number: str) -> Response:
         build_url, tags = _version_input(json_object(request.data))
-        version, created = version_upsert(pacticipant_name=name, number=number, build_url=build_url, tags=tags,
-                                          replace=True)
+        version, created = version_upsert(
+            pacticipant_name=name, number=number, build_url=build_url, tags=tags, replace=True
+        )
         return _version_response(request, version, 201 if created else 200)
 
     def patch(self, request: Request, name: str, number: str) -> Response:
@@ -264,8 +324,9 @@ class VersionApi(BrokerApi):
         body = json_object(request.data)
         build_url, tags = _version_input(body)
         clear_build_url = "buildUrl" in body and body["buildUrl"] is None
-        version, created = version_upsert(pacticipant_name=name, number=number, build_url=build_url, tags=tags,
-                                          replace=clear_build_url)
+        version, created = version_upsert(
+            pacticipant_name=name, number=number, build_url=build_url, tags=tags, replace=clear_build_url
+        )
         return _version_response(request, version, 201 if created else 200)
 
     def delete(self, request: Request, name: str, number: str) -> Response:
@@ -292,8 +353,13 @@ class TagVersionsApi(BrokerApi):
 
     def get(self, request: Request, name: str, tag: str) -> Response:
         versions = versions_with_tag(pacticipant_name=name, tag=tag)
-        return _versions_response(request, name, versions, ["pacticipants", name, "tags", tag, "versions"],
-                                  f"Versions of {name} with tag {tag}")
+        return _versions_response(
+            request,
+            name,
+            versions,
+            ["pacticipants", name, "tags", tag, "versions"],
+            f"Versions of {name} with tag {tag}",
+        )
 
 
 class BranchVersionsApi(BrokerApi):
@@ -301,8 +367,13 @@ class BranchVersionsApi(BrokerApi):
 
     def get(self, request: Request, name: str, branch: str) -> Response:
         versions = versions_on_branch(branch_get(pacticipant_name=name, name=branch))
-        return _versions_response(request, name, versions, ["pacticipants", name, "branches", branch, "versions"],
-                                  f"Versions of {name} on branch {branch}")
+        return _versions_response(
+            request,
+            name,
+            versions,
+            ["pacticipants", name, "branches", branch, "versions"],
+            f"Versions of {name} on branch {branch}",
+        )
 
 
 class EnvironmentVersionsApi(BrokerApi):
@@ -310,8 +381,13 @@ class EnvironmentVersionsApi(BrokerApi):
 
     def get(self, request: Request, name: str, uuid: str) -> Response:
         versions = versions_in_environment(pacticipant_name=name, environment_uuid=uuid)
-        return _versions_response(request, name, versions, ["pacticipants", name, "environments", uuid, "versions"],
-                                  f"Versions of {name} deployed or released to the environment")
+        return _versions_response(
+            request,
+            name,
+            versions,
+            ["pacticipants", name, "environments", uuid, "versions"],
+            f"Versions of {name} deployed or released to the environment",
+        )
 
 
 class BranchListApi(BrokerApi):
@@ -326,8 +402,10 @@ class BranchListApi(BrokerApi):
             "_embedded": {"branches": [branch_body(links, branch) for branch in branches]},
             "_links": {
                 "self": {"title": f"{name} branches", "href": links.url("pacticipants", name, "branches")},
-                "pb:branches": [{"name": branch.name, "href": links.url("pacticipants", name, "branches", branch.name)}
-                                for branch in branches],
+                "pb:branches": [
+                    {"name": branch.name, "href": links.url("pacticipants", name, "branches", branch.name)}
+                    for branch in branches
+                ],
             },
         }
         query_params = {"q": query} if query else {}
@@ -358,8 +436,9 @@ class BranchVersionApi(BrokerApi):
 
     def put(self, request: Request, name: str, branch: str, number: str) -> Response:
         json_object(request.data)  # empty, {} or {"name": branch}: only its validity matters
-        membership, created = branch_version_find_or_create(pacticipant_name=name, branch_name=branch,
-                                                            version_number=number)
+        membership, created = branch_version_find_or_create(
+            pacticipant_name=name, branch_name=branch, version_number=number
+        )
         links = Links(request)
         body = branch_version_body(links, name, branch, number, membership.created_at)
         headers = {"Location": body["_links"]["self"]["href"]} if created else None
@@ -370,8 +449,9 @@ class BranchVersionApi(BrokerApi):
         return Response(branch_version_body(Links(request), name, branch, number, membership.created_at))
 
     def delete(self, request: Request, name: str, branch: str, number: str) -> Response:
-        branch_version_remove(branch_version=branch_version_get(pacticipant_name=name, branch_name=branch,
-                                                                number=number))
+        branch_version_remove(
+            branch_version=branch_version_get(pacticipant_name=name, branch_name=branch, number=number)
+        )
         return Response(status=204)
 
 
@@ -401,14 +481,22 @@ urlpatterns = [
     path("pacticipants/<seg:name>/latest-version", LatestVersionApi.as_view(), name="latest-version"),
     path("pacticipants/<seg:name>/latest-version/<seg:tag>", LatestVersionApi.as_view(), name="latest-tagged-version"),
     path("pacticipants/<seg:name>/tags/<seg:tag>/versions", TagVersionsApi.as_view(), name="tag-versions"),
-    path("pacticipants/<seg:name>/environments/<seg:uuid>/versions", EnvironmentVersionsApi.as_view(),
-         name="environment-versions"),
+    path(
+        "pacticipants/<seg:name>/environments/<seg:uuid>/versions",
+        EnvironmentVersionsApi.as_view(),
+        name="environment-versions",
+    ),
     path("pacticipants/<seg:name>/branches", BranchListApi.as_view(), name="branches"),
     path("pacticipants/<seg:name>/branches/<seg:branch>", BranchApi.as_view(), name="branch"),
-    path("pacticipants/<seg:name>/branches/<seg:branch>/latest-version", BranchLatestVersionApi.as_view(),
-         name="branch-latest-version"),
-    path("pacticipants/<seg:name>/branches/<seg:branch>/versions", BranchVersionsApi.as_view(),
-         name="branch-versions"),
-    path("pacticipants/<seg:name>/branches/<seg:branch>/versions/<seg:number>", BranchVersionApi.as_view(),
-         name="branch-version"),
+    path(
+        "pacticipants/<seg:name>/branches/<seg:branch>/latest-version",
+        BranchLatestVersionApi.as_view(),
+        name="branch-latest-version",
+    ),
+    path("pacticipants/<seg:name>/branches/<seg:branch>/versions", BranchVersionsApi.as_view(), name="branch-versions"),
+    path(
+        "pacticipants/<seg:name>/branches/<seg:branch>/versions/<seg:number>",
+        BranchVersionApi.as_view(),
+        name="branch-version",
+    ),
 ]

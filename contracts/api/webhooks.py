@@ -29,9 +29,7 @@ from contracts.services.webhooks import (
     webhook_put,
 )
 
-EXECUTE_TITLE = (
-    "Test the execution of the webhook with the latest matching pact or verification by sending a POST request to this URL"
-)
+EXECUTE_TITLE = "Test the execution of the webhook with the latest matching pact or verification by sending a POST request to this URL"
 
 
 def display_description(webhook: Webhook) -> str:
@@ -88,7 +86,11 @@ def _scope_links(links: Links, webhook: Webhook) -> dict:
         pacticipant: Pacticipant | None = getattr(webhook, role)
         label: str | None = getattr(webhook, f"{role}_label")
         if pacticipant is not None:
-            out[f"pb:{role}"] = {"title": title, "name": pacticipant.name, "href": links.url("pacticipants", pacticipant.name)}
+            out[f"pb:{role}"] = {
+                "title": title,
+                "name": pacticipant.name,
+                "href": links.url("pacticipants", pacticipant.name),
+            }
         elif label is not None:
             out[f"pb:{role}s"] = {
                 "title": f"{title}s labelled '{label}'",
@@ -132,8 +134,11 @@ def webhooks_body(webhooks, links: Links, self_href: str) -> dict:
             "self": {"title": "Webhooks", "href": self_href},
             "pb:create": {"title": "POST to create a webhook", "href": self_href},
             "pb:webhooks": [
-                {"title": scope_description(webhook), "name": display_description(webhook),
-                 "href": links.url("webhooks", webhook.uuid)}
+                {
+                    "title": scope_description(webhook),
+                    "name": display_description(webhook),
+                    "href": links.url("webhooks", webhook.uuid),
+                }
                 for webhook in webhooks
             ],
             "curies": [{"name": "pb", "href": links.template("/doc/webhooks-{rel}"), "templated": True}],
@@ -208,12 +213,18 @@ class WebhookApi(BrokerApi):
 
 urlpatterns: list = [
     path("webhooks", WebhooksApi.as_view(), name="webhooks"),
-    path("webhooks/provider/<seg:provider>/consumer/<seg:consumer>", ScopedWebhooksApi.as_view(),
-         name="webhooks-provider-consumer"),
+    path(
+        "webhooks/provider/<seg:provider>/consumer/<seg:consumer>",
+        ScopedWebhooksApi.as_view(),
+        name="webhooks-provider-consumer",
+    ),
     path("webhooks/provider/<seg:provider>", ScopedWebhooksApi.as_view(), name="webhooks-provider"),
     path("webhooks/consumer/<seg:consumer>", ScopedWebhooksApi.as_view(), name="webhooks-consumer"),
     # Deprecated upstream, still linked from pacts (pb:pact-webhooks of old brokers).
-    path("pacts/provider/<seg:provider>/consumer/<seg:consumer>/webhooks", ScopedWebhooksApi.as_view(),
-         name="pact-webhooks"),
+    path(
+        "pacts/provider/<seg:provider>/consumer/<seg:consumer>/webhooks",
+        ScopedWebhooksApi.as_view(),
+        name="pact-webhooks",
+    ),
     path("webhooks/<seg:uuid>", WebhookApi.as_view(), name="webhook"),
 ]

@@ -71,8 +71,10 @@ class NoEnvironmentGiven(Reason):
 
     @property
     def text(self) -> str:
-        return ("WARN: It is recommended to specify the environment into which you are deploying. "
-                "Without the environment, this result will not be reliable.")
+        return (
+            "WARN: It is recommended to specify the environment into which you are deploying. "
+            "Without the environment, this result will not be reliable."
+        )
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,11 @@ class SpecifyVersionNumber(Reason):
 
     @property
     def text(self) -> str:
-        return ("WARN: It is recommended to specify the version number (rather than the tag or branch) of the "
-                "pacticipant you wish to deploy to avoid race conditions. Without a version number, this result "
-                "will not be reliable.")
+        return (
+            "WARN: It is recommended to specify the version number (rather than the tag or branch) of the "
+            "pacticipant you wish to deploy to avoid race conditions. Without a version number, this result "
+            "will not be reliable."
+        )
 
 
 @dataclass(frozen=True)
@@ -167,10 +171,12 @@ class _Describer:
         return describe_group(selectors) if selectors else f"any version of {name}"
 
     def row(self, row: Row) -> tuple[str, str]:
-        consumer = self.version(row.consumer_id, row.consumer_name, row.consumer_version_id,
-                                row.consumer_version_number)
-        provider = self.version(row.provider_id, row.provider_name, row.provider_version_id,
-                                row.provider_version_number)
+        consumer = self.version(
+            row.consumer_id, row.consumer_name, row.consumer_version_id, row.consumer_version_number
+        )
+        provider = self.version(
+            row.provider_id, row.provider_name, row.provider_version_id, row.provider_version_number
+        )
         return consumer, provider
 
 
@@ -188,9 +194,12 @@ def _missing_integrations(resolution: Resolution, rows: Sequence[Row], ignored_i
     """
     seen = {(row.consumer_id, row.provider_id) for row in rows}
     return [
-        i for i in resolution.integrations
-        if i.required and (i.consumer_id, i.provider_id) not in seen
-        and i.consumer_id not in ignored_ids and i.provider_id not in ignored_ids
+        i
+        for i in resolution.integrations
+        if i.required
+        and (i.consumer_id, i.provider_id) not in seen
+        and i.consumer_id not in ignored_ids
+        and i.provider_id not in ignored_ids
     ]
 
 
@@ -220,9 +229,10 @@ def decide(resolution: Resolution, rows: Sequence[Row]) -> Decision:
     whole = {i.pacticipant_id for i in resolution.ignores if i.exists and i.version_number is None}
 
     not_found = [
-        VersionNotFound(s.not_found_description()) for s in resolution.specified
-        if not s.exists and not any(i.matches(s.pacticipant_id, s.version_id) for i in resolution.ignores
-                                    if i.version_number is None)
+        VersionNotFound(s.not_found_description())
+        for s in resolution.specified
+        if not s.exists
+        and not any(i.matches(s.pacticipant_id, s.version_id) for i in resolution.ignores if i.version_number is None)
     ]
     missing = _missing_integrations(resolution, rows, whole)
     failed = [row for row in considered if row.success is False]
@@ -230,8 +240,13 @@ def decide(resolution: Resolution, rows: Sequence[Row]) -> Decision:
 
     errors: list[Reason] = list(not_found)
     if not errors:
-        errors += [NeverVerified(describe.pacticipant(i.consumer_id, i.consumer_name),
-                                 describe.pacticipant(i.provider_id, i.provider_name)) for i in missing]
+        errors += [
+            NeverVerified(
+                describe.pacticipant(i.consumer_id, i.consumer_name),
+                describe.pacticipant(i.provider_id, i.provider_name),
+            )
+            for i in missing
+        ]
         errors += [reason for row in failed + unverified if (reason := _row_reason(row, describe))]
     notes = [Ignored(reason) for row in ignored if (reason := _row_reason(row, describe))]
     warnings = _warnings(resolution) + notes

@@ -38,11 +38,13 @@ def version_details(version_ids: Iterable[int]) -> dict[int, VersionDetails]:
         return details
     memberships = BranchVersion.objects.filter(version_id__in=ids).select_related("branch").order_by("id")
     for membership in memberships:
-        details[membership.version_id].branches.append((membership.branch_name,
-                                                        membership.branch.head_id == membership.id))
+        details[membership.version_id].branches.append(
+            (membership.branch_name, membership.branch.head_id == membership.id)
+        )
     # "latest" for a tag: no newer version of the pacticipant has it (one probe of tag_head_idx each).
-    newer = Tag.objects.filter(pacticipant_id=OuterRef("pacticipant_id"), name=OuterRef("name"),
-                               version_id__gt=OuterRef("version_id"))
+    newer = Tag.objects.filter(
+        pacticipant_id=OuterRef("pacticipant_id"), name=OuterRef("name"), version_id__gt=OuterRef("version_id")
+    )
     tags = Tag.objects.filter(version_id__in=ids).annotate(superseded=Exists(newer)).order_by("created_at", "id")
     for tag in tags:
         details[tag.version_id].tags.append((tag.name, not tag.superseded))

@@ -32,20 +32,25 @@ def _environment(links: Links, env: EnvironmentRef) -> dict:
         body["displayName"] = env.display_name
     body["production"] = env.production
     body["createdAt"] = iso(env.created_at)
-    body["_links"] = {"self": {"title": "Environment", "name": env.name,
-                               "href": links.url("environments", env.uuid)}}
+    body["_links"] = {"self": {"title": "Environment", "name": env.name, "href": links.url("environments", env.uuid)}}
     return body
 
 
 def _version(links: Links, pacticipant: str, number: str, details: VersionDetails) -> dict:
     branches = [
-        {"name": name, "latest": head, "_links": {"self": {"href": links.url("pacticipants", pacticipant,
-                                                                            "branches", name)}}}
+        {
+            "name": name,
+            "latest": head,
+            "_links": {"self": {"href": links.url("pacticipants", pacticipant, "branches", name)}},
+        }
         for name, head in details.branches
     ]
     branch_versions = [
-        {"name": name, "latest": head,
-         "_links": {"self": {"href": links.url("pacticipants", pacticipant, "branches", name, "versions", number)}}}
+        {
+            "name": name,
+            "latest": head,
+            "_links": {"self": {"href": links.url("pacticipants", pacticipant, "branches", name, "versions", number)}},
+        }
         for name, head in details.branches
     ]
     return {
@@ -55,8 +60,11 @@ def _version(links: Links, pacticipant: str, number: str, details: VersionDetail
         "branchVersions": branch_versions,
         "environments": [_environment(links, env) for env in details.environments],
         "tags": [
-            {"name": name, "latest": latest,
-             "_links": {"self": {"href": links.url("pacticipants", pacticipant, "versions", number, "tags", name)}}}
+            {
+                "name": name,
+                "latest": latest,
+                "_links": {"self": {"href": links.url("pacticipants", pacticipant, "versions", number, "tags", name)}},
+            }
             for name, latest in details.tags
         ],
         "_links": {"self": {"href": links.url("pacticipants", pacticipant, "versions", number)}},
@@ -68,18 +76,29 @@ def render_row(links: Links, row: Row, details: dict[int, VersionDetails], *, ig
     consumer, provider = row.consumer_name, row.provider_name
     provider_version = None
     if row.provider_version_id is not None:
-        provider_version = _version(links, provider, row.provider_version_number or "",
-                                    details.get(row.provider_version_id, VersionDetails()))
+        provider_version = _version(
+            links, provider, row.provider_version_number or "", details.get(row.provider_version_id, VersionDetails())
+        )
     verification = None
     if row.verification_id is not None:
-        href = links.url("pacts", "provider", provider, "consumer", consumer, "pact-version", row.contract_sha,
-                         "verification-results", row.verification_id)
+        href = links.url(
+            "pacts",
+            "provider",
+            provider,
+            "consumer",
+            consumer,
+            "pact-version",
+            row.contract_sha,
+            "verification-results",
+            row.verification_id,
+        )
         verification = {"success": row.success, "verifiedAt": iso(row.verified_at), "_links": {"self": {"href": href}}}
     body = {
         "consumer": {
             "name": consumer,
-            "version": _version(links, consumer, row.consumer_version_number,
-                                details.get(row.consumer_version_id, VersionDetails())),
+            "version": _version(
+                links, consumer, row.consumer_version_number, details.get(row.consumer_version_id, VersionDetails())
+            ),
             "_links": {"self": {"href": links.url("pacticipants", consumer)}},
         },
         "provider": {
@@ -89,8 +108,13 @@ def render_row(links: Links, row: Row, details: dict[int, VersionDetails], *, ig
         },
         "pact": {
             "createdAt": iso(row.pact_created_at),
-            "_links": {"self": {"href": links.url("pacts", "provider", provider, "consumer", consumer,
-                                                  "version", row.consumer_version_number)}},
+            "_links": {
+                "self": {
+                    "href": links.url(
+                        "pacts", "provider", provider, "consumer", consumer, "version", row.consumer_version_number
+                    )
+                }
+            },
         },
         "verificationResult": verification,
     }

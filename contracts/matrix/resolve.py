@@ -47,10 +47,12 @@ def _live_in(environment_id: int, pacticipant: Pacticipant) -> QuerySet:
     A UNION driven by the deployment/release indexes: an `Exists(...) | Exists(...)` filter
     would instead test every version of the pacticipant.
     """
-    deployed = DeployedVersion.objects.filter(environment_id=environment_id, pacticipant=pacticipant,
-                                              undeployed_at__isnull=True).values("version_id")
-    released = ReleasedVersion.objects.filter(environment_id=environment_id, pacticipant=pacticipant,
-                                              support_ended_at__isnull=True).values("version_id")
+    deployed = DeployedVersion.objects.filter(
+        environment_id=environment_id, pacticipant=pacticipant, undeployed_at__isnull=True
+    ).values("version_id")
+    released = ReleasedVersion.objects.filter(
+        environment_id=environment_id, pacticipant=pacticipant, support_ended_at__isnull=True
+    ).values("version_id")
     return deployed.union(released)
 
 
@@ -102,8 +104,9 @@ def _specified_versions(
     return versions[:1] if head else versions
 
 
-def _expand(pid: int, name: str, spec: SelectorSpec, found: list[tuple[int, str]], *,
-            specified: bool) -> list[ResolvedSelector]:
+def _expand(
+    pid: int, name: str, spec: SelectorSpec, found: list[tuple[int, str]], *, specified: bool
+) -> list[ResolvedSelector]:
     base = {"pacticipant_id": pid, "pacticipant_name": name, "spec": spec, "specified": specified}
     if not found:
         return [ResolvedSelector(**base)]
@@ -111,15 +114,18 @@ def _expand(pid: int, name: str, spec: SelectorSpec, found: list[tuple[int, str]
     return [ResolvedSelector(**base, version_id=vid, version_number=number, one_of_many=many) for vid, number in found]
 
 
-def _inferred_versions(query: MatrixQuery, ids: set[int], environments: dict[str, Environment]
-                       ) -> list[tuple[int, int, str]]:
+def _inferred_versions(
+    query: MatrixQuery, ids: set[int], environments: dict[str, Environment]
+) -> list[tuple[int, int, str]]:
     """(pacticipant id, version id, number) for the "to" target of every counterpart, set-based."""
     if query.environment:
         # Every version live there: all application instances, all supported releases.
         live: dict[int, tuple[int, int, str]] = {}
         environment = environments[query.environment]
-        for model, current in ((DeployedVersion, Q(undeployed_at__isnull=True)),
-                               (ReleasedVersion, Q(support_ended_at__isnull=True))):
+        for model, current in (
+            (DeployedVersion, Q(undeployed_at__isnull=True)),
+            (ReleasedVersion, Q(support_ended_at__isnull=True)),
+        ):
             rows = model.objects.filter(current, environment=environment, pacticipant_id__in=ids)
             for pid, vid, number in rows.values_list("pacticipant_id", "version_id", "version__number"):
                 live[vid] = (pid, vid, number)
@@ -144,17 +150,27 @@ def _inferred_versions(query: MatrixQuery, ids: set[int], environments: dict[str
     return list(versions.order_by("-id").values_list("pacticipant_id", "id", "number"))
 
 
-def _inferred(query: MatrixQuery, counterparts: dict[int, str], environments: dict[str, Environment]
-              ) -> list[ResolvedSelector]:
+def _inferred(
+    query: MatrixQuery, counterparts: dict[int, str], environments: dict[str, Environment]
+) -> list[ResolvedSelector]:
     """Selectors for the other side of each integration, from the "to" option (step 4)."""
     if not counterparts:
         return []
-    specs = {pid: SelectorSpec(pacticipant=name, latest=query.latest, tag=query.tag,
-                               environment=query.environment, main_branch=query.main_branch)
-             for pid, name in counterparts.items()}
+    specs = {
+        pid: SelectorSpec(
+            pacticipant=name,
+            latest=query.latest,
+            tag=query.tag,
+            environment=query.environment,
+            main_branch=query.main_branch,
+        )
+        for pid, name in counterparts.items()
+    }
     if not (query.latest or query.target_given):
-        return [ResolvedSelector(pid, name, specs[pid], specified=False, all_versions=True)
-                for pid, name in sorted(counterparts.items(), key=lambda item: item[1])]
+        return [
+            ResolvedSelector(pid, name, specs[pid], specified=False, all_versions=True)
+            for pid, name in sorted(counterparts.items(), key=lambda item: item[1])
+        ]
     found: dict[int, list[tuple[int, str]]] = {pid: [] for pid in counterparts}
     for pid, vid, number in _inferred_versions(query, set(counterparts), environments):
         found[pid].append((vid, number))
@@ -194,8 +210,9 @@ def _integrations(query: MatrixQuery, specified: list[ResolvedSelector]) -> list
 
 
 def _ignores(query: MatrixQuery, pacticipants: dict[str, Pacticipant]) -> list[ResolvedIgnore]:
-    wanted = [(pacticipants[s.pacticipant].id, s.version) for s in query.ignore
-              if s.pacticipant in pacticipants and s.version]
+    wanted = [
+        (pacticipants[s.pacticipant].id, s.version) for s in query.ignore if s.pacticipant in pacticipants and s.version
+    ]
     versions: dict[tuple[int, str], int] = {}
     if wanted:
         condition = reduce(or_, (Q(pacticipant_id=pid, number=number) for pid, number in wanted))
@@ -216,8 +233,11 @@ def resolve(query: MatrixQuery) -> Resolution:
     names = {s.pacticipant for s in query.selectors if s.pacticipant}
     names |= {s.pacticipant for s in query.ignore if s.pacticipant}
     pacticipants = {p.name: p for p in Pacticipant.objects.filter(name__in=names)} if names else {}
-    problems += [f"Pacticipant {s.pacticipant} not found" for s in query.selectors
-                 if s.pacticipant and s.pacticipant not in pacticipants]
+    problems += [
+        f"Pacticipant {s.pacticipant} not found"
+        for s in query.selectors
+        if s.pacticipant and s.pacticipant not in pacticipants
+    ]
     env_names = {s.environment for s in query.selectors if s.environment} | {query.environment} - {None}
     environments = {e.name: e for e in Environment.objects.filter(name__in=env_names)} if env_names else {}
     problems += [f"Environment with name '{name}' does not exist" for name in sorted(env_names - set(environments))]

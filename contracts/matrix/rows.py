@@ -139,10 +139,22 @@ def fetch_rows(resolution: Resolution, *, latestby: str | None, limit: int) -> l
         cursor.execute(_sql(latestby), params)
         raw = cursor.fetchall()
     return [
-        Row(publication_id=pub_id, consumer_id=cid, consumer_name=names[cid], consumer_version_id=cvid,
-            consumer_version_number=cv_number, provider_id=pid, provider_name=names[pid], pact_created_at=created,
-            contract_sha=sha, provider_version_id=pvid, provider_version_number=pv_number, verification_id=vid,
-            success=success, verified_at=verified_at)
+        Row(
+            publication_id=pub_id,
+            consumer_id=cid,
+            consumer_name=names[cid],
+            consumer_version_id=cvid,
+            consumer_version_number=cv_number,
+            provider_id=pid,
+            provider_name=names[pid],
+            pact_created_at=created,
+            contract_sha=sha,
+            provider_version_id=pvid,
+            provider_version_number=pv_number,
+            verification_id=vid,
+            success=success,
+            verified_at=verified_at,
+        )
         for (pub_id, cid, cvid, cv_number, pid, created, sha, vid, pvid, pv_number, success, verified_at) in raw
     ]
 
@@ -168,11 +180,19 @@ def _fill_unverified(rows: list[Row], sets: VersionSets, numbers: dict[int, str]
         present = {row.provider_version_id for row in verified}
         template = group[0]
         missing = [
-            Row(publication_id=template.publication_id, consumer_id=template.consumer_id,
-                consumer_name=template.consumer_name, consumer_version_id=template.consumer_version_id,
-                consumer_version_number=template.consumer_version_number, provider_id=template.provider_id,
-                provider_name=template.provider_name, pact_created_at=template.pact_created_at,
-                contract_sha=template.contract_sha, provider_version_id=vid, provider_version_number=numbers[vid])
+            Row(
+                publication_id=template.publication_id,
+                consumer_id=template.consumer_id,
+                consumer_name=template.consumer_name,
+                consumer_version_id=template.consumer_version_id,
+                consumer_version_number=template.consumer_version_number,
+                provider_id=template.provider_id,
+                provider_name=template.provider_name,
+                pact_created_at=template.pact_created_at,
+                contract_sha=template.contract_sha,
+                provider_version_id=vid,
+                provider_version_number=numbers[vid],
+            )
             for vid in sorted(wanted - present, reverse=True)
         ]
         out += verified + missing
@@ -189,20 +209,32 @@ def _latest_per_pair(rows: list[Row]) -> list[Row]:
         key = (row.consumer_id, row.provider_id)
         rank = (row.provider_version_id, row.consumer_version_id, row.verification_id or 0)
         current = best.get(key)
-        if current is None or rank > (current.provider_version_id, current.consumer_version_id,
-                                       current.verification_id or 0):
+        if current is None or rank > (
+            current.provider_version_id,
+            current.consumer_version_id,
+            current.verification_id or 0,
+        ):
             best[key] = row
     return out + list(best.values())
 
 
 def sort_rows(rows: Iterable[Row]) -> list[Row]:
     """By consumer, newest consumer version, provider, newest provider version, newest result."""
-    return sorted(rows, key=lambda r: (r.consumer_name, -r.consumer_version_id, r.provider_name,
-                                       -(r.provider_version_id or 0), -(r.verification_id or 0)))
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.consumer_name,
+            -r.consumer_version_id,
+            r.provider_name,
+            -(r.provider_version_id or 0),
+            -(r.verification_id or 0),
+        ),
+    )
 
 
-def shape_rows(rows: list[Row], resolution: Resolution, *, latestby: str | None,
-               success: tuple[bool | None, ...] | None) -> list[Row]:
+def shape_rows(
+    rows: list[Row], resolution: Resolution, *, latestby: str | None, success: tuple[bool | None, ...] | None
+) -> list[Row]:
     """Fill in unverified provider versions, apply `cp` and the `success[]` filter, sort."""
     numbers = {s.version_id: s.version_number or "" for s in resolution.selectors if s.version_id is not None}
     rows = _fill_unverified(rows, version_sets(resolution), numbers, latestby)

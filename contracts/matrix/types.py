@@ -47,14 +47,23 @@ class ResolvedSelector:
         if spec.environment:
             return f"{many or 'the version'} of {name} currently in {spec.environment}"
         if spec.tag:
-            return f"the latest version of {name} with tag {spec.tag}" if spec.latest else (
-                f"{many or 'a version'} of {name} with tag {spec.tag}")
+            return (
+                f"the latest version of {name} with tag {spec.tag}"
+                if spec.latest
+                else (f"{many or 'a version'} of {name} with tag {spec.tag}")
+            )
         if spec.branch:
-            return f"the latest version of {name} from branch {spec.branch}" if spec.latest else (
-                f"{many or 'a version'} of {name} from branch {spec.branch}")
+            return (
+                f"the latest version of {name} from branch {spec.branch}"
+                if spec.latest
+                else (f"{many or 'a version'} of {name} from branch {spec.branch}")
+            )
         if spec.main_branch:
-            return f"the latest version of {name} from the main branch" if spec.latest else (
-                f"{many or 'a version'} of {name} from the main branch")
+            return (
+                f"the latest version of {name} from the main branch"
+                if spec.latest
+                else (f"{many or 'a version'} of {name} from the main branch")
+            )
         if spec.latest:
             return f"the latest version of {name}"
         return f"any version of {name}"

@@ -39,7 +39,7 @@ class Contract(models.Model):
 
 
 class ContractPublication(models.Model):
-    """"Consumer version V published content X for provider P" (one revision of it).
+    """ "Consumer version V published content X for provider P" (one revision of it).
 
     Republishing changed content (when allowed: merge) adds a revision; only the current
     revision (is_current) counts outside history views.

@@ -42,9 +42,7 @@ class Branch(models.Model):
     name = models.CharField(max_length=255)
     # Denormalised head (the Pact Broker's branch_heads), kept in the same transaction as
     # branch-version writes: "latest from branch" selectors read it with one index probe.
-    head = models.ForeignKey(
-        "BranchVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    head = models.ForeignKey("BranchVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -52,7 +52,9 @@ class Webhook(models.Model):
                 condition=models.Q(provider__isnull=True) | models.Q(provider_label__isnull=True),
                 name="webhook_provider_name_xor_label",
             ),
-            models.CheckConstraint(condition=models.Q(uuid__regex=r"^[A-Za-z0-9_-]{16,64}$"), name="webhook_uuid_format"),
+            models.CheckConstraint(
+                condition=models.Q(uuid__regex=r"^[A-Za-z0-9_-]{16,64}$"), name="webhook_uuid_format"
+            ),
         ]
 
     def __str__(self) -> str:

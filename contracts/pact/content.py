@@ -33,9 +33,7 @@ MESSAGE_TYPES = frozenset({"Asynchronous/Messages", "Synchronous/Messages"})
 class MergeConflict(ValueError):
     """The same interaction (description and provider states) differs between two pacts."""
 
-    def __init__(
-        self, message: str, *, description: Any = None, provider_states: Any = None
-    ) -> None:
+    def __init__(self, message: str, *, description: Any = None, provider_states: Any = None) -> None:
         super().__init__(message)
         self.description = description
         self.provider_states = provider_states
@@ -55,11 +53,7 @@ def canonical_json(value: Any) -> str:
 def content_sha(doc: dict[str, Any]) -> str:
     """Return the SHA-1 hex of the content that affects verification results."""
     # Ruby tests truthiness, so an explicit null counts as absent, like a missing key.
-    present = [
-        key
-        for key in ELEMENT_KEYS
-        if isinstance(doc, dict) and doc.get(key) is not None
-    ]
+    present = [key for key in ELEMENT_KEYS if isinstance(doc, dict) and doc.get(key) is not None]
     if not present:
         return _sha1(canonical_json(doc))
     verifiable: dict[str, Any] = {key: _sorted_elements(doc[key]) for key in present}
@@ -106,8 +100,7 @@ def merge_pacts(existing: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]
     new_family = specification_version(new)
     if _document_shape(existing_family) != _document_shape(new_family):
         raise MergeConflict(
-            f"cannot merge a pact for specification {new_family} into one for "
-            f"specification {existing_family}"
+            f"cannot merge a pact for specification {new_family} into one for specification {existing_family}"
         )
     merged = dict(existing)
     for key in ELEMENT_KEYS:
@@ -174,9 +167,7 @@ def _provider_states(element: dict[str, Any]) -> list[Any]:
 def _merge_key(element: dict[str, Any]) -> str:
     # The v4 type is part of the key so an HTTP interaction and a message that share a
     # description are not mistaken for the same interaction.
-    return canonical_json(
-        [element.get("type"), element.get("description"), _provider_states(element)]
-    )
+    return canonical_json([element.get("type"), element.get("description"), _provider_states(element)])
 
 
 def _identity_content(element: dict[str, Any]) -> str:
@@ -185,24 +176,12 @@ def _identity_content(element: dict[str, Any]) -> str:
 
 
 def _conflict(key: str, element: dict[str, Any]) -> MergeConflict:
-    noun = (
-        "message"
-        if key == "messages" or element.get("type") in MESSAGE_TYPES
-        else "interaction"
-    )
+    noun = "message" if key == "messages" or element.get("type") in MESSAGE_TYPES else "interaction"
     description = element.get("description")
-    states = [
-        state.get("name") if isinstance(state, dict) else state
-        for state in _provider_states(element)
-    ]
-    given = (
-        " given " + ", ".join(repr(s) for s in states)
-        if states
-        else " (no provider state)"
-    )
+    states = [state.get("name") if isinstance(state, dict) else state for state in _provider_states(element)]
+    given = " given " + ", ".join(repr(s) for s in states) if states else " (no provider state)"
     return MergeConflict(
-        f"{noun} {description!r}{given} has different content in the existing pact and "
-        "in the new pact",
+        f"{noun} {description!r}{given} has different content in the existing pact and in the new pact",
         description=description,
         provider_states=states,
     )

@@ -58,9 +58,7 @@ def parse_json(raw: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
             parse_float=_finite_float,
         )
     except json.JSONDecodeError as exc:
-        raise JsonParseError(
-            f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
+        raise JsonParseError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except _Rejected as exc:
         raise JsonParseError(str(exc)) from None
     except RecursionError:
@@ -68,9 +66,7 @@ def parse_json(raw: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
         raise JsonParseError("JSON nesting is too deep to parse") from None
     except ValueError:
         # int() refuses integers longer than sys.get_int_max_str_digits() (4300 by default).
-        raise JsonParseError(
-            f"invalid JSON: an integer has more than {sys.get_int_max_str_digits()} digits"
-        ) from None
+        raise JsonParseError(f"invalid JSON: an integer has more than {sys.get_int_max_str_digits()} digits") from None
     if _MAYBE_SURROGATE.search(text):
         _check_no_lone_surrogates(value)
     return value
@@ -85,8 +81,7 @@ def _decode(raw: bytes | str) -> str:
     except UnicodeDecodeError as exc:
         position = exc.start + offset
         raise JsonParseError(
-            f"the document is not valid UTF-8: invalid byte 0x{raw[position]:02x} "
-            f"at byte position {position}"
+            f"the document is not valid UTF-8: invalid byte 0x{raw[position]:02x} at byte position {position}"
         ) from None
 
 
@@ -115,9 +110,7 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _reject_constant(name: str) -> NoReturn:
-    raise _Rejected(
-        f"invalid JSON: {name} is not a valid JSON number (use null or a string instead)"
-    )
+    raise _Rejected(f"invalid JSON: {name} is not a valid JSON number (use null or a string instead)")
 
 
 def _finite_float(literal: str) -> float:
@@ -148,8 +141,7 @@ def _check_string(text: str) -> None:
     except UnicodeEncodeError as exc:
         code = ord(text[exc.start])
         raise JsonParseError(
-            f"invalid JSON: string {_shorten(text)!r} contains an unpaired UTF-16 "
-            f"surrogate \\u{code:04x}"
+            f"invalid JSON: string {_shorten(text)!r} contains an unpaired UTF-16 surrogate \\u{code:04x}"
         ) from None
 
 

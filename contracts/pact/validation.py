@@ -82,13 +82,10 @@ def validate_pact_names(doc: Any, *, consumer: str, provider: str) -> list[str]:
         party = doc.get(role)
         found = party.get("name") if isinstance(party, dict) else None
         if not isinstance(found, str):
-            errors.append(
-                f"{role}.name: expected {expected!r} but the pact names no {role}"
-            )
+            errors.append(f"{role}.name: expected {expected!r} but the pact names no {role}")
         elif found != expected:
             errors.append(
-                f"{role}.name: the {role} in the pact is {found!r} but the request "
-                f"is for {role} {expected!r}"
+                f"{role}.name: the {role} in the pact is {found!r} but the request is for {role} {expected!r}"
             )
     return errors
 
@@ -107,19 +104,14 @@ def _closest_known(version: str) -> str:
 
 @cache
 def _validator(version: str) -> Draft202012Validator:
-    schema = json.loads(
-        (SCHEMA_DIR / f"pact-v{version}.json").read_text(encoding="utf-8")
-    )
+    schema = json.loads((SCHEMA_DIR / f"pact-v{version}.json").read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
 
 def _error_sort_key(error: ValidationError) -> tuple[list[tuple[int, int | str]], str]:
     # Ints and strings never compare directly: each path element carries its kind first.
-    path = [
-        (0, part) if isinstance(part, int) else (1, str(part))
-        for part in error.absolute_path
-    ]
+    path = [(0, part) if isinstance(part, int) else (1, str(part)) for part in error.absolute_path]
     return path, error.message
 
 
@@ -166,10 +158,7 @@ def _problem(error: ValidationError) -> str:
 
 def _all_required_alternatives(alternatives: Any) -> bool:
     return isinstance(alternatives, list) and all(
-        isinstance(item, dict)
-        and set(item) == {"required"}
-        and len(item["required"]) == 1
-        for item in alternatives
+        isinstance(item, dict) and set(item) == {"required"} and len(item["required"]) == 1 for item in alternatives
     )
 
 

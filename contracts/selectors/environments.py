@@ -40,9 +40,7 @@ def environments_list(*, name: str | None = None) -> list[Environment]:
 def version_get(*, pacticipant_name: str, number: str) -> Version:
     """The version `number` of the named pacticipant, or NotFound."""
     version = (
-        Version.objects.select_related("pacticipant")
-        .filter(pacticipant__name=pacticipant_name, number=number)
-        .first()
+        Version.objects.select_related("pacticipant").filter(pacticipant__name=pacticipant_name, number=number).first()
     )
     if version is None:
         raise NotFound(f"No version '{number}' of pacticipant '{pacticipant_name}' found")

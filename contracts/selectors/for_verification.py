@@ -24,7 +24,13 @@ from contracts.selectors import pending as pending_queries
 
 # Resolved selector kinds, in the order their descriptions are listed (api spec 4.3).
 LATEST, MAIN_BRANCH, BRANCH, TAG_LATEST, TAG_ALL, DEPLOYED, RELEASED = (
-    "latest", "main_branch", "branch", "tag_latest", "tag_all", "deployed", "released",
+    "latest",
+    "main_branch",
+    "branch",
+    "tag_latest",
+    "tag_all",
+    "deployed",
+    "released",
 )
 _RANK = {LATEST: 0, MAIN_BRANCH: 1, BRANCH: 1, TAG_LATEST: 2, TAG_ALL: 3, DEPLOYED: 4, RELEASED: 5}
 
@@ -82,8 +88,14 @@ class ResolvedSelector:
 
     def sort_key(self) -> tuple:
         name = self.branch or self.tag or ""
-        return (_RANK[self.kind], name, self.consumer or "", self.production, self.environment or "",
-                self.consumer_version_id)
+        return (
+            _RANK[self.kind],
+            name,
+            self.consumer or "",
+            self.production,
+            self.environment or "",
+            self.consumer_version_id,
+        )
 
     def short_description(self) -> str:
         """The terse name verifiers print and Pact Go uses to name tests."""
@@ -217,14 +229,18 @@ def _resolve(provider: Pacticipant, selector: Selector) -> list[tuple[ContractPu
         rows = publications.filter(Exists(_branch_heads(OuterRef("consumer__main_branch"))))
         return [(p, resolved(p, MAIN_BRANCH, branch=p.consumer.main_branch)) for p in rows]
     if selector.branch is not None:
-        found = [(p, resolved(p, BRANCH, branch=selector.branch))
-                 for p in publications.filter(Exists(_branch_heads(selector.branch)))]
+        found = [
+            (p, resolved(p, BRANCH, branch=selector.branch))
+            for p in publications.filter(Exists(_branch_heads(selector.branch)))
+        ]
         if selector.fallback_branch:
             # Fallback per consumer: a consumer without a pact on the branch gets its
             # fallback branch's pact; consumers that have one are unaffected.
             missing = publications.exclude(consumer_id__in={p.consumer_id for p, _ in found})
-            found += [(p, resolved(p, BRANCH, branch=selector.fallback_branch, fallback_for=selector.branch))
-                      for p in missing.filter(Exists(_branch_heads(selector.fallback_branch)))]
+            found += [
+                (p, resolved(p, BRANCH, branch=selector.fallback_branch, fallback_for=selector.branch))
+                for p in missing.filter(Exists(_branch_heads(selector.fallback_branch)))
+            ]
         return found
     if selector.tag is not None or selector.main_branch_tag:
         tag = OuterRef("consumer__main_branch") if selector.main_branch_tag else selector.tag
@@ -232,12 +248,16 @@ def _resolve(provider: Pacticipant, selector: Selector) -> list[tuple[ContractPu
             rows = publications.filter(Exists(Tag.objects.filter(version_id=OuterRef("consumer_version_id"), name=tag)))
             return [(p, resolved(p, TAG_ALL, tag=selector.tag)) for p in rows]
         rows = publications.filter(consumer_version_id=_head_tag(tag))
-        found = [(p, resolved(p, TAG_LATEST, tag=p.consumer.main_branch if selector.main_branch_tag else selector.tag))
-                 for p in rows]
+        found = [
+            (p, resolved(p, TAG_LATEST, tag=p.consumer.main_branch if selector.main_branch_tag else selector.tag))
+            for p in rows
+        ]
         if selector.fallback_tag:
             missing = publications.exclude(consumer_id__in={p.consumer_id for p, _ in found})
-            found += [(p, resolved(p, TAG_LATEST, tag=selector.fallback_tag, fallback_for=selector.tag))
-                      for p in missing.filter(consumer_version_id=_head_tag(selector.fallback_tag))]
+            found += [
+                (p, resolved(p, TAG_LATEST, tag=selector.fallback_tag, fallback_for=selector.tag))
+                for p in missing.filter(consumer_version_id=_head_tag(selector.fallback_tag))
+            ]
         return found
     # Overall latest: the newest consumer version of each consumer that has a pact with the provider.
     rows = publications.order_by("consumer_id", "-consumer_version_id").distinct("consumer_id")
@@ -254,8 +274,9 @@ def default_selectors(provider: Pacticipant) -> list[Selector]:
     consumers = (
         Pacticipant.objects.filter(id__in=Integration.objects.filter(provider=provider).values("consumer_id"))
         .annotate(
-            has_main_branch=Exists(Branch.objects.filter(pacticipant_id=OuterRef("id"), name=OuterRef("main_branch"),
-                                                         head__isnull=False)),
+            has_main_branch=Exists(
+                Branch.objects.filter(pacticipant_id=OuterRef("id"), name=OuterRef("main_branch"), head__isnull=False)
+            ),
             has_main_tag=Exists(Tag.objects.filter(pacticipant_id=OuterRef("id"), name=OuterRef("main_branch"))),
         )
         .values_list("id", "has_main_branch", "has_main_tag")
@@ -305,10 +326,14 @@ def _wip(provider: Pacticipant, query: ForVerificationQuery, explicit: list[Veri
         if key in selected:
             continue
         version = publication.consumer_version
-        found += [(publication, ResolvedSelector(BRANCH, version.id, version.number, branch=name))
-                  for name in candidate.head_branches]
-        found += [(publication, ResolvedSelector(TAG_LATEST, version.id, version.number, tag=name))
-                  for name in candidate.head_tags]
+        found += [
+            (publication, ResolvedSelector(BRANCH, version.id, version.number, branch=name))
+            for name in candidate.head_branches
+        ]
+        found += [
+            (publication, ResolvedSelector(TAG_LATEST, version.id, version.number, tag=name))
+            for name in candidate.head_tags
+        ]
         pending_tags.setdefault(key, set()).update(candidate.pending_tags)
     wip = _merge(found)
     for pact in wip:
@@ -332,7 +357,11 @@ def pacts_for_verification(*, provider: Pacticipant, query: ForVerificationQuery
         )
         for pact in explicit:
             status = statuses[pact.publication.contract_id]
-            pact.pending, pact.pending_tags, pact.non_pending_tags = status.pending, status.pending_tags, status.non_pending
+            pact.pending, pact.pending_tags, pact.non_pending_tags = (
+                status.pending,
+                status.pending_tags,
+                status.non_pending,
+            )
     # WIP needs to know what the provider version will be: without a branch or tags, none.
     wip: list[VerifiablePact] = []
     if query.include_wip_pacts_since and (query.provider_version_branch or query.provider_version_tags):

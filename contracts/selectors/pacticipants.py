@@ -51,9 +51,9 @@ def pacticipant_details(pacticipants: list[Pacticipant]) -> list[PacticipantDeta
     # DISTINCT ON (pacticipant_id) with the newest id first: one index scan per pacticipant.
     latest = {
         version.pacticipant_id: version
-        for version in Version.objects.filter(pacticipant_id__in=ids).order_by("pacticipant_id", "-id").distinct(
-            "pacticipant_id"
-        )
+        for version in Version.objects.filter(pacticipant_id__in=ids)
+        .order_by("pacticipant_id", "-id")
+        .distinct("pacticipant_id")
     }
     deployments: dict[int, list[DeployedVersion]] = {pid: [] for pid in ids}
     current = (
@@ -90,4 +90,3 @@ def label_get(*, pacticipant: Pacticipant, name: str) -> Label:
 def label_names() -> list[str]:
     """Every label name in use, once each, alphabetically."""
     return list(Label.objects.order_by("name").values_list("name", flat=True).distinct())
-

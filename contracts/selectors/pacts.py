@@ -99,9 +99,7 @@ def pact_latest(
 def pacts_latest_per_integration() -> list[ContractPublication]:
     """The latest pact of every consumer/provider pair, by consumer then provider name."""
     publications = (
-        _current()
-        .order_by("consumer_id", "provider_id", "-consumer_version_id")
-        .distinct("consumer_id", "provider_id")
+        _current().order_by("consumer_id", "provider_id", "-consumer_version_id").distinct("consumer_id", "provider_id")
     )
     return sorted(publications, key=lambda p: (p.consumer.name, p.provider.name))
 

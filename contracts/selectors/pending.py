@@ -68,7 +68,9 @@ def _branch_created_at(provider: Pacticipant, branch: str) -> datetime | None:
 
 
 def _tags_first_used(provider: Pacticipant, tags: Iterable[str]) -> dict[str, datetime]:
-    rows = Tag.objects.filter(pacticipant=provider, name__in=list(tags)).values("name").annotate(first=Min("created_at"))
+    rows = (
+        Tag.objects.filter(pacticipant=provider, name__in=list(tags)).values("name").annotate(first=Min("created_at"))
+    )
     return {row["name"]: row["first"] for row in rows}
 
 
@@ -139,8 +141,9 @@ def wip_candidates(
     lookback = getattr(settings, "ACCORD_VERIFIED_BY_OTHER_BRANCH_LOOKBACK_DAYS", DEFAULT_LOOKBACK_DAYS)
     successes = _successes("contract_id", wip=False, execution_date__gte=timezone.now() - timedelta(days=lookback))
     branch_heads = Branch.objects.filter(head__version_id=OuterRef("consumer_version_id"))
-    newer_tag = Tag.objects.filter(pacticipant_id=OuterRef("pacticipant_id"), name=OuterRef("name"),
-                                   version_id__gt=OuterRef("version_id"))
+    newer_tag = Tag.objects.filter(
+        pacticipant_id=OuterRef("pacticipant_id"), name=OuterRef("name"), version_id__gt=OuterRef("version_id")
+    )
     tag_heads = Tag.objects.filter(version_id=OuterRef("consumer_version_id")).filter(~Exists(newer_tag))
     publications = (
         ContractPublication.objects.filter(provider=provider, is_current=True, created_at__gt=since)

@@ -160,8 +160,10 @@ def branch_list(*, pacticipant: Pacticipant, query: str | None = None) -> QueryS
 
 def versions_on_branch(branch: Branch) -> QuerySet[Version]:
     """The versions on a branch, most recently added first (the head comes first)."""
-    return Version.objects.filter(branch_versions__branch=branch).select_related("pacticipant").order_by(
-        "-branch_versions__id"
+    return (
+        Version.objects.filter(branch_versions__branch=branch)
+        .select_related("pacticipant")
+        .order_by("-branch_versions__id")
     )
 
 

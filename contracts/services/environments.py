@@ -58,8 +58,9 @@ def _clean_contacts(contacts: object, errors: dict[str, list[str]]) -> list[dict
     return cleaned
 
 
-def _validated(*, name: object, display_name: object, production: object, contacts: object,
-               exclude: Environment | None = None) -> dict:
+def _validated(
+    *, name: object, display_name: object, production: object, contacts: object, exclude: Environment | None = None
+) -> dict:
     """The model fields for an environment body, or InvalidInput with every problem found."""
     errors: dict[str, list[str]] = {}
     name = _single_line(name, "name", errors, required=True)
@@ -79,8 +80,7 @@ def _validated(*, name: object, display_name: object, production: object, contac
             errors["name"] = [_name_taken(name)]
     if errors:
         raise InvalidInput(errors)
-    return {"name": name, "display_name": display_name or None, "production": production,
-            "contacts": cleaned_contacts}
+    return {"name": name, "display_name": display_name or None, "production": production, "contacts": cleaned_contacts}
 
 
 def _name_taken(name: object) -> str:
@@ -110,8 +110,9 @@ def _parse_uuid(value: object) -> uuid_lib.UUID:
 
 
 @atomic_with_retry
-def environment_create(*, name: object, production: object, display_name: object = None, contacts: object = None,
-                       uuid: object = None) -> Environment:
+def environment_create(
+    *, name: object, production: object, display_name: object = None, contacts: object = None, uuid: object = None
+) -> Environment:
     """Create an environment; the name must be unique and free of whitespace."""
     fields = _validated(name=name, display_name=display_name, production=production, contacts=contacts)
     if uuid is not None:
@@ -128,11 +129,13 @@ def environment_create(*, name: object, production: object, display_name: object
 
 
 @atomic_with_retry
-def environment_replace(*, environment: Environment, name: object, production: object, display_name: object = None,
-                        contacts: object = None) -> Environment:
+def environment_replace(
+    *, environment: Environment, name: object, production: object, display_name: object = None, contacts: object = None
+) -> Environment:
     """Replace every editable field of an environment (PUT): fields not given are cleared."""
-    fields = _validated(name=name, display_name=display_name, production=production, contacts=contacts,
-                        exclude=environment)
+    fields = _validated(
+        name=name, display_name=display_name, production=production, contacts=contacts, exclude=environment
+    )
     try:
         with transaction.atomic():
             # A targeted update, not save(): save() would re-insert a row deleted meanwhile.

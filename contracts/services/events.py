@@ -40,9 +40,11 @@ def versions_requiring_verification(publication: ContractPublication) -> list[tu
     described: dict[int, list[str]] = {}
     if provider.main_branch:
         head = (
-            Version.objects.filter(branch_versions__branch__pacticipant=provider,
-                                   branch_versions__branch__name=provider.main_branch,
-                                   branch_versions__branch__head__version_id=F("id"))
+            Version.objects.filter(
+                branch_versions__branch__pacticipant=provider,
+                branch_versions__branch__name=provider.main_branch,
+                branch_versions__branch__head__version_id=F("id"),
+            )
             .values_list("id", flat=True)
             .first()
         )
@@ -84,18 +86,28 @@ def publication_events_record(
         return
     for event in events:
         if event in listening:
-            context = webhook_template_context(event_name=event, base_url=base, publication=publication,
-                                               build_url=build_url)
-            webhooks_trigger(event_name=event, consumer=publication.consumer, provider=publication.provider,
-                             context=context)
+            context = webhook_template_context(
+                event_name=event, base_url=base, publication=publication, build_url=build_url
+            )
+            webhooks_trigger(
+                event_name=event, consumer=publication.consumer, provider=publication.provider, context=context
+            )
     if "contract_requiring_verification_published" in listening:
         for provider_version, description in versions_requiring_verification(publication):
             context = webhook_template_context(
-                event_name="contract_requiring_verification_published", base_url=base, publication=publication,
-                provider_version=provider_version, provider_version_descriptions=description, build_url=build_url,
+                event_name="contract_requiring_verification_published",
+                base_url=base,
+                publication=publication,
+                provider_version=provider_version,
+                provider_version_descriptions=description,
+                build_url=build_url,
             )
-            webhooks_trigger(event_name="contract_requiring_verification_published", consumer=publication.consumer,
-                             provider=publication.provider, context=context)
+            webhooks_trigger(
+                event_name="contract_requiring_verification_published",
+                consumer=publication.consumer,
+                provider=publication.provider,
+                context=context,
+            )
 
 
 def verification_events_record(*, verification: Verification, events: list[str], base_url: str | None = None) -> None:
@@ -103,7 +115,9 @@ def verification_events_record(*, verification: Verification, events: list[str],
     listening = _listening(events)
     for event in events:
         if event in listening:
-            context = webhook_template_context(event_name=event, base_url=base_url or default_base_url(),
-                                               verification=verification)
-            webhooks_trigger(event_name=event, consumer=verification.consumer, provider=verification.provider,
-                             context=context)
+            context = webhook_template_context(
+                event_name=event, base_url=base_url or default_base_url(), verification=verification
+            )
+            webhooks_trigger(
+                event_name=event, consumer=verification.consumer, provider=verification.provider, context=context
+            )

@@ -172,7 +172,9 @@ def _publish_one(
         try:
             merged = merge_pacts(json.loads(current.contract.document), prepared.document)
         except MergeConflict as exc:
-            raise Conflict(f"{_conflict_message(consumer, version, provider)} Merge failed: {exc}", field=conflict_field) from None
+            raise Conflict(
+                f"{_conflict_message(consumer, version, provider)} Merge failed: {exc}", field=conflict_field
+            ) from None
         merged_prepared = PreparedContract(
             consumer_name=consumer.name,
             provider_name=provider.name,
@@ -191,7 +193,10 @@ def _publish_one(
 
     ContractPublication.objects.filter(pk=current.pk).update(is_current=False)
     publication = ContractPublication.objects.create(
-        consumer_version=version, consumer=consumer, provider=provider, contract=contract,
+        consumer_version=version,
+        consumer=consumer,
+        provider=provider,
+        contract=contract,
         revision=current.revision + 1,
     )
     return PublishedContract(publication, outcome)
@@ -266,8 +271,9 @@ def _publish(
             conflict_field=conflict_field,
         )
         outcome.events = _events_for(outcome, version, tag_names)
-        publication_events_record(publication=outcome.publication, events=outcome.events, base_url=base_url,
-                                  build_url=build_url)
+        publication_events_record(
+            publication=outcome.publication, events=outcome.events, base_url=base_url, build_url=build_url
+        )
         published.append(outcome)
     _touch_integrations(consumer, [pacticipants[c.provider_name] for c in contracts])
     # Keep the caller's order in the result (the response lists contracts as sent).

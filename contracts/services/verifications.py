@@ -104,22 +104,26 @@ def _verified_consumer_versions(contract: Contract, metadata: dict, selectors: l
     return list(versions) or [None]
 
 
-def _trigger_webhooks(verification: Verification, events: list[str], consumer_versions: list[Version | None],
-                      base_url: str) -> None:
+def _trigger_webhooks(
+    verification: Verification, events: list[str], consumer_versions: list[Version | None], base_url: str
+) -> None:
     from contracts.selectors.webhooks import webhooks_matching
     from contracts.services.webhooks import webhook_template_context, webhooks_trigger
 
     contract = verification.contract
     for event_name in events:
         # Building a template context costs queries: only when some webhook wants the event.
-        if not webhooks_matching(event_name=event_name, consumer=contract.consumer, provider=contract.provider).exists():
+        if not webhooks_matching(
+            event_name=event_name, consumer=contract.consumer, provider=contract.provider
+        ).exists():
             continue
         for consumer_version in consumer_versions:
             context = webhook_template_context(
                 event_name=event_name, base_url=base_url, verification=verification, consumer_version=consumer_version
             )
-            webhooks_trigger(event_name=event_name, consumer=contract.consumer, provider=contract.provider,
-                             context=context)
+            webhooks_trigger(
+                event_name=event_name, consumer=contract.consumer, provider=contract.provider, context=context
+            )
 
 
 @atomic_with_retry

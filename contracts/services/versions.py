@@ -40,7 +40,9 @@ def validate_ref_name(name: object, field: str) -> str:
     return name
 
 
-def version_find_or_create(*, pacticipant: Pacticipant, number: str, build_url: str | None = None) -> tuple[Version, bool]:
+def version_find_or_create(
+    *, pacticipant: Pacticipant, number: str, build_url: str | None = None
+) -> tuple[Version, bool]:
     """The version with this number, created if needed; a given build URL is recorded."""
     version, created = get_or_insert(
         Version, pacticipant=pacticipant, number=validate_version_number(number), defaults={"build_url": build_url}
@@ -121,7 +123,11 @@ def tag_add(*, version: Version, name: str) -> tuple[Tag, bool]:
 
 @atomic_with_retry
 def version_upsert(
-    *, pacticipant_name: str, number: str, build_url: str | None = None, tags: list[str] | None = None,
+    *,
+    pacticipant_name: str,
+    number: str,
+    build_url: str | None = None,
+    tags: list[str] | None = None,
     replace: bool = False,
 ) -> tuple[Version, bool]:
     """PUT/PATCH a version: set its build URL; `tags`, when given, replaces its tags."""

@@ -145,7 +145,9 @@ def webhook_template_context(
             f"/pact-version/{contract.sha}"
         )
     if build_url is None:
-        source_build = verification.build_url if verification else (consumer_version.build_url if consumer_version else None)
+        source_build = (
+            verification.build_url if verification else (consumer_version.build_url if consumer_version else None)
+        )
         build_url = source_build or ""
     return {
         "pactUrl": pact_url or pact_version_url,
@@ -374,9 +376,7 @@ def webhook_fields(data: Any, *, consumer: Pacticipant | None = None, provider: 
 
 
 @atomic_with_retry
-def webhook_create(
-    *, data: Any, consumer: Pacticipant | None = None, provider: Pacticipant | None = None
-) -> Webhook:
+def webhook_create(*, data: Any, consumer: Pacticipant | None = None, provider: Pacticipant | None = None) -> Webhook:
     """Create a webhook with a new uuid (POST /webhooks and the scoped collections)."""
     fields = webhook_fields(data, consumer=consumer, provider=provider)
     webhook = Webhook.objects.create(uuid=webhook_uuid_new(), **fields)

@@ -34,8 +34,7 @@ READER = basic("reader", "r-pass")
 
 def send(api, method: str, path: str, auth: dict | None = None, body: dict | None = None):
     """One request; bodies go as JSON (what every Pact client sends)."""
-    return api.generic(method, path, body if body is not None else "", content_type="application/json",
-                       **(auth or {}))
+    return api.generic(method, path, body if body is not None else "", content_type="application/json", **(auth or {}))
 
 
 def assert_unauthenticated(response) -> None:
@@ -54,25 +53,44 @@ pytestmark = pytest.mark.usefixtures("db")
 
 
 @override_settings(**CREDENTIALS)
-@pytest.mark.parametrize(("method", "path"), [("GET", "/"), ("GET", "/webhooks"), ("POST", "/webhooks"),
-                                              ("PUT", f"/webhooks/{UUID}"), ("DELETE", f"/webhooks/{UUID}"),
-                                              ("POST", "/pacts/provider/Bar/for-verification")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/"),
+        ("GET", "/webhooks"),
+        ("POST", "/webhooks"),
+        ("PUT", f"/webhooks/{UUID}"),
+        ("DELETE", f"/webhooks/{UUID}"),
+        ("POST", "/pacts/provider/Bar/for-verification"),
+    ],
+)
 def test_no_credentials_is_401_with_a_basic_challenge(api, method, path):
     assert_unauthenticated(send(api, method, path, body=WEBHOOK if method in ("POST", "PUT") else None))
     assert not Webhook.objects.exists()
 
 
 @override_settings(**CREDENTIALS)
-@pytest.mark.parametrize("auth", [
-    basic("writer", "wrong"),
-    basic("reader", "w-pass"),  # a real password, of the other identity
-    basic("nobody", "w-pass"),
-    basic("writer", ""),
-    {"HTTP_AUTHORIZATION": "Bearer w-pass"},  # PactFlow tokens mean nothing here
-    {"HTTP_AUTHORIZATION": "Basic not-base64!"},
-    {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"writer-without-colon").decode()},
-], ids=["wrong password", "other identity's password", "unknown user", "empty password", "bearer token",
-        "malformed basic", "no colon"])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        basic("writer", "wrong"),
+        basic("reader", "w-pass"),  # a real password, of the other identity
+        basic("nobody", "w-pass"),
+        basic("writer", ""),
+        {"HTTP_AUTHORIZATION": "Bearer w-pass"},  # PactFlow tokens mean nothing here
+        {"HTTP_AUTHORIZATION": "Basic not-base64!"},
+        {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"writer-without-colon").decode()},
+    ],
+    ids=[
+        "wrong password",
+        "other identity's password",
+        "unknown user",
+        "empty password",
+        "bearer token",
+        "malformed basic",
+        "no colon",
+    ],
+)
 def test_wrong_or_unsupported_credentials_are_401(api, auth):
     assert_unauthenticated(send(api, "GET", "/", auth))
     assert_unauthenticated(send(api, "POST", "/webhooks", auth, WEBHOOK))
@@ -94,9 +112,16 @@ def test_the_read_only_identity_can_post_to_pacts_for_verification(api, provider
 
 
 @override_settings(**CREDENTIALS)
-@pytest.mark.parametrize(("method", "path"), [("POST", "/webhooks"), ("PUT", f"/webhooks/{UUID}"),
-                                              ("DELETE", f"/webhooks/{UUID}"), ("PATCH", "/pacticipants/Foo"),
-                                              ("POST", "/pacts/provider/Bar/for-verification/extra")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/webhooks"),
+        ("PUT", f"/webhooks/{UUID}"),
+        ("DELETE", f"/webhooks/{UUID}"),
+        ("PATCH", "/pacticipants/Foo"),
+        ("POST", "/pacts/provider/Bar/for-verification/extra"),
+    ],
+)
 def test_the_read_only_identity_cannot_write(api, method, path):
     response = send(api, method, path, READER, WEBHOOK)
 
@@ -128,8 +153,11 @@ def test_public_read_opens_reads_but_not_writes(api):
 
 
 @override_settings(**{**CREDENTIALS, "ACCORD_ALLOW_PUBLIC_READ": True})
-@pytest.mark.parametrize("auth", [None, basic("writer", "wrong"), {"HTTP_AUTHORIZATION": "Bearer w-pass"}],
-                         ids=["none", "wrong password", "bearer token"])
+@pytest.mark.parametrize(
+    "auth",
+    [None, basic("writer", "wrong"), {"HTTP_AUTHORIZATION": "Bearer w-pass"}],
+    ids=["none", "wrong password", "bearer token"],
+)
 def test_public_read_still_challenges_writes_without_valid_credentials(api, auth):
     assert_unauthenticated(send(api, "POST", "/webhooks", auth, WEBHOOK))
 
@@ -148,15 +176,20 @@ def test_a_private_heartbeat_needs_credentials(api):
     assert send(api, "GET", "/diagnostic/status/heartbeat", READER).status_code == 200
 
 
-@override_settings(**{**CREDENTIALS, "ACCORD_BASIC_AUTH_READ_ONLY_USERNAME": None,
-                      "ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD": None})
+@override_settings(
+    **{**CREDENTIALS, "ACCORD_BASIC_AUTH_READ_ONLY_USERNAME": None, "ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD": None}
+)
 def test_with_only_a_write_identity_reads_need_it_too(api):
     assert_unauthenticated(send(api, "GET", "/", READER))
     assert send(api, "GET", "/", WRITER).status_code == 200
 
 
-@override_settings(ACCORD_BASIC_AUTH_USERNAME=None, ACCORD_BASIC_AUTH_PASSWORD=None,
-                   ACCORD_BASIC_AUTH_READ_ONLY_USERNAME=None, ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD=None)
+@override_settings(
+    ACCORD_BASIC_AUTH_USERNAME=None,
+    ACCORD_BASIC_AUTH_PASSWORD=None,
+    ACCORD_BASIC_AUTH_READ_ONLY_USERNAME=None,
+    ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD=None,
+)
 def test_without_identities_everything_is_open_as_in_the_pact_broker(api):
     assert send(api, "POST", "/webhooks", body=WEBHOOK).status_code == 201
     assert send(api, "GET", "/webhooks", {"HTTP_AUTHORIZATION": "Bearer anything"}).status_code == 200

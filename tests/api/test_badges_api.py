@@ -40,17 +40,28 @@ PACT_STATUSES = {
     "verified": (lambda td: td.verify("5"), ("verified", GREEN)),
     "failed": (lambda td: td.verify("5", success=False), ("failed", RED)),
     "failed but pending": (
-        lambda td: Verification.objects.create(contract=td.contract, provider_version=td.version("Bar", "5"),
-                                               consumer=td.contract.consumer, provider=td.contract.provider,
-                                               success=False, pending=True, execution_date="2026-01-01T00:00:00Z"),
-        ("failed (pending)", RED)),
+        lambda td: Verification.objects.create(
+            contract=td.contract,
+            provider_version=td.version("Bar", "5"),
+            consumer=td.contract.consumer,
+            provider=td.contract.provider,
+            success=False,
+            pending=True,
+            execution_date="2026-01-01T00:00:00Z",
+        ),
+        ("failed (pending)", RED),
+    ),
     "never verified": (lambda td: None, ("unknown", GREY)),
     "changed since the last verification": (
         lambda td: td.verify("5").publish("Foo", "2", provider="Bar", tags=["dev"], variant="two"),
-        ("changed", ORANGE)),
+        ("changed", ORANGE),
+    ),
     "re-verified after the change": (
-        lambda td: td.verify("5", success=False).publish("Foo", "2", provider="Bar", tags=["dev"], variant="two")
-        .verify("6"), ("verified", GREEN)),
+        lambda td: (
+            td.verify("5", success=False).publish("Foo", "2", provider="Bar", tags=["dev"], variant="two").verify("6")
+        ),
+        ("verified", GREEN),
+    ),
 }
 
 
@@ -69,8 +80,7 @@ def test_latest_pact_badge(api, pacts, suffix):
     # The latest pact (Foo 2) is new content; Foo 1's was verified: "changed".
     assert badge(api, f"/pacts/provider/Bar/consumer/Foo/latest/{suffix}") == ("foo/bar pact", "changed", ORANGE)
     assert badge(api, f"/pacts/provider/Bar/consumer/Foo/latest/dev/{suffix}") == ("foo/bar pact", "verified", GREEN)
-    assert badge(api, f"/pacts/provider/Bar/consumer/Foo/latest-untagged/{suffix}") == (
-        "foo/bar pact", "unknown", GREY)
+    assert badge(api, f"/pacts/provider/Bar/consumer/Foo/latest-untagged/{suffix}") == ("foo/bar pact", "unknown", GREY)
 
 
 def test_badge_routes_come_before_the_latest_tagged_pact_route():
@@ -79,20 +89,29 @@ def test_badge_routes_come_before_the_latest_tagged_pact_route():
     assert resolve("/pacts/provider/Bar/consumer/Foo/latest/badge.svg").func is badges.latest_pact_badge
 
 
-@pytest.mark.parametrize(("query", "left"), [("label=consumer", "myapp pact"), ("label=provider", "your-api pact"),
-                                             ("initials=true", "ma/ya pact"),
-                                             ("label=consumer&initials=true", "ma pact")])
+@pytest.mark.parametrize(
+    ("query", "left"),
+    [
+        ("label=consumer", "myapp pact"),
+        ("label=provider", "your-api pact"),
+        ("initials=true", "ma/ya pact"),
+        ("label=consumer&initials=true", "ma pact"),
+    ],
+)
 def test_pact_badge_label_and_initials(api, td, query, left):
     td.publish("MyApp", "1", provider="your-api", tags=["dev"]).verify("2")
 
     assert badge(api, f"/pacts/provider/your-api/consumer/MyApp/latest/dev/badge?{query}")[0] == left
 
 
-@pytest.mark.parametrize("url", [
-    "/pacts/provider/Nope/consumer/Foo/latest/dev/badge",
-    "/pacts/provider/Bar/consumer/Foo/latest/nope/badge.svg",
-    "/pacts/provider/Bar/consumer/Foo/latest-untagged/badge",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/pacts/provider/Nope/consumer/Foo/latest/dev/badge",
+        "/pacts/provider/Bar/consumer/Foo/latest/nope/badge.svg",
+        "/pacts/provider/Bar/consumer/Foo/latest-untagged/badge",
+    ],
+)
 def test_missing_pacts_draw_an_unknown_badge(api, pacts, url):
     assert badge(api, url)[1:] == ("unknown", GREY)
 
@@ -119,7 +138,10 @@ def test_can_i_deploy_tag_badge(api, td):
     td.verify("6", success=False)
     assert badge(api, url + "?label=deploy") == ("deploy", "dev to prod", RED)
     assert badge(api, "/pacticipants/Foo/latest-version/nope/can-i-deploy/to/prod/badge.svg") == (
-        "can-i-deploy", "nope to prod", GREY)
+        "can-i-deploy",
+        "nope to prod",
+        GREY,
+    )
 
 
 def test_can_i_deploy_branch_to_environment_badge(api, td):

@@ -331,8 +331,11 @@ def test_put_tag_with_bad_names_is_400_and_stores_nothing(api, path, field):
 
 ROOT = Path(__file__).resolve().parents[2]
 RUST_CLI = ROOT / ".venv/bin/pact"
-RUBY_CLI = (ROOT / ".clients/npm16/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/linux-x64-2.5.12"
-            / "pact/bin/pact-broker")
+RUBY_CLI = (
+    ROOT
+    / ".clients/npm16/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/linux-x64-2.5.12"
+    / "pact/bin/pact-broker"
+)
 
 
 def run_cli(command: list[str]) -> subprocess.CompletedProcess:
@@ -347,20 +350,64 @@ def test_real_clients_branch_tag_and_delete_branches(live_broker, transactional_
     common = ["-b", live_broker, "--pacticipant", "Foo"]
 
     created = [
-        run_cli([*rust, "create-or-update-version", *common, "--version", "1", "--branch", "feat/x", "--tag", "dev",
-                 "--retries", "0"]),
-        run_cli([str(RUBY_CLI), "create-or-update-version", *common, "--version", "2", "--branch", "feat/y",
-                 "--tag", "dev"]),
-        run_cli([*rust, "create-version-tag", *common, "--version", "3", "--tag", "a", "b", "--auto-create-version",
-                 "--retries", "0"]),
-        run_cli([str(RUBY_CLI), "create-version-tag", *common, "--version", "4", "--tag", "a", "--tag", "b",
-                 "--auto-create-version"]),
+        run_cli(
+            [
+                *rust,
+                "create-or-update-version",
+                *common,
+                "--version",
+                "1",
+                "--branch",
+                "feat/x",
+                "--tag",
+                "dev",
+                "--retries",
+                "0",
+            ]
+        ),
+        run_cli(
+            [str(RUBY_CLI), "create-or-update-version", *common, "--version", "2", "--branch", "feat/y", "--tag", "dev"]
+        ),
+        run_cli(
+            [
+                *rust,
+                "create-version-tag",
+                *common,
+                "--version",
+                "3",
+                "--tag",
+                "a",
+                "b",
+                "--auto-create-version",
+                "--retries",
+                "0",
+            ]
+        ),
+        run_cli(
+            [
+                str(RUBY_CLI),
+                "create-version-tag",
+                *common,
+                "--version",
+                "4",
+                "--tag",
+                "a",
+                "--tag",
+                "b",
+                "--auto-create-version",
+            ]
+        ),
     ]
 
     assert [result.returncode for result in created] == [0, 0, 0, 0], [r.stdout + r.stderr for r in created]
     assert set(Branch.objects.values_list("name", flat=True)) == {"feat/x", "feat/y", "a"}
     assert sorted(Tag.objects.values_list("version__number", "name")) == [
-        ("1", "dev"), ("2", "dev"), ("3", "a"), ("3", "b"), ("4", "a"), ("4", "b")
+        ("1", "dev"),
+        ("2", "dev"),
+        ("3", "a"),
+        ("3", "b"),
+        ("4", "a"),
+        ("4", "b"),
     ]
 
     deleted = [

@@ -39,13 +39,19 @@ def production(td):
 
 
 def test_record_deployment_as_the_clis_send_it(api, production):
-    response = send(api, "post", deploy_url("Foo", "1.0", production), {"applicationInstance": "blue", "target": "blue"})
+    response = send(
+        api, "post", deploy_url("Foo", "1.0", production), {"applicationInstance": "blue", "target": "blue"}
+    )
 
     assert response.status_code == 201
     assert response["Content-Type"] == HAL
     stored = DeployedVersion.objects.get()
     assert (stored.version.number, stored.environment, stored.target, stored.undeployed_at) == (
-        "1.0", production, "blue", None)
+        "1.0",
+        production,
+        "blue",
+        None,
+    )
     body = response.json()
     assert response["Location"] == f"{BASE}/deployed-versions/{stored.uuid}"
     assert body["_links"] == {"self": {"href": response["Location"]}}
@@ -132,8 +138,9 @@ def test_names_with_slashes_and_spaces_route_and_are_encoded_in_hrefs(api, td):
     ],
 )
 @pytest.mark.parametrize("kind", ["deployed-versions", "released-versions"])
-def test_unknown_version_or_environment_is_404_and_records_nothing(api, production, pacticipant, version, env_uuid,
-                                                                     kind):
+def test_unknown_version_or_environment_is_404_and_records_nothing(
+    api, production, pacticipant, version, env_uuid, kind
+):
     path = f"/pacticipants/{pacticipant}/versions/{version}/{kind}/environment/{env_uuid or production.uuid}"
 
     for method in ("post", "get"):
@@ -190,8 +197,10 @@ def test_get_lists_every_deployment_of_the_version_in_the_environment(api, td, p
     listed = body["_embedded"]["deployedVersions"]
     assert [entry["currentlyDeployed"] for entry in listed] == [False, True]
     assert {entry["_embedded"]["version"]["number"] for entry in listed} == {"1.0"}
-    assert body["_links"]["self"] == {"href": BASE + deploy_url("Foo", "1.0", production),
-                                      "title": "Deployed versions for Foo version 1.0"}
+    assert body["_links"]["self"] == {
+        "href": BASE + deploy_url("Foo", "1.0", production),
+        "title": "Deployed versions for Foo version 1.0",
+    }
 
 
 # --- deployed versions: GET and PATCH ---------------------------------------------------
@@ -228,8 +237,9 @@ def test_unknown_deployed_or_released_version_is_404(api, kind, method, entity_u
 def test_patch_currently_deployed_false_records_the_undeployment(api, td, content_type):
     deployed = current_deployment(td)
 
-    response = send(api, "patch", f"/deployed-versions/{deployed.uuid}", {"currentlyDeployed": False},
-                    content_type=content_type)
+    response = send(
+        api, "patch", f"/deployed-versions/{deployed.uuid}", {"currentlyDeployed": False}, content_type=content_type
+    )
 
     assert response.status_code == 200
     assert response["Content-Type"] == HAL
@@ -247,8 +257,9 @@ def test_patch_false_twice_keeps_the_first_undeployment_time(api, td):
     deployed.refresh_from_db()
     first = deployed.undeployed_at
 
-    response = send(api, "patch", f"/deployed-versions/{deployed.uuid}", {"currentlyDeployed": False},
-                    content_type=MERGE_PATCH)
+    response = send(
+        api, "patch", f"/deployed-versions/{deployed.uuid}", {"currentlyDeployed": False}, content_type=MERGE_PATCH
+    )
 
     assert response.status_code == 200
     deployed.refresh_from_db()
@@ -259,8 +270,9 @@ def test_patch_currently_deployed_true_is_422_and_changes_nothing(api, td):
     deployed = current_deployment(td)
     send(api, "patch", f"/deployed-versions/{deployed.uuid}", {"currentlyDeployed": False}, content_type=MERGE_PATCH)
 
-    response = send(api, "patch", f"/deployed-versions/{deployed.uuid}", {"currentlyDeployed": True},
-                    content_type=MERGE_PATCH)
+    response = send(
+        api, "patch", f"/deployed-versions/{deployed.uuid}", {"currentlyDeployed": True}, content_type=MERGE_PATCH
+    )
 
     assert response.status_code == 422
     assert response["Content-Type"] == HAL
@@ -281,8 +293,10 @@ def test_patch_without_currently_deployed_is_a_no_op(api, td, body):
     assert (deployed.undeployed_at, deployed.target) == (None, None)
 
 
-@pytest.mark.parametrize(("body", "status"), [({"currentlyDeployed": "false"}, 400), ({"currentlyDeployed": None}, 400),
-                                              ([False], 400), ("{", 400)])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [({"currentlyDeployed": "false"}, 400), ({"currentlyDeployed": None}, 400), ([False], 400), ("{", 400)],
+)
 def test_patch_with_a_bad_body_is_4xx_and_changes_nothing(api, td, body, status):
     deployed = current_deployment(td)
 
@@ -297,8 +311,13 @@ def test_patch_with_a_bad_body_is_4xx_and_changes_nothing(api, td, body, status)
 def test_patch_with_another_content_type_is_415(api, td):
     deployed = current_deployment(td)
 
-    response = send(api, "patch", f"/deployed-versions/{deployed.uuid}", "currentlyDeployed=false",
-                    content_type="application/x-www-form-urlencoded")
+    response = send(
+        api,
+        "patch",
+        f"/deployed-versions/{deployed.uuid}",
+        "currentlyDeployed=false",
+        content_type="application/x-www-form-urlencoded",
+    )
 
     assert response.status_code == 415
     deployed.refresh_from_db()
@@ -325,8 +344,11 @@ def currently_deployed(api, environment, query: str = ""):
 
 def listed(response) -> list[tuple[str, str, str | None]]:
     return [
-        (entry["_embedded"]["pacticipant"]["name"], entry["_embedded"]["version"]["number"],
-         entry.get("applicationInstance"))
+        (
+            entry["_embedded"]["pacticipant"]["name"],
+            entry["_embedded"]["version"]["number"],
+            entry.get("applicationInstance"),
+        )
         for entry in response.json()["_embedded"]["deployedVersions"]
     ]
 
@@ -351,7 +373,8 @@ def test_currently_deployed_for_a_pacticipant(api, deployments):
 
 def test_currently_deployed_without_a_pacticipant_lists_everyone(api, deployments):
     assert sorted(listed(currently_deployed(api, deployments)), key=str) == sorted(
-        [("Foo", "1.0", "blue"), ("Foo", "2.0", "green"), ("Foo", "1.0", None), ("Bar", "5.0", None)], key=str)
+        [("Foo", "1.0", "blue"), ("Foo", "2.0", "green"), ("Foo", "1.0", None), ("Bar", "5.0", None)], key=str
+    )
 
 
 @pytest.mark.parametrize(
@@ -384,12 +407,16 @@ def test_currently_deployed_in_an_unknown_environment_is_404(api):
 def test_the_undeployment_flow_of_the_clis(api, deployments):
     """record-undeployment --pacticipant Foo --environment production --application-instance blue."""
     environments = api.get("/environments").json()
-    environment_href = next(link["href"] for link in environments["_links"]["pb:environments"]
-                            if link["name"] == "production")
+    environment_href = next(
+        link["href"] for link in environments["_links"]["pb:environments"] if link["name"] == "production"
+    )
     environment = api.get(environment_href).json()
     search = environment["_links"]["pb:currently-deployed-deployed-versions"]["href"] + "?pacticipant=Foo"
-    entries = [entry for entry in api.get(search).json()["_embedded"]["deployedVersions"]
-               if entry.get("applicationInstance") == "blue"]
+    entries = [
+        entry
+        for entry in api.get(search).json()["_embedded"]["deployedVersions"]
+        if entry.get("applicationInstance") == "blue"
+    ]
 
     for entry in entries:
         response = send(api, "patch", entry["_links"]["self"]["href"], {"currentlyDeployed": False})
@@ -399,7 +426,9 @@ def test_the_undeployment_flow_of_the_clis(api, deployments):
     assert not DeployedVersion.objects.filter(target="blue", undeployed_at__isnull=True).exists()
     assert DeployedVersion.objects.filter(target="green", undeployed_at__isnull=True).exists()
     assert listed(currently_deployed(api, deployments, "?pacticipant=Foo")) == [
-        ("Foo", "2.0", "green"), ("Foo", "1.0", None)]
+        ("Foo", "2.0", "green"),
+        ("Foo", "1.0", None),
+    ]
 
 
 # --- releases ----------------------------------------------------------------------------
@@ -437,8 +466,10 @@ def test_releases_are_concurrent(api, production):
     assert response.status_code == 200
     assert response["Content-Type"] == HAL
     body = response.json()
-    assert [(entry["_embedded"]["version"]["number"], entry["currentlySupported"])
-            for entry in body["_embedded"]["releasedVersions"]] == [("1.0", True), ("2.0", True)]
+    assert [
+        (entry["_embedded"]["version"]["number"], entry["currentlySupported"])
+        for entry in body["_embedded"]["releasedVersions"]
+    ] == [("1.0", True), ("2.0", True)]
     assert body["_links"]["self"]["title"] == "Currently supported versions in production"
     assert ReleasedVersion.objects.filter(support_ended_at__isnull=True).count() == 2
 
@@ -451,8 +482,9 @@ def test_record_support_ended_flow_and_re_release(api, production):
     entries = api.get(search).json()["_embedded"]["releasedVersions"]
     assert len(entries) == 1
 
-    response = send(api, "patch", entries[0]["_links"]["self"]["href"], {"currentlySupported": False},
-                    content_type=MERGE_PATCH)
+    response = send(
+        api, "patch", entries[0]["_links"]["self"]["href"], {"currentlySupported": False}, content_type=MERGE_PATCH
+    )
 
     assert response.status_code == 200
     assert response.json()["currentlySupported"] is False
@@ -474,8 +506,9 @@ def test_record_support_ended_flow_and_re_release(api, production):
 def test_patch_currently_supported_true_is_422(api, production):
     released = send(api, "post", release_url("Foo", "1.0", production), {}).json()
 
-    response = send(api, "patch", f"/released-versions/{released['uuid']}", {"currentlySupported": True},
-                    content_type=MERGE_PATCH)
+    response = send(
+        api, "patch", f"/released-versions/{released['uuid']}", {"currentlySupported": True}, content_type=MERGE_PATCH
+    )
 
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["currentlySupported"]
@@ -485,8 +518,13 @@ def test_patch_currently_supported_true_is_422(api, production):
 def test_patch_released_version_with_a_non_boolean_is_400(api, production):
     released = send(api, "post", release_url("Foo", "1.0", production), {}).json()
 
-    response = send(api, "patch", f"/released-versions/{released['uuid']}", {"currentlySupported": "no"},
-                    content_type="application/json")
+    response = send(
+        api,
+        "patch",
+        f"/released-versions/{released['uuid']}",
+        {"currentlySupported": "no"},
+        content_type="application/json",
+    )
 
     assert response.status_code == 400
     assert ReleasedVersion.objects.get().support_ended_at is None

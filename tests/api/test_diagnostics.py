@@ -34,8 +34,18 @@ def _server(name: str, env: dict[str, str], tmp_path) -> tuple[Process, str]:
     import sys
 
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "broker.wsgi:application", "--config", "python:broker.gunicorn_conf",
-               "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "broker.wsgi:application",
+        "--config",
+        "python:broker.gunicorn_conf",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+    ]
     server = Process(name, command, env, tmp_path)
     url = f"http://127.0.0.1:{port}"
 

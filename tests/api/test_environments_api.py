@@ -102,10 +102,16 @@ def test_create_accepts_a_client_chosen_uuid(api):
         ({"name": "test", "production": "true"}, "production", "must be one of: true, false"),
         ({"name": "test", "production": False, "displayName": "A\nB"}, "displayName", "cannot contain multiple lines"),
         ({"name": "test", "production": False, "contacts": {"name": "Ops"}}, "contacts", "must be an array"),
-        ({"name": "test", "production": False, "contacts": [{"details": {}}]}, "contacts",
-         "contacts[0].name must be a non-blank string"),
-        ({"name": "test", "production": False, "contacts": [{"name": "Ops", "details": "x"}]}, "contacts",
-         "contacts[0].details must be an object"),
+        (
+            {"name": "test", "production": False, "contacts": [{"details": {}}]},
+            "contacts",
+            "contacts[0].name must be a non-blank string",
+        ),
+        (
+            {"name": "test", "production": False, "contacts": [{"name": "Ops", "details": "x"}]},
+            "contacts",
+            "contacts[0].details must be an object",
+        ),
         ({"name": "test", "production": False, "contacts": ["Ops"]}, "contacts", "contacts[0] must be an object"),
         ({"name": "test", "production": False, "uuid": "not-a-uuid"}, "uuid", "is not a valid UUID"),
         (["name", "test"], "body", "must be a JSON object"),
@@ -234,8 +240,9 @@ def test_get_one_environment(api):
 @pytest.mark.parametrize("method", ["get", "put", "delete"])
 @pytest.mark.parametrize("env_uuid", [str(uuid.uuid4()), "not-a-uuid", "16926ef3-590f-4e3f-838e"])
 def test_unknown_or_malformed_uuid_is_404(api, method, env_uuid):
-    response = getattr(api, method)(f"/environments/{env_uuid}", {"name": "test", "production": False},
-                                    content_type="application/json")
+    response = getattr(api, method)(
+        f"/environments/{env_uuid}", {"name": "test", "production": False}, content_type="application/json"
+    )
 
     assert response.status_code == 404
     assert response["Content-Type"] == HAL
@@ -253,7 +260,11 @@ def test_put_replaces_every_field(api):
     assert response["Content-Type"] == HAL
     body = response.json()
     assert (body["uuid"], body["name"], body["production"], body["contacts"]) == (
-        created["uuid"], "staging-eu", False, [])
+        created["uuid"],
+        "staging-eu",
+        False,
+        [],
+    )
     assert "displayName" not in body
     stored = Environment.objects.get(uuid=created["uuid"])
     assert (stored.name, stored.display_name, stored.production, stored.contacts) == ("staging-eu", None, False, [])
@@ -318,10 +329,16 @@ def test_environments_do_not_allow_patch(api, td):
 @pytest.mark.parametrize(
     ("created", "updated", "expected"),
     [
-        (datetime(2021, 9, 1, 0, 7, 21, 100, tzinfo=UTC), datetime(2021, 9, 1, 0, 7, 21, 900, tzinfo=UTC),
-         {"createdAt": "2021-09-01T00:07:21+00:00"}),
-        (datetime(2021, 9, 1, 0, 7, 21, tzinfo=UTC), datetime(2021, 9, 2, 10, 0, 0, tzinfo=UTC),
-         {"createdAt": "2021-09-01T00:07:21+00:00", "updatedAt": "2021-09-02T10:00:00+00:00"}),
+        (
+            datetime(2021, 9, 1, 0, 7, 21, 100, tzinfo=UTC),
+            datetime(2021, 9, 1, 0, 7, 21, 900, tzinfo=UTC),
+            {"createdAt": "2021-09-01T00:07:21+00:00"},
+        ),
+        (
+            datetime(2021, 9, 1, 0, 7, 21, tzinfo=UTC),
+            datetime(2021, 9, 2, 10, 0, 0, tzinfo=UTC),
+            {"createdAt": "2021-09-01T00:07:21+00:00", "updatedAt": "2021-09-02T10:00:00+00:00"},
+        ),
     ],
 )
 def test_updated_at_is_rendered_only_when_it_differs_at_second_precision(created, updated, expected):

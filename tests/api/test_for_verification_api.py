@@ -17,11 +17,20 @@ HAL = "application/hal+json"
 BASE = "http://testserver"
 URL = "/pacts/provider/ProviderX/for-verification"
 # client-wire.md section 4: the bodies real verifiers POST.
-RUST_BODY = {"providerVersionTags": ["main", "ci"], "includePendingStatus": True, "includeWipPactsSince": "2024-01-01",
-             "consumerVersionSelectors": [{"mainBranch": True}, {"deployedOrReleased": True}, {"branch": "feat-x"}],
-             "providerVersionBranch": "main"}
-RUBY_BODY = {"includePendingStatus": True, "consumerVersionSelectors": [{"mainBranch": True}],
-             "providerVersionTags": ["main"], "providerVersionBranch": "main", "includeWipPactsSince": "2024-01-01"}
+RUST_BODY = {
+    "providerVersionTags": ["main", "ci"],
+    "includePendingStatus": True,
+    "includeWipPactsSince": "2024-01-01",
+    "consumerVersionSelectors": [{"mainBranch": True}, {"deployedOrReleased": True}, {"branch": "feat-x"}],
+    "providerVersionBranch": "main",
+}
+RUBY_BODY = {
+    "includePendingStatus": True,
+    "consumerVersionSelectors": [{"mainBranch": True}],
+    "providerVersionTags": ["main"],
+    "providerVersionBranch": "main",
+    "includeWipPactsSince": "2024-01-01",
+}
 PACT_PYTHON_BROKER_SOURCE_BODY = {"includePendingStatus": False, "consumerVersionSelectors": []}
 
 
@@ -51,7 +60,9 @@ def metadata_of(entry: dict) -> dict:
 def assert_rust_readable(entry: dict) -> None:
     """What the Rust verifier deserialises strictly (client-wire.md section 5)."""
     assert isinstance(entry["shortDescription"], str) and entry["shortDescription"]
-    assert entry["_links"]["self"]["href"].startswith(BASE + "/pacts/provider/ProviderX/consumer/ConsumerA/pact-version/")
+    assert entry["_links"]["self"]["href"].startswith(
+        BASE + "/pacts/provider/ProviderX/consumer/ConsumerA/pact-version/"
+    )
     notices = entry["verificationProperties"]["notices"]
     assert notices and all(set(n) == {"when", "text"} and all(isinstance(v, str) for v in n.values()) for n in notices)
 
@@ -62,8 +73,10 @@ def test_rust_verifier_post_body(api, consumers):
     pacts = entries(response)
     for entry in pacts:
         assert_rust_readable(entry)
-    assert [(p["shortDescription"], p["verificationProperties"]["pending"], p["verificationProperties"].get("wip"))
-            for p in pacts] == [
+    assert [
+        (p["shortDescription"], p["verificationProperties"]["pending"], p["verificationProperties"].get("wip"))
+        for p in pacts
+    ] == [
         ("latest from main branch, deployed to production", True, None),
         ("latest from branch feat-x", True, None),
         ("latest from branch feat-y", True, True),
@@ -75,10 +88,14 @@ def test_rust_verifier_post_body(api, consumers):
 def test_notices_explain_inclusion_and_pending_state(api, consumers):
     main, _, wip = entries(api.post(URL, RUST_BODY))
     whens = [n["when"] for n in main["verificationProperties"]["notices"]]
-    assert whens == ["before_verification", "before_verification", "after_verification:success_true_published_false",
-                     "after_verification:success_false_published_false",
-                     "after_verification:success_true_published_true",
-                     "after_verification:success_false_published_true"]
+    assert whens == [
+        "before_verification",
+        "before_verification",
+        "after_verification:success_true_published_false",
+        "after_verification:success_false_published_false",
+        "after_verification:success_true_published_true",
+        "after_verification:success_false_published_true",
+    ]
     inclusion = main["verificationProperties"]["notices"][0]["text"]
     assert main["_links"]["self"]["href"] in inclusion
     assert "latest version from the main branch 'main' (1.0.0)" in inclusion
@@ -90,17 +107,23 @@ def test_notices_explain_inclusion_and_pending_state(api, consumers):
 def test_self_href_metadata_carries_selectors_consumer_versions_and_pending(api, consumers):
     main, _, wip = entries(api.post(URL, RUST_BODY))
     version_id = consumers.version("ConsumerA", "1.0.0").id
-    assert metadata_of(main) == {"p": True, "s": [
-        {"b": "main", "cv": version_id, "cvn": "1.0.0", "l": True},
-        {"cv": version_id, "cvn": "1.0.0", "e": "production"},
-    ]}
+    assert metadata_of(main) == {
+        "p": True,
+        "s": [
+            {"b": "main", "cv": version_id, "cvn": "1.0.0", "l": True},
+            {"cv": version_id, "cvn": "1.0.0", "e": "production"},
+        ],
+    }
     assert metadata_of(wip)["w"] is True
 
 
 def test_ruby_verifier_post_body(api, consumers):
     pacts = entries(api.post(URL, RUBY_BODY))
     assert [p["shortDescription"] for p in pacts] == [
-        "latest from main branch", "latest from branch feat-x", "latest from branch feat-y"]
+        "latest from main branch",
+        "latest from branch feat-x",
+        "latest from branch feat-y",
+    ]
     assert [p["verificationProperties"].get("wip", False) for p in pacts] == [False, True, True]
 
 
@@ -133,8 +156,10 @@ def test_get_with_snake_case_query_parameters(api, consumers):
     consumers.publish("ConsumerA", "0.9.0", provider="ProviderX", tags=["prod"], variant="old")
     consumers.publish("ConsumerA", "0.9.1", provider="ProviderX", tags=["dev"], variant="dev")
     # Rack nesting: a key already present in the last selector starts the next one.
-    query = ("provider_version_tags[]=main&consumer_version_selectors[][tag]=prod&consumer_version_selectors[][latest]=true"
-             "&consumer_version_selectors[][tag]=dev&consumer_version_selectors[][latest]=true&include_pending_status=false")
+    query = (
+        "provider_version_tags[]=main&consumer_version_selectors[][tag]=prod&consumer_version_selectors[][latest]=true"
+        "&consumer_version_selectors[][tag]=dev&consumer_version_selectors[][latest]=true&include_pending_status=false"
+    )
     pacts = entries(api.get(f"{URL}?{query}"))
     assert [p["shortDescription"] for p in pacts] == ["latest with tag prod", "latest with tag dev"]
     assert "pending" not in pacts[0]["verificationProperties"]
@@ -143,7 +168,9 @@ def test_get_with_snake_case_query_parameters(api, consumers):
 def test_get_accepts_percent_encoded_brackets_and_indexes(api, consumers):
     query = "consumer_version_selectors%5B0%5D%5Bbranch%5D=feat-x&consumer_version_selectors%5B1%5D%5Bbranch%5D=main"
     assert [p["shortDescription"] for p in entries(api.get(f"{URL}?{query}"))] == [
-        "latest from branch main", "latest from branch feat-x"]
+        "latest from branch main",
+        "latest from branch feat-x",
+    ]
 
 
 def test_no_pacts_is_an_empty_list(api, td):
@@ -171,8 +198,12 @@ def test_malformed_json_is_400(api, consumers):
     assert "errors" in response.json()
 
 
-@override_settings(ACCORD_BASIC_AUTH_USERNAME="writer", ACCORD_BASIC_AUTH_PASSWORD="w",
-                   ACCORD_BASIC_AUTH_READ_ONLY_USERNAME="reader", ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD="r")
+@override_settings(
+    ACCORD_BASIC_AUTH_USERNAME="writer",
+    ACCORD_BASIC_AUTH_PASSWORD="w",
+    ACCORD_BASIC_AUTH_READ_ONLY_USERNAME="reader",
+    ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD="r",
+)
 def test_post_is_a_read_for_read_only_credentials(api, consumers):
     reader = "Basic " + base64.b64encode(b"reader:r").decode()
     assert api.post(URL, RUST_BODY, HTTP_AUTHORIZATION=reader).status_code == 200
@@ -192,21 +223,32 @@ SELECTOR_ERRORS = {
     "tag not a string": ({"tag": 1}, "tag must be a non-blank string"),
     "latest not boolean": ({"tag": "a", "latest": "yes"}, "latest must be true or false"),
     "fallback tag without latest": ({"tag": "a", "fallbackTag": "b"}, "fallbackTag can only be specified with a tag"),
-    "fallback branch without branch": ({"tag": "a", "latest": True, "fallbackBranch": "b"},
-                                       "fallbackBranch can only be specified with a branch name"),
-    "branch with environment": ({"branch": "main", "environment": "production"},
-                                "cannot combine branch with environment"),
-    "deployed and released": ({"deployed": True, "released": True},
-                              "can only specify one of deployed, released or deployedOrReleased"),
+    "fallback branch without branch": (
+        {"tag": "a", "latest": True, "fallbackBranch": "b"},
+        "fallbackBranch can only be specified with a branch name",
+    ),
+    "branch with environment": (
+        {"branch": "main", "environment": "production"},
+        "cannot combine branch with environment",
+    ),
+    "deployed and released": (
+        {"deployed": True, "released": True},
+        "can only specify one of deployed, released or deployedOrReleased",
+    ),
     "unknown environment": ({"environment": "mars"}, "environment 'mars' does not exist (at index 0)"),
     "blank consumer": ({"latest": True, "consumer": ""}, "consumer must be a non-blank string"),
     # PostgreSQL cannot even compare text with a NUL character: a 400, not a 500.
     "nul in branch": ({"branch": "feat\u0000x"}, "branch must be a non-blank string"),
     "nul in tag": ({"tag": "prod\u0000"}, "tag cannot contain control characters"),
     "nul in environment": ({"environment": "\u0000"}, "environment cannot contain control characters"),
-    "matching branch without provider branch": ({"matchingBranch": True},
-                                                "matchingBranch can only be used when providerVersionBranch"),
-    "matching branch with tag": ({"matchingBranch": True, "tag": "a"}, "matchingBranch can only be combined with consumer"),
+    "matching branch without provider branch": (
+        {"matchingBranch": True},
+        "matchingBranch can only be used when providerVersionBranch",
+    ),
+    "matching branch with tag": (
+        {"matchingBranch": True, "tag": "a"},
+        "matchingBranch can only be combined with consumer",
+    ),
 }
 
 
@@ -242,7 +284,11 @@ def test_invalid_top_level_fields_are_400(api, consumers, body, field):
 
 
 def test_empty_branch_is_accepted_when_pending_and_wip_are_off(api, consumers):
-    body = {"providerVersionBranch": "", "includePendingStatus": False, "consumerVersionSelectors": [{"mainBranch": True}]}
+    body = {
+        "providerVersionBranch": "",
+        "includePendingStatus": False,
+        "consumerVersionSelectors": [{"mainBranch": True}],
+    }
     assert len(entries(api.post(URL, body))) == 1
 
 

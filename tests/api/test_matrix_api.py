@@ -80,43 +80,101 @@ def foo_published(md: MatrixData) -> MatrixData:
 
 ENVIRONMENT_CASES = {
     "verified by the deployed provider": (
-        lambda md: foo_published(md).verify("5").deploy("Bar", "5", to="production"), (True, 1, 0, 0)),
+        lambda md: foo_published(md).verify("5").deploy("Bar", "5", to="production"),
+        (True, 1, 0, 0),
+    ),
     "failed with the deployed provider": (
         lambda md: foo_published(md).verify("5", success=False).deploy("Bar", "5", to="production"),
-        (False, 0, 1, 0)),
+        (False, 0, 1, 0),
+    ),
     "verified only by a version not deployed": (
-        lambda md: foo_published(md).verify("4").deploy("Bar", "5", to="production"), (None, 0, 0, 1)),
+        lambda md: foo_published(md).verify("4").deploy("Bar", "5", to="production"),
+        (None, 0, 0, 1),
+    ),
     "nothing of the provider deployed": (lambda md: foo_published(md).verify("5"), (None, 0, 0, 1)),
     "two instances, the newer unverified (#903)": (
-        lambda md: foo_published(md).verify("5").deploy("Bar", "5", to="production", target="blue")
-        .deploy("Bar", "6", to="production", target="green"), (None, 1, 0, 1)),
+        lambda md: (
+            foo_published(md)
+            .verify("5")
+            .deploy("Bar", "5", to="production", target="blue")
+            .deploy("Bar", "6", to="production", target="green")
+        ),
+        (None, 1, 0, 1),
+    ),
     "two instances, the older unverified": (
-        lambda md: foo_published(md).deploy("Bar", "5", to="production", target="blue").verify("6")
-        .deploy("Bar", "6", to="production", target="green"), (None, 1, 0, 1)),
+        lambda md: (
+            foo_published(md)
+            .deploy("Bar", "5", to="production", target="blue")
+            .verify("6")
+            .deploy("Bar", "6", to="production", target="green")
+        ),
+        (None, 1, 0, 1),
+    ),
     "two instances, both verified": (
-        lambda md: foo_published(md).verify("5").verify("6").deploy("Bar", "5", to="production", target="blue")
-        .deploy("Bar", "6", to="production", target="green"), (True, 2, 0, 0)),
+        lambda md: (
+            foo_published(md)
+            .verify("5")
+            .verify("6")
+            .deploy("Bar", "5", to="production", target="blue")
+            .deploy("Bar", "6", to="production", target="green")
+        ),
+        (True, 2, 0, 0),
+    ),
     "two supported releases, one unverified": (
-        lambda md: foo_published(md).verify("5").release("Bar", "5", to="production")
-        .release("Bar", "6", to="production"), (None, 1, 0, 1)),
+        lambda md: (
+            foo_published(md).verify("5").release("Bar", "5", to="production").release("Bar", "6", to="production")
+        ),
+        (None, 1, 0, 1),
+    ),
     "the unverified release is no longer supported": (
-        lambda md: foo_published(md).verify("5").release("Bar", "5", to="production")
-        .release("Bar", "6", to="production").end_support("Bar", "6"), (True, 1, 0, 0)),
+        lambda md: (
+            foo_published(md)
+            .verify("5")
+            .release("Bar", "5", to="production")
+            .release("Bar", "6", to="production")
+            .end_support("Bar", "6")
+        ),
+        (True, 1, 0, 0),
+    ),
     "the unverified deployment was undeployed": (
-        lambda md: foo_published(md).verify("5").deploy("Bar", "5", to="production", target="blue")
-        .deploy("Bar", "6", to="production", target="green").undeploy("Bar", "6"), (True, 1, 0, 0)),
+        lambda md: (
+            foo_published(md)
+            .verify("5")
+            .deploy("Bar", "5", to="production", target="blue")
+            .deploy("Bar", "6", to="production", target="green")
+            .undeploy("Bar", "6")
+        ),
+        (True, 1, 0, 0),
+    ),
     "a failure plus an unknown is unknown": (
-        lambda md: foo_published(md).verify("5", success=False).deploy("Bar", "5", to="production", target="a")
-        .deploy("Bar", "6", to="production", target="b"), (None, 0, 1, 1)),
+        lambda md: (
+            foo_published(md)
+            .verify("5", success=False)
+            .deploy("Bar", "5", to="production", target="a")
+            .deploy("Bar", "6", to="production", target="b")
+        ),
+        (None, 0, 1, 1),
+    ),
     "re-verified by the same provider version: the latest result counts": (
         lambda md: foo_published(md).verify("5", success=False).verify("5").deploy("Bar", "5", to="production"),
-        (True, 1, 0, 0)),
+        (True, 1, 0, 0),
+    ),
     "content verified through another consumer version": (
-        lambda md: md.environment("production") and md.publish("Foo", "1.2.2", provider="Bar").verify("5")
-        .publish("Foo", "1.2.3", provider="Bar").deploy("Bar", "5", to="production"), (True, 1, 0, 0)),
+        lambda md: (
+            md.environment("production")
+            and md.publish("Foo", "1.2.2", provider="Bar")
+            .verify("5")
+            .publish("Foo", "1.2.3", provider="Bar")
+            .deploy("Bar", "5", to="production")
+        ),
+        (True, 1, 0, 0),
+    ),
     "a provider of a provider does not matter": (
-        lambda md: foo_published(md).verify("5").deploy("Bar", "5", to="production")
-        .publish("Bar", "5", provider="Baz"), (True, 1, 0, 0)),
+        lambda md: (
+            foo_published(md).verify("5").deploy("Bar", "5", to="production").publish("Bar", "5", provider="Baz")
+        ),
+        (True, 1, 0, 0),
+    ),
 }
 
 
@@ -132,12 +190,17 @@ def test_nothing_of_a_required_provider_in_the_environment_says_why(api, md):
 
     body = matrix(api, RUST_ENV)
 
-    reason = ("There is no verified pact between version 1.2.3 of Foo and a version of Bar currently in production "
-              "(no version is currently recorded as deployed/released in this environment)")
+    reason = (
+        "There is no verified pact between version 1.2.3 of Foo and a version of Bar currently in production "
+        "(no version is currently recorded as deployed/released in this environment)"
+    )
     assert body["summary"]["reason"] == reason
     assert body["notices"] == [{"type": "error", "text": reason}]
-    assert body["matrix"][0]["provider"] == {"name": "Bar", "version": None,
-                                             "_links": {"self": {"href": "http://testserver/pacticipants/Bar"}}}
+    assert body["matrix"][0]["provider"] == {
+        "name": "Bar",
+        "version": None,
+        "_links": {"self": {"href": "http://testserver/pacticipants/Bar"}},
+    }
     assert body["matrix"][0]["verificationResult"] is None
 
 
@@ -147,16 +210,22 @@ def test_each_unverified_live_provider_version_is_named(api, md):
 
     body = matrix(api, RUBY_ENV)
 
-    rows = [(row["provider"]["version"]["number"], row["verificationResult"] and row["verificationResult"]["success"])
-            for row in body["matrix"]]
+    rows = [
+        (row["provider"]["version"]["number"], row["verificationResult"] and row["verificationResult"]["success"])
+        for row in body["matrix"]
+    ]
     assert rows == [("6", None), ("5", True)]
-    assert body["summary"]["reason"] == ("There is no verified pact between version 1.2.3 of Foo and one of the "
-                                         "versions of Bar currently in production (6)")
+    assert body["summary"]["reason"] == (
+        "There is no verified pact between version 1.2.3 of Foo and one of the "
+        "versions of Bar currently in production (6)"
+    )
 
 
 PROVIDER_CASES = {
-    "every live consumer version verified": (lambda md: md.verify("6", contract=md.contracts[("Foo", "2", "Bar")]),
-                                             (True, 2, 0, 0)),
+    "every live consumer version verified": (
+        lambda md: md.verify("6", contract=md.contracts[("Foo", "2", "Bar")]),
+        (True, 2, 0, 0),
+    ),
     "one live consumer version unverified": (lambda md: None, (None, 1, 0, 1)),
     "consumers not in the environment": (lambda md: md.undeploy("Foo", "1").undeploy("Foo", "2"), (True, 0, 0, 0)),
 }
@@ -224,9 +293,13 @@ def test_ignored_rows_come_after_considered_rows_and_only_ignore_output_has_igno
 
     assert body["summary"]["deployable"] is True and body["summary"]["ignored"] == 1
     assert [(row["consumer"]["version"]["number"], row.get("ignored")) for row in body["matrix"]] == [
-        ("1", None), ("3", True)]
+        ("1", None),
+        ("3", True),
+    ]
     assert matrix(api, query + "&ignore[][pacticipant]=Nope")["notices"][0] == {
-        "type": "warning", "text": "WARN: Cannot ignore Nope (no such pacticipant exists)"}
+        "type": "warning",
+        "text": "WARN: Cannot ignore Nope (no such pacticipant exists)",
+    }
 
 
 # --- can-i-deploy --pacticipant Foo --latest dev --to prod -------------------------------
@@ -245,8 +318,9 @@ def test_latest_tag_to_tag(api, md):
     assert both_clients(api, RUST_TAGS, RUBY_TAGS) == (False, 0, 1, 0)
 
 
-@pytest.mark.parametrize(("success", "expected"), [(True, (True, 1, 0, 0)), (False, (False, 0, 1, 0)),
-                                                   (None, (None, 0, 0, 1))])
+@pytest.mark.parametrize(
+    ("success", "expected"), [(True, (True, 1, 0, 0)), (False, (False, 0, 1, 0)), (None, (None, 0, 0, 1))]
+)
 def test_two_pacticipant_version_pairs(api, md, success, expected):
     md.publish("Foo", "1.2.3", provider="Bar")
     if success is not None:
@@ -256,11 +330,17 @@ def test_two_pacticipant_version_pairs(api, md, success, expected):
 
     assert verdict(api, query) == expected
     # The same question as a verifier replays it from a pact file: grouped keys, encoded brackets.
-    grouped = "latestby=cvpv&q%5B%5D%5Bpacticipant%5D=Foo&q%5B%5D%5Bpacticipant%5D=Bar&q%5B%5D%5Bversion%5D=1%2e2%2e3" \
-              "&q%5B%5D%5Bversion%5D=4%2e5%2e6"
+    grouped = (
+        "latestby=cvpv&q%5B%5D%5Bpacticipant%5D=Foo&q%5B%5D%5Bpacticipant%5D=Bar&q%5B%5D%5Bversion%5D=1%2e2%2e3"
+        "&q%5B%5D%5Bversion%5D=4%2e5%2e6"
+    )
     assert verdict(api, grouped) == expected
-    assert verdict(api, "q[0][pacticipant]=Foo&q[1][pacticipant]=Bar&q[0][version]=1.2.3&q[1][version]=4.5.6"
-                        "&latestby=cvpv") == expected
+    assert (
+        verdict(
+            api, "q[0][pacticipant]=Foo&q[1][pacticipant]=Bar&q[0][version]=1.2.3&q[1][version]=4.5.6&latestby=cvpv"
+        )
+        == expected
+    )
 
 
 def test_can_i_merge_checks_the_main_branch_heads(api, md):
@@ -273,7 +353,11 @@ def test_can_i_merge_checks_the_main_branch_heads(api, md):
     # The provider side: Bar's candidate against the head of Foo's main branch.
     md.publish("Foo", "2", provider="Bar", branch="main", variant="x").verify("8")
     assert verdict(api, "q[][pacticipant]=Bar&q[][version]=8&latestby=cvp&latest=true&mainBranch=true") == (
-        True, 1, 0, 0)
+        True,
+        1,
+        0,
+        0,
+    )
 
 
 def test_latest_target_means_the_latest_version_of_each_other_pacticipant(api, md):
@@ -297,17 +381,32 @@ def test_body_shape(api, md):
     body = matrix(api, "q[][pacticipant]=Foo&q[][version]=1&latestby=cvpv&environment=production")
 
     assert set(body) == {"summary", "notices", "matrix"}
-    assert body["summary"] == {"deployable": True, "success": 1, "failed": 0, "unknown": 0,
-                               "reason": "All required verification results are published and successful"}
+    assert body["summary"] == {
+        "deployable": True,
+        "success": 1,
+        "failed": 0,
+        "unknown": 0,
+        "reason": "All required verification results are published and successful",
+    }
     assert body["notices"] == [{"type": "success", "text": body["summary"]["reason"]}]
     row = body["matrix"][0]
     consumer_version = row["consumer"]["version"]
     assert consumer_version["number"] == "1" and consumer_version["branch"] == "main"
-    assert consumer_version["branches"] == [{"name": "main", "latest": True, "_links": {"self": {
-        "href": "http://testserver/pacticipants/Foo/branches/main"}}}]
+    assert consumer_version["branches"] == [
+        {
+            "name": "main",
+            "latest": True,
+            "_links": {"self": {"href": "http://testserver/pacticipants/Foo/branches/main"}},
+        }
+    ]
     assert consumer_version["branchVersions"][0]["_links"]["self"]["href"].endswith("/branches/main/versions/1")
-    assert consumer_version["tags"] == [{"name": "dev", "latest": True, "_links": {"self": {
-        "href": "http://testserver/pacticipants/Foo/versions/1/tags/dev"}}}]
+    assert consumer_version["tags"] == [
+        {
+            "name": "dev",
+            "latest": True,
+            "_links": {"self": {"href": "http://testserver/pacticipants/Foo/versions/1/tags/dev"}},
+        }
+    ]
     assert consumer_version["_links"]["self"]["href"] == "http://testserver/pacticipants/Foo/versions/1"
     provider_version = row["provider"]["version"]
     assert provider_version["number"] == "5" and provider_version["branch"] is None
@@ -316,8 +415,11 @@ def test_body_shape(api, md):
     assert ISO.match(row["pact"]["createdAt"]) and ISO.match(row["verificationResult"]["verifiedAt"])
     assert row["verificationResult"]["success"] is True
     href = row["verificationResult"]["_links"]["self"]["href"]
-    assert re.match(r"^http://testserver/pacts/provider/Bar/consumer/Foo/pact-version/[0-9a-f]{40}"
-                    r"/verification-results/\d+$", href)
+    assert re.match(
+        r"^http://testserver/pacts/provider/Bar/consumer/Foo/pact-version/[0-9a-f]{40}"
+        r"/verification-results/\d+$",
+        href,
+    )
     assert "ignored" not in row
 
 
@@ -327,7 +429,8 @@ def test_names_with_slashes_and_spaces_are_encoded_in_hrefs(api, md):
     row = matrix(api, "q[][pacticipant]=My%20App&q[][version]=feat%2Fx%201&latestby=cvp&latest=true")["matrix"][0]
 
     assert row["consumer"]["version"]["_links"]["self"]["href"] == (
-        "http://testserver/pacticipants/My%20App/versions/feat%2Fx%201")
+        "http://testserver/pacticipants/My%20App/versions/feat%2Fx%201"
+    )
 
 
 def test_all_versions_success_filter_and_limit(api, md):
@@ -340,8 +443,10 @@ def test_all_versions_success_filter_and_limit(api, md):
     assert numbers == ["3", "2", "1"]
     assert verdict(api, both) == (None, 1, 1, 1)
     assert [r["consumer"]["version"]["number"] for r in matrix(api, both + "&success[]=false")["matrix"]] == ["2"]
-    assert [r["consumer"]["version"]["number"] for r in matrix(api, both + "&success[]=true&success[]=")["matrix"]] \
-        == ["3", "1"]
+    assert [r["consumer"]["version"]["number"] for r in matrix(api, both + "&success[]=true&success[]=")["matrix"]] == [
+        "3",
+        "1",
+    ]
     assert [r["consumer"]["version"]["number"] for r in matrix(api, both + "&limit=2")["matrix"]] == ["3", "2"]
 
 
@@ -351,8 +456,10 @@ def test_matrix_for_an_integration(api, md):
 
     rows = matrix(api, "latestby=cvpv", path="/matrix/provider/Bar/consumer/Foo")["matrix"]
 
-    assert [(r["consumer"]["version"]["number"], r["provider"]["version"] and r["provider"]["version"]["number"])
-            for r in rows] == [("2", None), ("1", "6"), ("1", "5")]
+    assert [
+        (r["consumer"]["version"]["number"], r["provider"]["version"] and r["provider"]["version"]["number"])
+        for r in rows
+    ] == [("2", None), ("1", "6"), ("1", "5")]
     assert api.get("/matrix/provider/Bar/consumer/Nope").status_code == 404
 
 
@@ -361,13 +468,15 @@ BAD_QUERIES = {
     "q[][version]=1": ["Please specify the pacticipant name (selector 1 has none)"],
     "q[][pacticipant]=Nope&q[][version]=1": ["Pacticipant Nope not found"],
     "q[][pacticipant]=Foo&q[][version]=1&q[][latest]=true": [
-        "A version number and latest flag cannot both be specified for Foo"],
+        "A version number and latest flag cannot both be specified for Foo"
+    ],
     "q[][pacticipant]=Foo&environment=nowhere": ["Environment with name 'nowhere' does not exist"],
     "q[][pacticipant]=Foo&q[][environment]=nowhere": ["Environment with name 'nowhere' does not exist"],
     "q[][pacticipant]=Foo&limit=0": ["The limit must be 1 or more (got 0)"],
     "q[][pacticipant]=Foo&latest=true&environment=production": ["Cannot specify both latest=true and an environment"],
     "q[][pacticipant]=Foo&tag=prod&environment=production": [
-        "Cannot specify more than one of tag, environment and mainBranch"],
+        "Cannot specify more than one of tag, environment and mainBranch"
+    ],
     "q[][pacticipant]=Foo&ignore[][version]=1": ["Please specify the pacticipant name to ignore"],
     "q[][pacticipant]=Foo&latestby=newest": ["latestby must be one of cvpv, cvp, cp (got 'newest')"],
     "q[][pacticipant]=Nope&limit=-1": ["The limit must be 1 or more (got -1)", "Pacticipant Nope not found"],
@@ -413,9 +522,11 @@ def test_can_i_deploy_to_an_environment_and_to_a_tag(api, md):
 
 CAN_I_DEPLOY_ERRORS = {
     "pacticipant=Foo&version=1": [
-        "You must specify the environment (environment=NAME) or the tag (to=TAG) to deploy to"],
+        "You must specify the environment (environment=NAME) or the tag (to=TAG) to deploy to"
+    ],
     "pacticipant=Foo&version=1&to=prod&environment=production": [
-        "Cannot specify both an environment and a tag (to); choose one"],
+        "Cannot specify both an environment and a tag (to); choose one"
+    ],
     "version=1&to=prod": ["Please specify the pacticipant to deploy (pacticipant=NAME)"],
     "pacticipant=Foo&to=prod": ["Please specify the version to deploy (version=NUMBER)"],
     "pacticipant=Nope&version=1&to=prod": ["Pacticipant Nope not found"],
@@ -451,7 +562,8 @@ def test_branch_head_can_i_deploy_to_environment(api, md):
     assert verdict(api, "", path) == (True, 1, 0, 0)
     assert api.get(path.replace("feat%2Fx", "nope")).status_code == 404
     assert api.get(path.replace("production", "nowhere")).json()["error"] == (
-        "Environment with name 'nowhere' does not exist")
+        "Environment with name 'nowhere' does not exist"
+    )
 
 
 # --- Physical limits: a constant number of queries ------------------------------------
@@ -493,8 +605,22 @@ def test_query_count_does_not_grow_with_integrations(api, md, request_path):
 # --- The real CLIs against a real server -------------------------------------------------
 ROOT = Path(__file__).resolve().parents[2]
 RUST_CLI = [str(ROOT / ".venv" / "bin" / "pact"), "broker", "can-i-deploy"]
-RUBY_CLI = [str(ROOT / ".clients" / "npm16" / "node_modules" / "@pact-foundation" / "pact-cli-linux-x64" / "standalone"
-                / "linux-x64-2.5.12" / "pact" / "bin" / "pact-broker"), "can-i-deploy"]
+RUBY_CLI = [
+    str(
+        ROOT
+        / ".clients"
+        / "npm16"
+        / "node_modules"
+        / "@pact-foundation"
+        / "pact-cli-linux-x64"
+        / "standalone"
+        / "linux-x64-2.5.12"
+        / "pact"
+        / "bin"
+        / "pact-broker"
+    ),
+    "can-i-deploy",
+]
 
 
 def can_i_deploy(cli: list[str], broker: str, *args: str) -> tuple[int, str]:

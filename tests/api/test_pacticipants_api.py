@@ -86,8 +86,11 @@ def test_names_with_spaces_and_slashes_round_trip(api):
 
 
 def test_post_creates_with_201_and_location(api):
-    response = api.post("/pacticipants", {"name": "Foo", "repositoryUrl": "http://foo", "mainBranch": "main",
-                                          "displayName": "Foo App"}, content_type=JSON)
+    response = api.post(
+        "/pacticipants",
+        {"name": "Foo", "repositoryUrl": "http://foo", "mainBranch": "main", "displayName": "Foo App"},
+        content_type=JSON,
+    )
 
     assert response.status_code == 201
     assert response["Location"] == f"{BASE}/pacticipants/Foo"
@@ -158,8 +161,9 @@ def test_patch_updates_only_the_given_fields(api, content_type):
 
 def test_patch_creates_a_missing_pacticipant_with_201(api):
     # The Ruby client's create-or-update-pacticipant, old style (snake_case field).
-    response = api.patch("/pacticipants/Pricing%20Service", {"repository_url": "git@example.org:pricing"},
-                         content_type=JSON)
+    response = api.patch(
+        "/pacticipants/Pricing%20Service", {"repository_url": "git@example.org:pricing"}, content_type=JSON
+    )
 
     assert response.status_code == 201
     assert response["Location"] == f"{BASE}/pacticipants/Pricing%20Service"
@@ -219,8 +223,11 @@ def test_list_pacticipants_has_embedded_and_deprecated_collections(api, td):
     assert [item["name"] for item in body["pacticipants"]] == ["API", "Web"]
     assert body["pacticipants"][1]["_embedded"]["latest-version"]["number"] == "1.0"
     assert body["_links"]["self"]["href"] == f"{BASE}/pacticipants"
-    assert body["_links"]["pb:pacticipants"][1] == {"href": f"{BASE}/pacticipants/Web", "title": "Pacticipant",
-                                                    "name": "Web"}
+    assert body["_links"]["pb:pacticipants"][1] == {
+        "href": f"{BASE}/pacticipants/Web",
+        "title": "Pacticipant",
+        "name": "Web",
+    }
     assert body["_links"]["pacticipants"][1]["title"] == "Web"
     assert body["_links"]["pb:pacticipants-with-label"]["templated"] is True
     assert "page" not in body  # no pagination unless asked
@@ -317,8 +324,11 @@ def test_pacticipants_by_label_and_all_labels(api):
 
 ROOT = Path(__file__).resolve().parents[2]
 RUST_CLI = ROOT / ".venv/bin/pact"
-RUBY_CLI = (ROOT / ".clients/npm16/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/linux-x64-2.5.12"
-            / "pact/bin/pact-broker")
+RUBY_CLI = (
+    ROOT
+    / ".clients/npm16/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/linux-x64-2.5.12"
+    / "pact/bin/pact-broker"
+)
 
 
 def run_cli(command: list[str]) -> subprocess.CompletedProcess:
@@ -334,13 +344,36 @@ def test_real_clients_create_update_describe_and_list(live_broker, transactional
 
     # GET (404) -> POST, then GET (200) -> PATCH: application/json from Ruby, merge-patch from Rust.
     results = [
-        run_cli([str(RUBY_CLI), "create-or-update-pacticipant", *broker, "--name", "Bar", "--main-branch", "main",
-                 "--repository-url", "http://git/bar"]),
+        run_cli(
+            [
+                str(RUBY_CLI),
+                "create-or-update-pacticipant",
+                *broker,
+                "--name",
+                "Bar",
+                "--main-branch",
+                "main",
+                "--repository-url",
+                "http://git/bar",
+            ]
+        ),
         run_cli([str(RUBY_CLI), "create-or-update-pacticipant", *broker, "--name", "Bar", "--display-name", "Bar App"]),
-        run_cli([*rust, "create-or-update-pacticipant", *broker, "--name", "Baz", "--main-branch", "main",
-                 "--retries", "0"]),
-        run_cli([*rust, "create-or-update-pacticipant", *broker, "--name", "Baz", "--display-name", "Baz App",
-                 "--retries", "0"]),
+        run_cli(
+            [*rust, "create-or-update-pacticipant", *broker, "--name", "Baz", "--main-branch", "main", "--retries", "0"]
+        ),
+        run_cli(
+            [
+                *rust,
+                "create-or-update-pacticipant",
+                *broker,
+                "--name",
+                "Baz",
+                "--display-name",
+                "Baz App",
+                "--retries",
+                "0",
+            ]
+        ),
     ]
 
     assert [result.returncode for result in results] == [0, 0, 0, 0], [r.stdout + r.stderr for r in results]

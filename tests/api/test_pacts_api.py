@@ -21,11 +21,27 @@ PAIR = "/pacts/provider/API/consumer/Web"
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
 
 PACT_RELATIONS = [
-    "self", "pb:consumer", "pb:consumer-version", "pb:provider", "pb:pact-version", "pb:latest-pact-version",
-    "pb:all-pact-versions", "pb:latest-untagged-pact-version", "pb:latest-tagged-pact-version",
-    "pb:previous-distinct", "pb:diff-previous-distinct", "pb:diff", "pb:pact-webhooks", "pb:consumer-webhooks",
-    "pb:tag-prod-version", "pb:tag-version", "pb:publish-verification-results", "pb:latest-verification-results",
-    "pb:triggered-webhooks", "pb:matrix-for-consumer-version", "curies",
+    "self",
+    "pb:consumer",
+    "pb:consumer-version",
+    "pb:provider",
+    "pb:pact-version",
+    "pb:latest-pact-version",
+    "pb:all-pact-versions",
+    "pb:latest-untagged-pact-version",
+    "pb:latest-tagged-pact-version",
+    "pb:previous-distinct",
+    "pb:diff-previous-distinct",
+    "pb:diff",
+    "pb:pact-webhooks",
+    "pb:consumer-webhooks",
+    "pb:tag-prod-version",
+    "pb:tag-version",
+    "pb:publish-verification-results",
+    "pb:latest-verification-results",
+    "pb:triggered-webhooks",
+    "pb:matrix-for-consumer-version",
+    "curies",
 ]
 
 
@@ -57,14 +73,23 @@ def test_a_pact_is_the_document_with_created_at_and_links(api, td):
     assert TIMESTAMP.match(data["createdAt"])
     links = data["_links"]
     assert sorted(links) == sorted(PACT_RELATIONS)
-    assert links["self"] == {"title": "Pact", "name": "Pact between Web (1.0) and API", "href": f"{BASE}{PAIR}/version/1.0"}
+    assert links["self"] == {
+        "title": "Pact",
+        "name": "Pact between Web (1.0) and API",
+        "href": f"{BASE}{PAIR}/version/1.0",
+    }
     assert links["pb:provider"] == {"title": "Provider", "name": "API", "href": f"{BASE}/pacticipants/API"}
     assert links["pb:consumer-version"]["href"] == f"{BASE}/pacticipants/Web/versions/1.0"
     assert links["pb:pact-version"]["href"] == f"{BASE}{PAIR}/pact-version/{sha}"
     assert links["pb:publish-verification-results"]["href"] == f"{BASE}{PAIR}/pact-version/{sha}/verification-results"
-    assert links["pb:latest-verification-results"]["href"] == f"{BASE}{PAIR}/pact-version/{sha}/verification-results/latest"
+    assert (
+        links["pb:latest-verification-results"]["href"]
+        == f"{BASE}{PAIR}/pact-version/{sha}/verification-results/latest"
+    )
     assert links["pb:latest-tagged-pact-version"] == {
-        "title": "Latest tagged version of this pact", "href": f"{BASE}{PAIR}/latest/{{tag}}", "templated": True,
+        "title": "Latest tagged version of this pact",
+        "href": f"{BASE}{PAIR}/latest/{{tag}}",
+        "templated": True,
     }
     assert links["pb:matrix-for-consumer-version"]["href"] == (
         f"{BASE}/matrix?q%5B%5D%5Bpacticipant%5D=Web&q%5B%5D%5Bversion%5D=1.0&latestby=cvpv"
@@ -76,23 +101,30 @@ def test_a_pact_is_the_document_with_created_at_and_links(api, td):
 def test_the_pact_of_a_version_is_its_newest_revision(api, td):
     td.publish("Web", "1.0", provider="API")
     merged = pact_json("Web", "API", interactions=[interaction("another", path="/x")])
-    contracts_publish(pacticipant_name="Web", version_number="1.0", contracts=[
-        prepare_contract(merged, consumer_name="Web", provider_name="API", on_conflict="merge"),
-    ])
+    contracts_publish(
+        pacticipant_name="Web",
+        version_number="1.0",
+        contracts=[
+            prepare_contract(merged, consumer_name="Web", provider_name="API", on_conflict="merge"),
+        ],
+    )
 
     data = api.get(f"{PAIR}/version/1.0").json()
 
     assert len(data["interactions"]) == 2
 
 
-@pytest.mark.parametrize("path, message", [
-    (f"{PAIR}/version/9.9", "No pact found for Web version 9.9 and provider API"),
-    ("/pacts/provider/API/consumer/Nobody/version/1.0", "No pacticipant with name 'Nobody' found"),
-    ("/pacts/provider/Nobody/consumer/Web/latest", "No pacticipant with name 'Nobody' found"),
-    (f"{PAIR}/latest/prod", "No pact found between Web and API with consumer version tag 'prod'"),
-    (f"{PAIR}/pact-version/{'0' * 40}", f"No pact with content {'0' * 40} found between Web and API"),
-    (f"{PAIR}/pact-version/not-a-sha", "No pact with content not-a-sha found between Web and API"),
-])
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        (f"{PAIR}/version/9.9", "No pact found for Web version 9.9 and provider API"),
+        ("/pacts/provider/API/consumer/Nobody/version/1.0", "No pacticipant with name 'Nobody' found"),
+        ("/pacts/provider/Nobody/consumer/Web/latest", "No pacticipant with name 'Nobody' found"),
+        (f"{PAIR}/latest/prod", "No pact found between Web and API with consumer version tag 'prod'"),
+        (f"{PAIR}/pact-version/{'0' * 40}", f"No pact with content {'0' * 40} found between Web and API"),
+        (f"{PAIR}/pact-version/not-a-sha", "No pact with content not-a-sha found between Web and API"),
+    ],
+)
 def test_missing_pacts_and_pacticipants_are_404s(api, td, path, message):
     td.publish("Web", "1.0", provider="API")
 
@@ -118,10 +150,19 @@ def test_a_pact_by_content_sha_echoes_the_metadata_into_the_results_link(api, td
     assert decode_metadata(results.split("/metadata/")[1].split("/")[0]) == {"s": [{"b": "main", "l": True}], "p": True}
 
 
-@pytest.mark.parametrize("segment", [
-    "", "!!!", "e30", base64.b64encode(b"[1,2]").decode(), "bm90IGpzb24", "%00", "x" * 5000,
-    base64.urlsafe_b64encode(b'{"a": NaN}').decode(),
-])
+@pytest.mark.parametrize(
+    "segment",
+    [
+        "",
+        "!!!",
+        "e30",
+        base64.b64encode(b"[1,2]").decode(),
+        "bm90IGpzb24",
+        "%00",
+        "x" * 5000,
+        base64.urlsafe_b64encode(b'{"a": NaN}').decode(),
+    ],
+)
 def test_metadata_decoding_tolerates_garbage(segment):
     assert decode_metadata(segment) == {}
 
@@ -178,8 +219,9 @@ def test_latest_untagged(api, td):
 
 
 def test_latest_on_a_branch_with_a_slash_in_its_name(api, td):
-    td.publish("Web", "1.0", provider="API", branch="feat/x").publish("Web", "2.0", provider="API", branch="main",
-                                                                       variant="b")
+    td.publish("Web", "1.0", provider="API", branch="feat/x").publish(
+        "Web", "2.0", provider="API", branch="main", variant="b"
+    )
 
     response = api.get(f"{PAIR}/branch/feat%2Fx/latest")
 
@@ -215,8 +257,11 @@ def test_pacts_latest_lists_every_integration_once(api, td, django_assert_num_qu
     assert response.status_code == 200
     pacts = response.json()["pacts"]
     rows = [
-        (p["_embedded"]["consumer"]["name"], p["_embedded"]["consumer"]["_embedded"]["version"]["number"],
-         p["_embedded"]["provider"]["name"])
+        (
+            p["_embedded"]["consumer"]["name"],
+            p["_embedded"]["consumer"]["_embedded"]["version"]["number"],
+            p["_embedded"]["provider"]["name"],
+        )
         for p in pacts
     ]
     assert rows == [("Batch", "7", "API"), ("Batch", "8", "Other"), ("Mobile", "5", "API"), ("Web", "2.0", "API")]
@@ -229,8 +274,9 @@ def test_pacts_latest_lists_every_integration_once(api, td, django_assert_num_qu
     assert response.json()["_links"]["self"]["href"] == f"{BASE}/pacts/latest"
 
 
-def test_latest_provider_pacts_have_the_deprecated_pacts_links_the_rust_verifier_reads(api, td,
-                                                                                         django_assert_num_queries):
+def test_latest_provider_pacts_have_the_deprecated_pacts_links_the_rust_verifier_reads(
+    api, td, django_assert_num_queries
+):
     publish_three_consumers(td)
 
     with django_assert_num_queries(2):
@@ -239,12 +285,21 @@ def test_latest_provider_pacts_have_the_deprecated_pacts_links_the_rust_verifier
     assert response.status_code == 200
     links = response.json()["_links"]
     assert links["pb:pacts"] == [
-        {"href": f"{BASE}/pacts/provider/API/consumer/Batch/version/7", "title": "Pact between Batch (7) and API",
-         "name": "Batch"},
-        {"href": f"{BASE}/pacts/provider/API/consumer/Mobile/version/5", "title": "Pact between Mobile (5) and API",
-         "name": "Mobile"},
-        {"href": f"{BASE}/pacts/provider/API/consumer/Web/version/2.0", "title": "Pact between Web (2.0) and API",
-         "name": "Web"},
+        {
+            "href": f"{BASE}/pacts/provider/API/consumer/Batch/version/7",
+            "title": "Pact between Batch (7) and API",
+            "name": "Batch",
+        },
+        {
+            "href": f"{BASE}/pacts/provider/API/consumer/Mobile/version/5",
+            "title": "Pact between Mobile (5) and API",
+            "name": "Mobile",
+        },
+        {
+            "href": f"{BASE}/pacts/provider/API/consumer/Web/version/2.0",
+            "title": "Pact between Web (2.0) and API",
+            "name": "Web",
+        },
     ]
     assert [link["href"] for link in links["pacts"]] == [link["href"] for link in links["pb:pacts"]]
     assert links["provider"] == {"href": f"{BASE}/pacticipants/API", "title": "API"}
@@ -255,20 +310,26 @@ def test_latest_provider_pacts_have_the_deprecated_pacts_links_the_rust_verifier
 
 
 def names_and_versions(response) -> list[str]:
-    return [link["title"].removeprefix("Pact between ").removesuffix(" and API") for link in response.json()["_links"]["pb:pacts"]]
+    return [
+        link["title"].removeprefix("Pact between ").removesuffix(" and API")
+        for link in response.json()["_links"]["pb:pacts"]
+    ]
 
 
-@pytest.mark.parametrize("path, expected", [
-    ("/pacts/provider/API/latest/prod", ["Batch (7)", "Web (1.0)"]),
-    ("/pacts/provider/API", ["Batch (7)", "Mobile (5)", "Web (2.0)", "Web (1.0)"]),
-    ("/pacts/provider/API/tag/prod", ["Batch (7)", "Web (1.0)"]),
-    ("/pacts/provider/API/branch", ["Batch (7)", "Mobile (5)", "Web (1.0)"]),
-    ("/pacts/provider/API/branch/latest", ["Batch (7)", "Mobile (5)", "Web (1.0)"]),
-    ("/pacts/provider/API/branch/main", ["Mobile (5)", "Web (1.0)"]),
-    ("/pacts/provider/API/branch/feat%2Fx", ["Web (2.0)"]),
-    ("/pacts/provider/API/branch/feat%2Fx/latest", ["Web (2.0)"]),
-    ("/pacts/provider/API/branch/nope/latest", []),
-])
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("/pacts/provider/API/latest/prod", ["Batch (7)", "Web (1.0)"]),
+        ("/pacts/provider/API", ["Batch (7)", "Mobile (5)", "Web (2.0)", "Web (1.0)"]),
+        ("/pacts/provider/API/tag/prod", ["Batch (7)", "Web (1.0)"]),
+        ("/pacts/provider/API/branch", ["Batch (7)", "Mobile (5)", "Web (1.0)"]),
+        ("/pacts/provider/API/branch/latest", ["Batch (7)", "Mobile (5)", "Web (1.0)"]),
+        ("/pacts/provider/API/branch/main", ["Mobile (5)", "Web (1.0)"]),
+        ("/pacts/provider/API/branch/feat%2Fx", ["Web (2.0)"]),
+        ("/pacts/provider/API/branch/feat%2Fx/latest", ["Web (2.0)"]),
+        ("/pacts/provider/API/branch/nope/latest", []),
+    ],
+)
 def test_provider_pact_lists(api, td, path, expected):
     publish_three_consumers(td)
 
@@ -290,7 +351,9 @@ def test_the_main_branch_is_each_consumers_own(api, td):
 
 def test_latest_per_consumer_for_a_provider_is_two_queries_however_many_consumers(api, td, django_assert_num_queries):
     for index in range(6):
-        td.publish(f"Consumer{index}", "1", provider="API").publish(f"Consumer{index}", "2", provider="API", variant="b")
+        td.publish(f"Consumer{index}", "1", provider="API").publish(
+            f"Consumer{index}", "2", provider="API", variant="b"
+        )
 
     with django_assert_num_queries(2):
         response = api.get("/pacts/provider/API/latest")
@@ -326,14 +389,27 @@ def test_encoded_slashes_route_under_gunicorn(live_broker, transactional_db):
     # Committed data seen by another process: names unique to this test.
     suffix = uuid.uuid4().hex[:8]
     consumer, provider = f"team/web-{suffix}", f"api-{suffix}"
-    content = json.dumps({
-        "consumer": {"name": consumer}, "provider": {"name": provider}, "interactions": [],
-        "metadata": {"pactSpecification": {"version": "2.0.0"}},
-    })
+    content = json.dumps(
+        {
+            "consumer": {"name": consumer},
+            "provider": {"name": provider},
+            "interactions": [],
+            "metadata": {"pactSpecification": {"version": "2.0.0"}},
+        }
+    )
     body = {
-        "pacticipantName": consumer, "pacticipantVersionNumber": "1.0.0", "branch": "feat/x",
-        "contracts": [{"consumerName": consumer, "providerName": provider, "specification": "pact",
-                       "contentType": "application/json", "content": base64.b64encode(content.encode()).decode()}],
+        "pacticipantName": consumer,
+        "pacticipantVersionNumber": "1.0.0",
+        "branch": "feat/x",
+        "contracts": [
+            {
+                "consumerName": consumer,
+                "providerName": provider,
+                "specification": "pact",
+                "contentType": "application/json",
+                "content": base64.b64encode(content.encode()).decode(),
+            }
+        ],
     }
     with httpx.Client(base_url=live_broker, timeout=10) as client:
         published = client.post("/contracts/publish", json=body)

@@ -103,17 +103,21 @@ def test_publish_answers_every_field_the_rust_cli_parses(api):
     assert data["_links"] == {
         "pb:pacticipant": {"title": "Pacticipant", "name": "Web", "href": f"{BASE}/pacticipants/Web"},
         "pb:pacticipant-version": {
-            "title": "Pacticipant version", "name": "1.0", "href": f"{BASE}/pacticipants/Web/versions/1.0",
+            "title": "Pacticipant version",
+            "name": "1.0",
+            "href": f"{BASE}/pacticipants/Web/versions/1.0",
         },
         "pb:pacticipant-version-tags": [
             {"title": "Tag", "name": "dev", "href": f"{BASE}/pacticipants/Web/versions/1.0/tags/dev"},
             {"title": "Tag", "name": "feat-x", "href": f"{BASE}/pacticipants/Web/versions/1.0/tags/feat-x"},
         ],
-        "pb:contracts": [{
-            "title": "Pact",
-            "name": "Pact between Web (1.0) and API",
-            "href": f"{BASE}/pacts/provider/API/consumer/Web/version/1.0",
-        }],
+        "pb:contracts": [
+            {
+                "title": "Pact",
+                "name": "Pact between Web (1.0) and API",
+                "href": f"{BASE}/pacts/provider/API/consumer/Web/version/1.0",
+            }
+        ],
     }
     assert all(set(notice) == {"type", "text"} for notice in data["notices"])
     assert data["logs"] == [
@@ -146,7 +150,13 @@ def test_notices_for_a_new_version_with_branch_and_tags(api):
         ),
     ]
     assert [n["type"] for n in response.json()["notices"]] == [
-        "debug", "success", "debug", "debug", "prompt", "prompt", "prompt",
+        "debug",
+        "success",
+        "debug",
+        "debug",
+        "prompt",
+        "prompt",
+        "prompt",
     ]
 
 
@@ -182,10 +192,21 @@ def test_the_ruby_clients_own_contract_body_is_accepted(api):
         "b24vaGFsK2pzb24ifX19XSwibWV0YWRhdGEiOnsicGFjdFNwZWNpZmljYXRpb24iOnsidmVyc2lvbiI6IjIuMC4wIn19fQ=="
     )
     request = {
-        "branch": "main", "buildUrl": "http://build",
-        "contracts": [{"consumerName": "Foo", "content": content, "contentType": "application/json",
-                       "onConflict": "merge", "providerName": "Bar", "specification": "pact"}],
-        "pacticipantName": "Foo", "pacticipantVersionNumber": "5556b8149bf8bac76bc30f50a8a2dd4c22c85f30", "tags": ["dev"],
+        "branch": "main",
+        "buildUrl": "http://build",
+        "contracts": [
+            {
+                "consumerName": "Foo",
+                "content": content,
+                "contentType": "application/json",
+                "onConflict": "merge",
+                "providerName": "Bar",
+                "specification": "pact",
+            }
+        ],
+        "pacticipantName": "Foo",
+        "pacticipantVersionNumber": "5556b8149bf8bac76bc30f50a8a2dd4c22c85f30",
+        "tags": ["dev"],
     }
     response = api.post(PUBLISH, request, HTTP_ACCEPT="application/hal+json")
 
@@ -203,13 +224,16 @@ def test_several_providers_are_listed_in_request_order(api):
 
 
 def test_names_with_slashes_and_spaces_are_encoded_in_every_href(api):
-    response = api.post(PUBLISH, body("team/web", "1 0", contracts=[contract("team/web", "Pricing Service")],
-                                      tags=["feat/x"]))
+    response = api.post(
+        PUBLISH, body("team/web", "1 0", contracts=[contract("team/web", "Pricing Service")], tags=["feat/x"])
+    )
 
     links = response.json()["_links"]
     assert links["pb:pacticipant-version"]["href"] == f"{BASE}/pacticipants/team%2Fweb/versions/1%200"
     assert links["pb:pacticipant-version-tags"][0]["href"].endswith("/versions/1%200/tags/feat%2Fx")
-    assert links["pb:contracts"][0]["href"] == f"{BASE}/pacts/provider/Pricing%20Service/consumer/team%2Fweb/version/1%200"
+    assert (
+        links["pb:contracts"][0]["href"] == f"{BASE}/pacts/provider/Pricing%20Service/consumer/team%2Fweb/version/1%200"
+    )
     assert api.get(links["pb:contracts"][0]["href"]).status_code == 200
 
 
@@ -298,7 +322,8 @@ BAD_REQUESTS = {
     "content with NaN": (body(contracts=[contract(content=_nan_pact())]), "contracts[0].content"),
     "content fails the pact schema": (body(contracts=[contract(content=_schema_error_pact())]), "contracts[0].content"),
     "content names another provider": (
-        body(contracts=[contract(content=pact_json("Web", "Other"))]), "contracts[0].content",
+        body(contracts=[contract(content=pact_json("Web", "Other"))]),
+        "contracts[0].content",
     ),
     "content is a JSON array": (body(contracts=[contract(content="[1, 2]")]), "contracts[0].content"),
     "two contracts for one provider": (body(contracts=[contract(), contract()]), "contracts"),
@@ -336,9 +361,13 @@ def test_an_empty_body_lists_the_missing_fields(api):
     response = api.post(PUBLISH)
 
     assert response.status_code == 400
-    assert response.json() == {"errors": {
-        "pacticipantName": ["is missing"], "pacticipantVersionNumber": ["is missing"], "contracts": ["is missing"],
-    }}
+    assert response.json() == {
+        "errors": {
+            "pacticipantName": ["is missing"],
+            "pacticipantVersionNumber": ["is missing"],
+            "contracts": ["is missing"],
+        }
+    }
     assert_nothing_stored()
 
 
@@ -369,11 +398,14 @@ def test_put_creates_then_finds_the_pact(api):
     assert ContractPublication.objects.filter(consumer_version__number="1.0", provider__name="API").count() == 1
 
 
-@pytest.mark.parametrize("path", [
-    "/pact/provider/API/consumer/Web/version/1.0",
-    "/pacts/provider/API/consumer/Web/versions/1.0",
-    "/pact/provider/API/consumer/Web/versions/1.0",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/pact/provider/API/consumer/Web/version/1.0",
+        "/pacts/provider/API/consumer/Web/versions/1.0",
+        "/pact/provider/API/consumer/Web/versions/1.0",
+    ],
+)
 def test_put_works_at_the_deprecated_paths(api, path):
     response = api.put(path, pact_document("Web", "API"))
 
@@ -391,13 +423,16 @@ def test_put_with_changed_content_is_a_409_error(api):
     assert ContractPublication.objects.count() == 1
 
 
-@pytest.mark.parametrize("raw, content_type, status", [
-    ("{not json", "application/json", 400),
-    ('{"consumer": {"name": "Web"}, "provider": {"name": "Other"}, "interactions": []}', "application/json", 400),
-    ('{"interactions": NaN}', "application/json", 400),
-    ("", "application/json", 400),
-    (pact_json("Web", "API"), "text/plain", 415),
-])
+@pytest.mark.parametrize(
+    "raw, content_type, status",
+    [
+        ("{not json", "application/json", 400),
+        ('{"consumer": {"name": "Web"}, "provider": {"name": "Other"}, "interactions": []}', "application/json", 400),
+        ('{"interactions": NaN}', "application/json", 400),
+        ("", "application/json", 400),
+        (pact_json("Web", "API"), "text/plain", 415),
+    ],
+)
 def test_put_with_bad_input_stores_nothing(api, raw, content_type, status):
     response = api.put(LEGACY, raw, content_type=content_type)
 
@@ -436,7 +471,9 @@ def test_delete_removes_every_revision_and_orphaned_content(api, td):
     api.put(LEGACY, pact_document("Web", "API", interactions=[interaction("a", path="/a")]))
     api.patch(LEGACY, pact_document("Web", "API", interactions=[interaction("b", path="/b")]))
     td.publish("Web", "2.0", provider="API", variant="kept")
-    deleted = list(ContractPublication.objects.filter(consumer_version__number="1.0").values_list("contract_id", flat=True))
+    deleted = list(
+        ContractPublication.objects.filter(consumer_version__number="1.0").values_list("contract_id", flat=True)
+    )
 
     response = api.delete(LEGACY)
 
@@ -444,7 +481,8 @@ def test_delete_removes_every_revision_and_orphaned_content(api, td):
     assert response.json()["_links"] == {
         "index": {"href": BASE, "title": "Index"},
         "pb:latest-pact-version": {
-            "href": f"{BASE}/pacts/provider/API/consumer/Web/latest", "title": "Latest version of this pact",
+            "href": f"{BASE}/pacts/provider/API/consumer/Web/latest",
+            "title": "Latest version of this pact",
         },
     }
     assert not ContractPublication.objects.filter(consumer_version__number="1.0").exists()

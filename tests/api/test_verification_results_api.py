@@ -23,18 +23,27 @@ HAL = "application/hal+json"
 BASE = "http://testserver"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
 FOR_VERIFICATION = "/pacts/provider/ProviderX/for-verification"
-VERIFIED_BY = {"clientLanguage": {"name": "pact-python", "testFramework": "pact_ffi", "version": "0.5.12.1"},
-               "implementation": "Pact-Rust", "version": "1.4.7"}
+VERIFIED_BY = {
+    "clientLanguage": {"name": "pact-python", "testFramework": "pact_ffi", "version": "0.5.12.1"},
+    "implementation": "Pact-Rust",
+    "version": "1.4.7",
+}
 
 
 def rust_result(interaction_id: str = "c0ffee") -> dict:
     """The body the Rust verifier (pact-python 4.2) publishes (client-wire.md section 4 A)."""
     return {
-        "buildUrl": "http://ci.example/build/2", "providerApplicationVersion": "2.0.0", "success": False,
+        "buildUrl": "http://ci.example/build/2",
+        "providerApplicationVersion": "2.0.0",
+        "success": False,
         "testResults": [
             {"interactionDescription": "a request for hello", "interactionId": interaction_id, "success": True},
-            {"interactionDescription": "a request for a missing thing", "interactionId": "c0ffee",
-             "mismatches": [{"attribute": "status", "description": "expected 200 but was 404"}], "success": False},
+            {
+                "interactionDescription": "a request for a missing thing",
+                "interactionId": "c0ffee",
+                "mismatches": [{"attribute": "status", "description": "expected 200 but was 404"}],
+                "success": False,
+            },
         ],
         "verifiedBy": VERIFIED_BY,
     }
@@ -42,9 +51,13 @@ def rust_result(interaction_id: str = "c0ffee") -> dict:
 
 # The Ruby pact-provider-verifier's "beta" format (client-wire.md section 4 D).
 RUBY_RESULT = {
-    "success": True, "providerApplicationVersion": "2.0.0",
-    "testResults": {"tests": [{"testDescription": "has a pact with ConsumerA", "status": "passed"}],
-                    "summary": {"testCount": 1, "failureCount": 0}, "metadata": {"pactVerificationResultsFormat": "1"}},
+    "success": True,
+    "providerApplicationVersion": "2.0.0",
+    "testResults": {
+        "tests": [{"testDescription": "has a pact with ConsumerA", "status": "passed"}],
+        "summary": {"testCount": 1, "failureCount": 0},
+        "metadata": {"pactVerificationResultsFormat": "1"},
+    },
     "buildUrl": None,
 }
 
@@ -67,8 +80,14 @@ def pact_url_for_verification(api, body: dict) -> str:
 
 
 def test_rust_verifier_flow_publishes_through_the_pact_link(api, pact):
-    pact_path = pact_url_for_verification(api, {"consumerVersionSelectors": [{"mainBranch": True}],
-                                                "providerVersionBranch": "main", "includePendingStatus": True})
+    pact_path = pact_url_for_verification(
+        api,
+        {
+            "consumerVersionSelectors": [{"mainBranch": True}],
+            "providerVersionBranch": "main",
+            "includePendingStatus": True,
+        },
+    )
     publish_href = api.get(pact_path).json()["_links"]["pb:publish-verification-results"]["href"]
     assert "/metadata/" in publish_href
 
@@ -83,20 +102,34 @@ def test_rust_verifier_flow_publishes_through_the_pact_link(api, pact):
     assert body["success"] is False and ISO.match(body["verificationDate"])
     assert body["buildUrl"] == "http://ci.example/build/2"
     assert body["testResults"] == rust_result()["testResults"]
-    assert body["verifiedBy"] == {"implementation": "Pact-Rust", "version": "1.4.7", "client_implementation": "pact-python",
-                                  "client_test_framework": "pact_ffi", "client_version": "0.5.12.1"}
+    assert body["verifiedBy"] == {
+        "implementation": "Pact-Rust",
+        "version": "1.4.7",
+        "client_implementation": "pact-python",
+        "client_test_framework": "pact_ffi",
+        "client_version": "0.5.12.1",
+    }
     links = body["_links"]
-    assert links["self"] == {"title": "Verification result", "href": response["Location"],
-                             "name": f"Verification result {verification.id} for Pact between ConsumerA (1.0.0) and ProviderX"}
+    assert links["self"] == {
+        "title": "Verification result",
+        "href": response["Location"],
+        "name": f"Verification result {verification.id} for Pact between ConsumerA (1.0.0) and ProviderX",
+    }
     assert links["pb:pact-version"]["href"].startswith(BASE + content_path(pact, "metadata/"))
     assert links["pb:triggered-webhooks"]["href"] == response["Location"] + "/triggered-webhooks"
     # The stored row, re-read: the pact URL's metadata came back with the result.
-    assert (verification.contract_id, verification.provider_version.number, verification.success) == (pact.id, "2.0.0", False)
+    assert (verification.contract_id, verification.provider_version.number, verification.success) == (
+        pact.id,
+        "2.0.0",
+        False,
+    )
     assert verification.test_results == rust_result()["testResults"]
     assert verification.verified_by == VERIFIED_BY
     assert (verification.wip, verification.pending) == (False, True)
     consumer_version = Version.objects.get(pacticipant__name="ConsumerA", number="1.0.0")
-    assert verification.consumer_version_selectors == [{"b": "main", "cv": consumer_version.id, "cvn": "1.0.0", "l": True}]
+    assert verification.consumer_version_selectors == [
+        {"b": "main", "cv": consumer_version.id, "cvn": "1.0.0", "l": True}
+    ]
 
 
 def test_ruby_verifier_result_format_without_metadata(api, pact):
@@ -106,14 +139,22 @@ def test_ruby_verifier_result_format_without_metadata(api, pact):
     assert "buildUrl" not in response.json()
     verification = Verification.objects.get()
     assert verification.test_results == RUBY_RESULT["testResults"]
-    assert (verification.success, verification.build_url, verification.wip, verification.pending) == (True, None, False, None)
+    assert (verification.success, verification.build_url, verification.wip, verification.pending) == (
+        True,
+        None,
+        False,
+        None,
+    )
     assert verification.consumer_version_selectors == []
 
 
 def test_a_result_through_a_wip_pact_url_is_stored_as_wip(api, pact, td):
     td.publish("ConsumerA", "1.1.0", provider="ProviderX", branch="feat-x", variant="x")
-    body = {"consumerVersionSelectors": [{"mainBranch": True}], "providerVersionBranch": "main",
-            "includeWipPactsSince": "2020-01-01"}
+    body = {
+        "consumerVersionSelectors": [{"mainBranch": True}],
+        "providerVersionBranch": "main",
+        "includeWipPactsSince": "2020-01-01",
+    }
     wip_path = urlsplit(api.post(FOR_VERIFICATION, body).json()["_embedded"]["pacts"][1]["_links"]["self"]["href"]).path
 
     assert api.post(wip_path + "/verification-results", RUBY_RESULT).status_code == 201
@@ -131,15 +172,21 @@ def test_the_provider_version_is_created_with_its_branch_and_tags_copied(api, pa
 
 def test_webhooks_fire_once_per_selected_consumer_version(api, pact, td):
     td.publish("ConsumerA", "1.0.1", provider="ProviderX", tags=["prod"])  # same content, another commit
-    Webhook.objects.create(uuid="verification-hook-0001", events=["provider_verification_published"], method="POST",
-                           url="https://ci.example/hook")
+    Webhook.objects.create(
+        uuid="verification-hook-0001",
+        events=["provider_verification_published"],
+        method="POST",
+        url="https://ci.example/hook",
+    )
     pact_path = pact_url_for_verification(api, {"consumerVersionSelectors": [{"mainBranch": True}, {"tag": "prod"}]})
 
     assert api.post(pact_path + "/verification-results", RUBY_RESULT).status_code == 201
 
     triggered = TriggeredWebhook.objects.order_by("id")
     assert [(t.event_name, t.context["consumerVersionNumber"]) for t in triggered] == [
-        ("provider_verification_published", "1.0.0"), ("provider_verification_published", "1.0.1")]
+        ("provider_verification_published", "1.0.0"),
+        ("provider_verification_published", "1.0.1"),
+    ]
     assert triggered[0].context["providerVersionNumber"] == "2.0.0"
 
 
@@ -189,17 +236,25 @@ def test_invalid_results_are_400_and_store_nothing(api, pact, body, field):
 def test_unusable_metadata_is_ignored(api, pact):
     from contracts.selectors.pacts import encode_metadata
 
-    metadata = encode_metadata({"s": [{"cvn": "1\u0000"}, {"cv": 2**70}, "x", {"b": "main", "cvn": "1.0.0"}], "p": "maybe"})
+    metadata = encode_metadata(
+        {"s": [{"cvn": "1\u0000"}, {"cv": 2**70}, "x", {"b": "main", "cvn": "1.0.0"}], "p": "maybe"}
+    )
     response = api.post(content_path(pact, "metadata", metadata, "verification-results"), RUBY_RESULT)
     assert response.status_code == 201
     verification = Verification.objects.get()
     assert verification.consumer_version_selectors == [{"cv": 2**70}, {"b": "main", "cvn": "1.0.0"}]
     assert verification.pending is None
-    assert api.post(content_path(pact, "metadata", "!!not-base64!!", "verification-results"), RUBY_RESULT).status_code == 201
+    assert (
+        api.post(content_path(pact, "metadata", "!!not-base64!!", "verification-results"), RUBY_RESULT).status_code
+        == 201
+    )
 
 
 def test_results_need_a_json_body(api, pact):
-    assert api.post(content_path(pact, "verification-results"), "success=true", content_type="text/plain").status_code == 415
+    assert (
+        api.post(content_path(pact, "verification-results"), "success=true", content_type="text/plain").status_code
+        == 415
+    )
     assert api.post(content_path(pact, "verification-results"), [1]).status_code == 400
     assert not Verification.objects.exists()
 
@@ -211,8 +266,10 @@ def publish(td, contract, number: str, *, success: bool = True) -> Verification:
 
 def test_get_a_result_by_number_with_or_without_metadata(api, pact, td):
     verification = publish(td, pact, "2.0.0")
-    for path in (content_path(pact, "verification-results", str(verification.id)),
-                 content_path(pact, "metadata", "eyJjdm4iOiIxLjAuMCJ9", "verification-results", str(verification.id))):
+    for path in (
+        content_path(pact, "verification-results", str(verification.id)),
+        content_path(pact, "metadata", "eyJjdm4iOiIxLjAuMCJ9", "verification-results", str(verification.id)),
+    ):
         response = api.get(path)
         assert response.status_code == 200
         assert response.json()["providerApplicationVersion"] == "2.0.0"
@@ -239,8 +296,14 @@ def test_latest_result_reads(api, pact, td):
 
 def test_latest_result_reads_are_404_without_a_pact_or_a_result(api, pact):
     assert api.get(content_path(pact, "verification-results", "latest")).status_code == 404
-    assert api.get("/pacts/provider/ProviderX/consumer/ConsumerA/version/9.9/verification-results/latest").status_code == 404
-    assert api.get("/pacts/provider/ProviderX/consumer/ConsumerA/latest/nope/verification-results/latest").status_code == 404
+    assert (
+        api.get("/pacts/provider/ProviderX/consumer/ConsumerA/version/9.9/verification-results/latest").status_code
+        == 404
+    )
+    assert (
+        api.get("/pacts/provider/ProviderX/consumer/ConsumerA/latest/nope/verification-results/latest").status_code
+        == 404
+    )
 
 
 def test_latest_results_of_a_consumer_version_summarise_each_provider(api, td):
@@ -272,8 +335,17 @@ def test_delete_a_result(api, pact, td):
 # ---------------------------------------------------------------- the real verifiers, end to end
 
 RUBY_VERIFIER = (
-    Path(__file__).resolve().parents[2] / ".clients" / "npm16" / "node_modules" / "@pact-foundation"
-    / "pact-cli-linux-x64" / "standalone" / "linux-x64-2.5.12" / "pact" / "bin" / "pact-provider-verifier"
+    Path(__file__).resolve().parents[2]
+    / ".clients"
+    / "npm16"
+    / "node_modules"
+    / "@pact-foundation"
+    / "pact-cli-linux-x64"
+    / "standalone"
+    / "linux-x64-2.5.12"
+    / "pact"
+    / "bin"
+    / "pact-provider-verifier"
 )
 
 
@@ -311,9 +383,16 @@ def main_and_wip(transactional_db, td):
 
 
 def stored_results() -> list[tuple]:
-    return list(Verification.objects.order_by("consumer_version_selectors__0__cvn").values_list(
-        "consumer_version_selectors__0__cvn", "success", "wip", "pending", "provider_version__number",
-        "provider_version_tags"))
+    return list(
+        Verification.objects.order_by("consumer_version_selectors__0__cvn").values_list(
+            "consumer_version_selectors__0__cvn",
+            "success",
+            "wip",
+            "pending",
+            "provider_version__number",
+            "provider_version_tags",
+        )
+    )
 
 
 @pytest.mark.clients
@@ -321,14 +400,23 @@ def test_rust_verifier_end_to_end(main_and_wip, live_broker, provider_url):
     from pact import Verifier
 
     verifier = Verifier("ProviderX", host="127.0.0.1").add_transport(url=provider_url)
-    (verifier.broker_source(live_broker, selector=True, use_env=False).consumer_version(main_branch=True)
-     .include_pending().include_wip_since("2020-01-01").provider_branch("main").provider_tags("main", "ci").build())
+    (
+        verifier.broker_source(live_broker, selector=True, use_env=False)
+        .consumer_version(main_branch=True)
+        .include_pending()
+        .include_wip_since("2020-01-01")
+        .provider_branch("main")
+        .provider_tags("main", "ci")
+        .build()
+    )
     verifier.set_publish_options(version="2.0.0", branch="main", tags=["main", "ci"])
 
     verifier.verify()  # the failing WIP pact is pending, so this does not raise
 
-    assert stored_results() == [("1.0.0", True, False, True, "2.0.0", ["ci", "main"]),
-                                ("1.1.0", False, True, True, "2.0.0", ["ci", "main"])]
+    assert stored_results() == [
+        ("1.0.0", True, False, True, "2.0.0", ["ci", "main"]),
+        ("1.1.0", False, True, True, "2.0.0", ["ci", "main"]),
+    ]
 
 
 @pytest.mark.clients
@@ -339,16 +427,40 @@ def test_ruby_verifier_end_to_end(main_and_wip, live_broker, provider_url):
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     env["PACT_DO_NOT_TRACK"] = "true"
     done = subprocess.run(
-        [str(RUBY_VERIFIER), "--pact-broker-base-url", live_broker, "--provider", "ProviderX",
-         "--provider-base-url", provider_url, "--consumer-version-selector", '{"mainBranch":true}', "--enable-pending",
-         "--include-wip-pacts-since", "2020-01-01", "--provider-app-version", "2.0.0",
-         "--provider-version-branch", "main", "--provider-version-tag", "main", "--publish-verification-results"],
-        env=env, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL, check=False,
+        [
+            str(RUBY_VERIFIER),
+            "--pact-broker-base-url",
+            live_broker,
+            "--provider",
+            "ProviderX",
+            "--provider-base-url",
+            provider_url,
+            "--consumer-version-selector",
+            '{"mainBranch":true}',
+            "--enable-pending",
+            "--include-wip-pacts-since",
+            "2020-01-01",
+            "--provider-app-version",
+            "2.0.0",
+            "--provider-version-branch",
+            "main",
+            "--provider-version-tag",
+            "main",
+            "--publish-verification-results",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        stdin=subprocess.DEVNULL,
+        check=False,
         cwd=tempfile.gettempdir(),  # it writes log/pact.log into its working directory
     )
 
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     assert "is being verified because it is a 'work in progress' pact" in done.stdout
-    assert stored_results() == [("1.0.0", True, False, True, "2.0.0", ["main"]),
-                                ("1.1.0", False, True, True, "2.0.0", ["main"])]
+    assert stored_results() == [
+        ("1.0.0", True, False, True, "2.0.0", ["main"]),
+        ("1.1.0", False, True, True, "2.0.0", ["main"]),
+    ]
     assert Verification.objects.get(wip=False).test_results["summary"] == {"testCount": 3, "failureCount": 0}

@@ -47,14 +47,23 @@ def test_version_shows_branches_tags_pacts_deployments_and_releases(api, td):
     membership = {
         "name": "main",
         "latest": True,
-        "_links": {"self": {"title": "Branch version", "name": "main",
-                            "href": f"{BASE}/pacticipants/Web/branches/main/versions/1.0"}},
+        "_links": {
+            "self": {
+                "title": "Branch version",
+                "name": "main",
+                "href": f"{BASE}/pacticipants/Web/branches/main/versions/1.0",
+            }
+        },
     }
     assert body["_embedded"]["branchVersions"] == [membership]
     assert body["_embedded"]["branches"] == [membership]
     assert body["_embedded"]["tags"] == [
-        {"name": "dev", "_links": {"self": {"title": "Tag", "name": "dev",
-                                            "href": f"{BASE}/pacticipants/Web/versions/1.0/tags/dev"}}}
+        {
+            "name": "dev",
+            "_links": {
+                "self": {"title": "Tag", "name": "dev", "href": f"{BASE}/pacticipants/Web/versions/1.0/tags/dev"}
+            },
+        }
     ]
     links = body["_links"]
     assert links["self"]["href"] == f"{BASE}/pacticipants/Web/versions/1.0"
@@ -98,9 +107,11 @@ def test_put_creates_then_updates_a_version_even_with_an_empty_body(api):
 def test_put_sets_build_url_and_replaces_tags(api, td):
     td.publish("Web", "1.0", provider="API", tags=["old", "keep"])
 
-    response = api.put("/pacticipants/Web/versions/1.0",
-                       {"buildUrl": "http://ci/1", "tags": [{"name": "keep"}, {"name": "new"}], "branch": "ignored"},
-                       content_type=JSON)
+    response = api.put(
+        "/pacticipants/Web/versions/1.0",
+        {"buildUrl": "http://ci/1", "tags": [{"name": "keep"}, {"name": "new"}], "branch": "ignored"},
+        content_type=JSON,
+    )
 
     assert response.status_code == 200
     assert [tag["name"] for tag in response.json()["_embedded"]["tags"]] == ["keep", "new"]
@@ -303,8 +314,11 @@ def test_version_numbers_with_slashes_work(api):
 
 ROOT = Path(__file__).resolve().parents[2]
 RUST_CLI = ROOT / ".venv/bin/pact"
-RUBY_CLI = (ROOT / ".clients/npm16/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/linux-x64-2.5.12"
-            / "pact/bin/pact-broker")
+RUBY_CLI = (
+    ROOT
+    / ".clients/npm16/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/linux-x64-2.5.12"
+    / "pact/bin/pact-broker"
+)
 
 
 def run_cli(command: list[str]) -> subprocess.CompletedProcess:
@@ -334,8 +348,9 @@ def test_real_clients_describe_versions_and_follow_record_links_by_name(live_bro
 
     # Both CLIs GET the version and POST to its pb:record-* link named after the environment.
     recorded = [
-        run_cli([*rust, "record-deployment", *common, "--version", "2.0", "--environment", "production",
-                 "--retries", "0"]),
+        run_cli(
+            [*rust, "record-deployment", *common, "--version", "2.0", "--environment", "production", "--retries", "0"]
+        ),
         run_cli([str(RUBY_CLI), "record-release", *common, "--version", "1.0", "--environment", "test"]),
     ]
 

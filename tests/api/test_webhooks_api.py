@@ -82,8 +82,10 @@ def test_post_creates_a_webhook_with_a_generated_uuid_and_a_redacted_representat
         "pb:execute": {"title": body["_links"]["pb:execute"]["title"], "href": f"{BASE}/webhooks/{uuid}/execute"},
         "pb:consumer": {"title": "Consumer", "name": "Foo", "href": f"{BASE}/pacticipants/Foo"},
         "pb:provider": {"title": "Provider", "name": "Bar", "href": f"{BASE}/pacticipants/Bar"},
-        "pb:pact-webhooks": {"title": "All webhooks for consumer Foo and provider Bar",
-                             "href": f"{BASE}/webhooks/provider/Bar/consumer/Foo"},
+        "pb:pact-webhooks": {
+            "title": "All webhooks for consumer Foo and provider Bar",
+            "href": f"{BASE}/webhooks/provider/Bar/consumer/Foo",
+        },
         "pb:webhooks": {"title": "All webhooks", "href": f"{BASE}/webhooks"},
     }
 
@@ -129,10 +131,16 @@ def test_a_string_body_is_kept_as_text(api, pair):
 
 
 def test_values_that_are_only_template_parameters_are_not_masked(api, pair):
-    response = post(api, "/webhooks", webhook_body(request={
-        "headers": {"Authorization": "${pactbroker.consumerName}", "X-Token": "abc ${pactbroker.consumerName}"},
-        "password": "${pactbroker.providerName}",
-    }))
+    response = post(
+        api,
+        "/webhooks",
+        webhook_body(
+            request={
+                "headers": {"Authorization": "${pactbroker.consumerName}", "X-Token": "abc ${pactbroker.consumerName}"},
+                "password": "${pactbroker.providerName}",
+            }
+        ),
+    )
 
     request = response.json()["request"]
     assert request["headers"] == {"Authorization": "${pactbroker.consumerName}", "X-Token": MASK}
@@ -146,7 +154,9 @@ def test_label_scopes_are_rendered_and_linked(api, db):
     body = response.json()
     assert body["consumer"] == {"label": "team-a"} and "provider" not in body
     assert body["_links"]["pb:consumers"] == {
-        "title": "Consumers labelled 'team-a'", "name": "team-a", "href": f"{BASE}/pacticipants/label/team-a",
+        "title": "Consumers labelled 'team-a'",
+        "name": "team-a",
+        "href": f"{BASE}/pacticipants/label/team-a",
     }
     assert Webhook.objects.get(uuid=body["uuid"]).consumer_label == "team-a"
 
@@ -248,7 +258,12 @@ def test_put_creates_then_replaces_and_is_idempotent(api, pair):
     assert replaced.status_code == 200
     stored = Webhook.objects.get(uuid=UUID)
     assert (stored.description, stored.consumer, stored.provider, stored.headers, stored.password) == (
-        None, None, None, {}, None)
+        None,
+        None,
+        None,
+        {},
+        None,
+    )
     assert stored.events == ["contract_content_changed"]
     assert replaced.json()["description"] == "POST hooks.example.org"
     assert ISO.match(replaced.json()["updatedAt"])
@@ -307,9 +322,16 @@ def test_the_webhooks_collection_is_links_only(api, pair):
     assert links["self"] == {"title": "Webhooks", "href": f"{BASE}/webhooks"}
     assert links["pb:create"] == {"title": "POST to create a webhook", "href": f"{BASE}/webhooks"}
     assert links["pb:webhooks"] == [
-        {"title": "A webhook for the pact between Foo and Bar", "name": "trigger build",
-         "href": f"{BASE}/webhooks/{scoped['uuid']}"},
-        {"title": "A webhook for all pacts", "name": "POST ci.example.com", "href": f"{BASE}/webhooks/{global_['uuid']}"},
+        {
+            "title": "A webhook for the pact between Foo and Bar",
+            "name": "trigger build",
+            "href": f"{BASE}/webhooks/{scoped['uuid']}",
+        },
+        {
+            "title": "A webhook for all pacts",
+            "name": "POST ci.example.com",
+            "href": f"{BASE}/webhooks/{global_['uuid']}",
+        },
     ]
 
 
@@ -344,8 +366,15 @@ def test_scoped_collections_create_with_their_scope_and_list_exactly_it(api, pai
     assert [entry["href"] for entry in links["pb:webhooks"]] == [f"{BASE}/webhooks/{uuid}"]
 
 
-@pytest.mark.parametrize("url", ["/webhooks/provider/Nobody/consumer/Foo", "/webhooks/consumer/Nobody",
-                                 "/webhooks/provider/Nobody", "/pacts/provider/Bar/consumer/Nobody/webhooks"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/webhooks/provider/Nobody/consumer/Foo",
+        "/webhooks/consumer/Nobody",
+        "/webhooks/provider/Nobody",
+        "/pacts/provider/Bar/consumer/Nobody/webhooks",
+    ],
+)
 def test_scoped_collections_of_unknown_pacticipants_are_404_and_store_nothing(api, pair, url):
     assert api.get(url).status_code == 404
     response = post(api, url, webhook_body())

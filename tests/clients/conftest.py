@@ -19,8 +19,17 @@ from tests.builders import pact_json
 ROOT = Path(__file__).resolve().parents[2]
 RUST_PACT = ROOT / ".venv" / "bin" / "pact"
 RUBY_PACT_BROKER = (
-    ROOT / ".clients" / "npm16" / "node_modules" / "@pact-foundation" / "pact-cli-linux-x64" / "standalone"
-    / "linux-x64-2.5.12" / "pact" / "bin" / "pact-broker"
+    ROOT
+    / ".clients"
+    / "npm16"
+    / "node_modules"
+    / "@pact-foundation"
+    / "pact-cli-linux-x64"
+    / "standalone"
+    / "linux-x64-2.5.12"
+    / "pact"
+    / "bin"
+    / "pact-broker"
 )
 CLI_TIMEOUT = 120
 
@@ -58,12 +67,20 @@ def run_cli(args: Sequence[str], env: dict[str, str] | None = None, timeout: flo
     """Run a client command; return (exit code, stdout, stderr)."""
     try:
         done = subprocess.run(
-            [str(arg) for arg in args], check=False, env=cli_env(env), capture_output=True, text=True, timeout=timeout,
-            cwd=_scratch_dir(), stdin=subprocess.DEVNULL,
+            [str(arg) for arg in args],
+            check=False,
+            env=cli_env(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=_scratch_dir(),
+            stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"{' '.join(map(str, args))} did not finish within {timeout}s\n"
-                    f"stdout: {exc.stdout!r}\nstderr: {exc.stderr!r}")
+        pytest.fail(
+            f"{' '.join(map(str, args))} did not finish within {timeout}s\n"
+            f"stdout: {exc.stdout!r}\nstderr: {exc.stderr!r}"
+        )
     return done.returncode, done.stdout, done.stderr
 
 

@@ -66,12 +66,19 @@ def version(pacticipant: str, number: str, *, tags: tuple[str, ...] = (), branch
     return found
 
 
-def publish(consumer: str, number: str, provider: str, *, tags: tuple[str, ...] = (), variant: str = "",
-            empty: bool = False) -> Contract:
+def publish(
+    consumer: str, number: str, provider: str, *, tags: tuple[str, ...] = (), variant: str = "", empty: bool = False
+) -> Contract:
     """Publish a pact; `empty` gives the no-interaction pact the Condor interactions expect."""
     if empty:
-        content = json.dumps({"consumer": {"name": consumer}, "provider": {"name": provider}, "interactions": [],
-                              "metadata": {"pactSpecification": {"version": "2.0.0"}}})
+        content = json.dumps(
+            {
+                "consumer": {"name": consumer},
+                "provider": {"name": provider},
+                "interactions": [],
+                "metadata": {"pactSpecification": {"version": "2.0.0"}},
+            }
+        )
     else:
         content = pact_json(consumer, provider, variant=variant or f"{consumer}-{number}")
     prepared = prepare_contract(content, consumer_name=consumer, provider_name=provider)
@@ -83,11 +90,16 @@ def verify(contract: Contract, provider_version: str, *, success: bool = True) -
     verification_record(contract=contract, provider_version_number=provider_version, success=success)
 
 
-def environment(name: str, *, uuid: str | None = None, production: bool = False, display_name: str | None = None,
-                contacts: list | None = None) -> Environment:
+def environment(
+    name: str,
+    *,
+    uuid: str | None = None,
+    production: bool = False,
+    display_name: str | None = None,
+    contacts: list | None = None,
+) -> Environment:
     """An environment; the fixed UUIDs are the ones the interactions use in their paths."""
-    return environment_create(name=name, production=production, display_name=display_name, contacts=contacts,
-                              uuid=uuid)
+    return environment_create(name=name, production=production, display_name=display_name, contacts=contacts, uuid=uuid)
 
 
 def deploy(number: str, env: Environment, *, uuid: str, target: str | None = None) -> None:
@@ -207,8 +219,9 @@ def foo_verified_twice() -> None:
     verify(contract, "5.6.7")
 
 
-@state("the pact for Foo version 1.2.3 has been successfully verified by Bar version 4.5.6 (tagged prod) and "
-       "version 5.6.7")
+@state(
+    "the pact for Foo version 1.2.3 has been successfully verified by Bar version 4.5.6 (tagged prod) and version 5.6.7"
+)
 def foo_verified_by_prod_and_newer() -> None:
     contract = publish("Foo", "1.2.3", "Bar")
     verify(contract, "4.5.6")
@@ -216,23 +229,29 @@ def foo_verified_by_prod_and_newer() -> None:
     verify(contract, "5.6.7")
 
 
-@state("the pact for Foo version 1.2.3 has been successfully verified by Bar version 4.5.6, and 1.2.4 "
-       "unsuccessfully by 9.9.9")
+@state(
+    "the pact for Foo version 1.2.3 has been successfully verified by Bar version 4.5.6, and 1.2.4 "
+    "unsuccessfully by 9.9.9"
+)
 def foo_passed_and_failed() -> None:
     verify(publish("Foo", "1.2.3", "Bar"), "4.5.6")
     verify(publish("Foo", "1.2.4", "Bar"), "9.9.9", success=False)
 
 
-@state("the pact for Foo version 1.2.3 has been successfully verified by Bar version 4.5.6 with tag prod, and "
-       "1.2.4 unsuccessfully by 9.9.9")
+@state(
+    "the pact for Foo version 1.2.3 has been successfully verified by Bar version 4.5.6 with tag prod, and "
+    "1.2.4 unsuccessfully by 9.9.9"
+)
 def foo_passed_by_prod_and_failed() -> None:
     verify(publish("Foo", "1.2.3", "Bar"), "4.5.6")
     version("Bar", "4.5.6", tags=("prod",))
     verify(publish("Foo", "1.2.4", "Bar"), "9.9.9", success=False)
 
 
-@state("provider Bar version 4.5.6 has a successful verification for Foo version 1.2.3 tagged prod and a "
-       "failed verification for version 3.4.5 tagged prod")
+@state(
+    "provider Bar version 4.5.6 has a successful verification for Foo version 1.2.3 tagged prod and a "
+    "failed verification for version 3.4.5 tagged prod"
+)
 def bar_passed_one_prod_failed_other() -> None:
     verify(publish("Foo", "1.2.3", "Bar", tags=("prod",)), "4.5.6")
     verify(publish("Foo", "3.4.5", "Bar", tags=("prod",)), "4.5.6", success=False)
@@ -241,8 +260,9 @@ def bar_passed_one_prod_failed_other() -> None:
 # --- Environments, deployments, releases -----------------------------------------------
 @state("an environment exists")
 def an_environment() -> None:
-    environment("test", display_name="Test",
-                contacts=[{"name": "Foo team", "details": {"emailAddress": "foo@bar.com"}}])
+    environment(
+        "test", display_name="Test", contacts=[{"name": "Foo team", "details": {"emailAddress": "foo@bar.com"}}]
+    )
 
 
 @state("an environment with name test exists")
@@ -255,30 +275,35 @@ def test_environment_with_uuid() -> None:
     environment("test", uuid=TEST_ENV_UUID)
 
 
-@state("version 5556b8149bf8bac76bc30f50a8a2dd4c22c85f30 of pacticipant Foo exists with a test environment "
-       "available for deployment")
+@state(
+    "version 5556b8149bf8bac76bc30f50a8a2dd4c22c85f30 of pacticipant Foo exists with a test environment "
+    "available for deployment"
+)
 def foo_version_and_deploy_environment() -> None:
     version("Foo", FOO_SHA)
     environment("test", uuid=DEPLOY_ENV_UUID)
 
 
-@state("version 5556b8149bf8bac76bc30f50a8a2dd4c22c85f30 of pacticipant Foo exists with a test environment "
-       "available for release")
+@state(
+    "version 5556b8149bf8bac76bc30f50a8a2dd4c22c85f30 of pacticipant Foo exists with a test environment "
+    "available for release"
+)
 def foo_version_and_release_environment() -> None:
     version("Foo", FOO_SHA)
     environment("test", uuid=TEST_ENV_UUID)
 
 
-@state("version 5556b8149bf8bac76bc30f50a8a2dd4c22c85f30 of pacticipant Foo exists with 2 environments that "
-       "aren't test available for deployment")
+@state(
+    "version 5556b8149bf8bac76bc30f50a8a2dd4c22c85f30 of pacticipant Foo exists with 2 environments that "
+    "aren't test available for deployment"
+)
 def foo_version_and_two_environments() -> None:
     version("Foo", FOO_SHA)
     environment("prod", production=True)
     environment("dev")
 
 
-@state("an version is deployed to environment with UUID 16926ef3-590f-4e3f-838e-719717aa88c9 with target "
-       "customer-1")
+@state("an version is deployed to environment with UUID 16926ef3-590f-4e3f-838e-719717aa88c9 with target customer-1")
 def foo_deployed_to_customer_1() -> None:
     deploy(FOO_SHA, environment("test", uuid=TEST_ENV_UUID), uuid=DEPLOYED_VERSION_UUID, target="customer-1")
 
@@ -293,14 +318,21 @@ def foo_currently_deployed() -> None:
 def webhook_exists() -> None:
     pacticipant_find_or_create(name="Condor")
     pacticipant_find_or_create(name="Pricing Service")
-    webhook_put(uuid=WEBHOOK_UUID, data={
-        "description": "a webhook",
-        "consumer": {"name": "Condor"},
-        "provider": {"name": "Pricing Service"},
-        "events": [{"name": "contract_content_changed"}],
-        "request": {"method": "POST", "url": "https://webhook", "headers": {"Content-Type": "application/json"},
-                    "body": {"some": "body"}},
-    })
+    webhook_put(
+        uuid=WEBHOOK_UUID,
+        data={
+            "description": "a webhook",
+            "consumer": {"name": "Condor"},
+            "provider": {"name": "Pricing Service"},
+            "events": [{"name": "contract_content_changed"}],
+            "request": {
+                "method": "POST",
+                "url": "https://webhook",
+                "headers": {"Content-Type": "application/json"},
+                "body": {"some": "body"},
+            },
+        },
+    )
 
 
 def pacticipant_names() -> list[str]:

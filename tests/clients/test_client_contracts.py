@@ -98,12 +98,16 @@ def outcomes(contract: dict, report: dict) -> list[Outcome]:
     errors = {error["interaction"]: error["mismatch"] for error in report.get("errors", [])}
     results = report["interactionResults"]
     assert [r["description"] for r in results] == [i["description"] for i in contract["interactions"]], (
-        "the report does not list the contract's interactions in order")
+        "the report does not list the contract's interactions in order"
+    )
     found = []
     for index, (interaction, result) in enumerate(zip(contract["interactions"], results, strict=True)):
         state = interaction.get("providerState")
-        name = f"{prefix} Given {state} - {interaction['description']}" if state else (
-            f"{prefix} - {interaction['description']}")
+        name = (
+            f"{prefix} Given {state} - {interaction['description']}"
+            if state
+            else (f"{prefix} - {interaction['description']}")
+        )
         request = interaction["request"]
         shown = request["method"] + " " + request["path"] + (f"?{request['query']}" if request.get("query") else "")
         passed = result["result"] == "OK"
@@ -131,26 +135,39 @@ def summary(results: list[Outcome]) -> str:
 
 def test_outcomes_read_the_verifier_report_and_name_the_first_mismatch():
     contract = {
-        "consumer": {"name": "C"}, "provider": {"name": "P"},
+        "consumer": {"name": "C"},
+        "provider": {"name": "P"},
         "interactions": [
             {"description": "a get", "request": {"method": "GET", "path": "/a"}},
-            {"description": "a get", "providerState": "b exists", "request": {"method": "GET", "path": "/b",
-                                                                               "query": "x=1"}},
+            {
+                "description": "a get",
+                "providerState": "b exists",
+                "request": {"method": "GET", "path": "/b", "query": "x=1"},
+            },
         ],
     }
     report = {
         "interactionResults": [{"description": "a get", "result": "OK"}, {"description": "a get", "result": "Error"}],
-        "errors": [{"interaction": "Verifying a pact between C and P Given b exists - a get", "mismatch": {
-            "type": "mismatches", "mismatches": [
-                {"type": "BodyMismatch", "path": "$.name", "mismatch": "Expected 'b' but was 'c'"},
-                {"type": "StatusMismatch", "mismatch": "expected 200 but was 404"},
-            ]}}],
+        "errors": [
+            {
+                "interaction": "Verifying a pact between C and P Given b exists - a get",
+                "mismatch": {
+                    "type": "mismatches",
+                    "mismatches": [
+                        {"type": "BodyMismatch", "path": "$.name", "mismatch": "Expected 'b' but was 'c'"},
+                        {"type": "StatusMismatch", "mismatch": "expected 200 but was 404"},
+                    ],
+                },
+            }
+        ],
     }
 
     found = outcomes(contract, report)
 
     assert [(o.request, o.passed, o.mismatch) for o in found] == [
-        ("GET /a", True, ""), ("GET /b?x=1", False, "expected 200 but was 404")]
+        ("GET /a", True, ""),
+        ("GET /b?x=1", False, "expected 200 but was 404"),
+    ]
     assert summary(found).endswith("1 of 2 pass (0 known failing, of a later issue)")
 
 
@@ -169,10 +186,26 @@ def test_accord_satisfies_the_pact_broker_clients_v2_contract(rust_pact, broker,
     report_path = tmp_path / "verification.json"
 
     code, out, err = run_cli(
-        [rust_pact, "verifier", "--file", V2_CONTRACT, "--provider-name", "Pact Broker",
-         "--hostname", "127.0.0.1", "--port", str(urlsplit(broker).port),
-         "--state-change-url", broker + STATES_URL, "--state-change-teardown",
-         "--header", "Host=example.org", "--no-colour", "--json", report_path],
+        [
+            rust_pact,
+            "verifier",
+            "--file",
+            V2_CONTRACT,
+            "--provider-name",
+            "Pact Broker",
+            "--hostname",
+            "127.0.0.1",
+            "--port",
+            str(urlsplit(broker).port),
+            "--state-change-url",
+            broker + STATES_URL,
+            "--state-change-teardown",
+            "--header",
+            "Host=example.org",
+            "--no-colour",
+            "--json",
+            report_path,
+        ],
         timeout=600,
     )
 
@@ -187,7 +220,9 @@ def test_accord_satisfies_the_pact_broker_clients_v2_contract(rust_pact, broker,
     now_passing = set(KNOWN_FAILING) - failed
     assert not unexpected, (
         f"{len(unexpected)} interactions not on KNOWN_FAILING fail (verifier log: {tmp_path / 'verifier.log'}):\n"
-        + "\n".join(f"{o.index} {o.request} - {o.description}: {o.mismatch}" for o in unexpected) + table)
+        + "\n".join(f"{o.index} {o.request} - {o.description}: {o.mismatch}" for o in unexpected)
+        + table
+    )
     assert not now_passing, f"these now pass; take them off KNOWN_FAILING: {sorted(now_passing, key=str)}"
     assert code == (1 if failed else 0), f"verifier exit code {code}"
 
@@ -220,8 +255,9 @@ def test_provider_states_route_does_not_exist_with_the_production_default():
         "else:\n    print('present')\n"
     )
 
-    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "absent"
@@ -241,11 +277,14 @@ def test_setup_replaces_all_broker_data_with_the_states_data(api, state):
     assert not Environment.objects.filter(name="leftover-env").exists()
 
 
-@pytest.mark.parametrize("body", [
-    {"action": "teardown", "params": {}, "state": "a pacticipant with name Foo exists"},
-    {"action": "setup", "params": {}, "state": ""},
-    {"action": "setup", "state": None},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"action": "teardown", "params": {}, "state": "a pacticipant with name Foo exists"},
+        {"action": "setup", "params": {}, "state": ""},
+        {"action": "setup", "state": None},
+    ],
+)
 def test_teardown_and_the_empty_state_leave_an_empty_broker(api, body):
     leftovers()
 
@@ -302,11 +341,16 @@ def test_states_use_the_uuids_the_contract_puts_in_its_paths(api):
     assert (str(deployed.uuid), str(deployed.environment.uuid)) == (DEPLOYED_VERSION_UUID, DEPLOY_ENV_UUID)
     assert deployed.undeployed_at is None
 
-    set_up(api, "an version is deployed to environment with UUID 16926ef3-590f-4e3f-838e-719717aa88c9 with "
-                "target customer-1")
+    set_up(
+        api,
+        "an version is deployed to environment with UUID 16926ef3-590f-4e3f-838e-719717aa88c9 with target customer-1",
+    )
     deployed = DeployedVersion.objects.select_related("environment").get()
     assert (str(deployed.uuid), str(deployed.environment.uuid), deployed.target) == (
-        DEPLOYED_VERSION_UUID, TEST_ENV_UUID, "customer-1")
+        DEPLOYED_VERSION_UUID,
+        TEST_ENV_UUID,
+        "customer-1",
+    )
 
     set_up(api, "a webhook with the uuid 696c5f93-1b7f-44bc-8d03-59440fcaa9a0 exists")
     assert list(Webhook.objects.values_list("uuid", flat=True)) == [WEBHOOK_UUID]
@@ -322,29 +366,47 @@ def test_pricing_service_state_has_its_repository_url_and_a_version(api):
 # --- regroup_matrix_query ---------------------------------------------------------------
 def _wire(query: str) -> str:
     """A query as the verifier sends it: brackets percent-encoded, spaces as '+'."""
-    return "&".join(quote(key, safe="") + "=" + value.replace(" ", "+")
-                    for key, value in (item.split("=", 1) for item in query.split("&")))
+    return "&".join(
+        quote(key, safe="") + "=" + value.replace(" ", "+")
+        for key, value in (item.split("=", 1) for item in query.split("&"))
+    )
 
 
-@pytest.mark.parametrize(("sent", "meant"), [
-    ("latestby=cvpv&q[][pacticipant]=Foo Thing&q[][pacticipant]=Bar&q[][version]=1.2.3&q[][version]=4.5.6",
-     "q[][pacticipant]=Foo Thing&q[][version]=1.2.3&q[][pacticipant]=Bar&q[][version]=4.5.6&latestby=cvpv"),
-    ("latestby=cvpv&q[][latest]=true&q[][pacticipant]=Foo&q[][pacticipant]=Bar&q[][tag]=prod&q[][version]=1.2.3",
-     "q[][pacticipant]=Foo&q[][version]=1.2.3&q[][pacticipant]=Bar&q[][latest]=true&q[][tag]=prod&latestby=cvpv"),
-    (("ignore[][pacticipant]=Foo&ignore[][version]=3.4.5&latestby=cvpv&q[][pacticipant]=Bar"
-      "&q[][pacticipant]=Foo&q[][tag]=prod&q[][version]=4.5.6"),
-     ("q[][pacticipant]=Bar&q[][version]=4.5.6&q[][pacticipant]=Foo&q[][tag]=prod&latestby=cvpv"
-      "&ignore[][pacticipant]=Foo&ignore[][version]=3.4.5")),
-])
+@pytest.mark.parametrize(
+    ("sent", "meant"),
+    [
+        (
+            "latestby=cvpv&q[][pacticipant]=Foo Thing&q[][pacticipant]=Bar&q[][version]=1.2.3&q[][version]=4.5.6",
+            "q[][pacticipant]=Foo Thing&q[][version]=1.2.3&q[][pacticipant]=Bar&q[][version]=4.5.6&latestby=cvpv",
+        ),
+        (
+            "latestby=cvpv&q[][latest]=true&q[][pacticipant]=Foo&q[][pacticipant]=Bar&q[][tag]=prod&q[][version]=1.2.3",
+            "q[][pacticipant]=Foo&q[][version]=1.2.3&q[][pacticipant]=Bar&q[][latest]=true&q[][tag]=prod&latestby=cvpv",
+        ),
+        (
+            (
+                "ignore[][pacticipant]=Foo&ignore[][version]=3.4.5&latestby=cvpv&q[][pacticipant]=Bar"
+                "&q[][pacticipant]=Foo&q[][tag]=prod&q[][version]=4.5.6"
+            ),
+            (
+                "q[][pacticipant]=Bar&q[][version]=4.5.6&q[][pacticipant]=Foo&q[][tag]=prod&latestby=cvpv"
+                "&ignore[][pacticipant]=Foo&ignore[][version]=3.4.5"
+            ),
+        ),
+    ],
+)
 def test_regroup_matrix_query_restores_the_intended_pairs(sent, meant):
     assert regroup_matrix_query(_wire(sent)) == _wire(meant)
 
 
-@pytest.mark.parametrize("query", [
-    "latest=true&latestby=cvp&q%5B%5D%5Bpacticipant%5D=Foo&q%5B%5D%5Bversion%5D=1.2.3&tag=prod",
-    "q[][pacticipant]=Foo&q[][version]=1.2.3&q[][pacticipant]=Bar&q[][version]=4.5.6&latestby=cvpv",
-    "",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "latest=true&latestby=cvp&q%5B%5D%5Bpacticipant%5D=Foo&q%5B%5D%5Bversion%5D=1.2.3&tag=prod",
+        "q[][pacticipant]=Foo&q[][version]=1.2.3&q[][pacticipant]=Bar&q[][version]=4.5.6&latestby=cvpv",
+        "",
+    ],
+)
 def test_regroup_matrix_query_leaves_other_queries_alone(query):
     assert regroup_matrix_query(query) == query
 

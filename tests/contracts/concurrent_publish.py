@@ -30,8 +30,14 @@ def main(barrier_dir: str, index: str) -> int:
             print("barrier timed out", file=sys.stderr)
             return 3
         time.sleep(0.001)
-    contracts_publish(pacticipant_name="Web", version_number="1.0.0", branch="main", tags=["dev", "feat-x"],
-                      build_url="https://ci.example/1", contracts=prepared)
+    contracts_publish(
+        pacticipant_name="Web",
+        version_number="1.0.0",
+        branch="main",
+        tags=["dev", "feat-x"],
+        build_url="https://ci.example/1",
+        contracts=prepared,
+    )
     return 0
 
 

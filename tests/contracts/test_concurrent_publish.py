@@ -31,8 +31,14 @@ PROCESSES = 8
 def test_eight_concurrent_publishes_of_one_version_make_one_row_of_each_kind(tmp_path, test_db_name):
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="tests.settings", ACCORD_DATABASE_NAME=test_db_name)
     children = [
-        subprocess.Popen([sys.executable, "-m", "tests.contracts.concurrent_publish", str(tmp_path), str(i)],
-                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.contracts.concurrent_publish", str(tmp_path), str(i)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         for i in range(PROCESSES)
     ]
     wait_until(lambda: len(list(tmp_path.glob("ready-*"))) == PROCESSES, 60, "all publishers at the barrier")

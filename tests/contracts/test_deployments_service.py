@@ -177,8 +177,9 @@ def test_ending_support_is_idempotent(td, prod):
 
 def raw_deployment(td, number: str, environment: Environment, target: str | None = None, **extra) -> DeployedVersion:
     version = td.version("Foo", number)
-    return DeployedVersion.objects.create(version=version, pacticipant=version.pacticipant, environment=environment,
-                                          target=target, **extra)
+    return DeployedVersion.objects.create(
+        version=version, pacticipant=version.pacticipant, environment=environment, target=target, **extra
+    )
 
 
 @pytest.mark.parametrize(("first", "second"), [(None, None), ("blue", "blue"), (None, "")])
@@ -204,8 +205,9 @@ def test_the_database_refuses_two_releases_of_one_version_in_one_environment(td,
     ReleasedVersion.objects.create(version=version, pacticipant=version.pacticipant, environment=prod)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        ReleasedVersion.objects.create(version=version, pacticipant=version.pacticipant, environment=prod,
-                                       support_ended_at="2026-01-01T00:00:00Z")
+        ReleasedVersion.objects.create(
+            version=version, pacticipant=version.pacticipant, environment=prod, support_ended_at="2026-01-01T00:00:00Z"
+        )
 
 
 @pytest.mark.parametrize("name", ["my env", "", "a\tb"])
@@ -223,8 +225,12 @@ def test_the_database_refuses_duplicate_environment_names(prod):
 
 
 def test_environment_create_and_replace():
-    environment = environment_create(name="test", production=False, display_name="Test",
-                                     contacts=[{"name": "Ops", "details": {"slack": "#ops"}, "extra": 1}])
+    environment = environment_create(
+        name="test",
+        production=False,
+        display_name="Test",
+        contacts=[{"name": "Ops", "details": {"slack": "#ops"}, "extra": 1}],
+    )
 
     assert environment.contacts == [{"name": "Ops", "details": {"slack": "#ops"}}]
 

@@ -38,36 +38,58 @@ def resolve(body: dict) -> list[tuple[str, str, str]]:
 
 
 CASES = {
-    "main branch": ({"mainBranch": True}, [
-        ("Mobile", "m1", "latest from main branch"), ("Web", "w2", "latest from main branch")]),
-    "named branch": ({"branch": "feat-x"}, [
-        ("Mobile", "m2", "latest from branch feat-x"), ("Web", "w3", "latest from branch feat-x")]),
-    "every branch": ({"branch": True}, [
-        ("Mobile", "m1", "latest from branch master"), ("Mobile", "m2", "latest from branch feat-x"),
-        ("Web", "w2", "latest from branch main"), ("Web", "w3", "latest from branch feat-x")]),
-    "latest for tag": ({"tag": "prod", "latest": True}, [
-        ("Mobile", "m1", "latest with tag prod"), ("Web", "w1", "latest with tag prod")]),
+    "main branch": (
+        {"mainBranch": True},
+        [("Mobile", "m1", "latest from main branch"), ("Web", "w2", "latest from main branch")],
+    ),
+    "named branch": (
+        {"branch": "feat-x"},
+        [("Mobile", "m2", "latest from branch feat-x"), ("Web", "w3", "latest from branch feat-x")],
+    ),
+    "every branch": (
+        {"branch": True},
+        [
+            ("Mobile", "m1", "latest from branch master"),
+            ("Mobile", "m2", "latest from branch feat-x"),
+            ("Web", "w2", "latest from branch main"),
+            ("Web", "w3", "latest from branch feat-x"),
+        ],
+    ),
+    "latest for tag": (
+        {"tag": "prod", "latest": True},
+        [("Mobile", "m1", "latest with tag prod"), ("Web", "w1", "latest with tag prod")],
+    ),
     "all for tag": ({"tag": "prod"}, [("Mobile", "m1", "one of prod"), ("Web", "w1", "one of prod")]),
     "all for tag and consumer": ({"tag": "prod", "consumer": "Web"}, [("Web", "w1", "one of Web prod")]),
     "overall latest": ({"latest": True}, [("Mobile", "m2", "latest"), ("Web", "w3", "latest")]),
     "latest for one consumer": ({"latest": True, "consumer": "Web"}, [("Web", "w3", "latest")]),
     "deployed": ({"deployed": True}, [("Web", "w1", "deployed to test")]),
     "released": ({"released": True}, [("Mobile", "m1", "released in production")]),
-    "deployed or released": ({"deployedOrReleased": True}, [
-        ("Mobile", "m1", "released in production"), ("Web", "w1", "deployed to test")]),
+    "deployed or released": (
+        {"deployedOrReleased": True},
+        [("Mobile", "m1", "released in production"), ("Web", "w1", "deployed to test")],
+    ),
     "environment": ({"environment": "test"}, [("Web", "w1", "deployed to test")]),
-    "released in environment": ({"environment": "production", "released": True}, [
-        ("Mobile", "m1", "released in production")]),
+    "released in environment": (
+        {"environment": "production", "released": True},
+        [("Mobile", "m1", "released in production")],
+    ),
     "deployed in other environment": ({"environment": "production", "deployed": True}, []),
     "unknown branch": ({"branch": "nope"}, []),
     "fallback tag": ({"tag": "nope", "latest": True, "fallbackTag": "dev"}, [("Web", "w3", "latest with tag dev")]),
-    "fallback tag unused when the tag exists": ({"tag": "prod", "latest": True, "fallbackTag": "dev"}, [
-        ("Mobile", "m1", "latest with tag prod"), ("Web", "w1", "latest with tag prod")]),
+    "fallback tag unused when the tag exists": (
+        {"tag": "prod", "latest": True, "fallbackTag": "dev"},
+        [("Mobile", "m1", "latest with tag prod"), ("Web", "w1", "latest with tag prod")],
+    ),
     # Per consumer: Mobile has a master branch, Web falls back to its main branch.
-    "fallback branch per consumer": ({"branch": "master", "fallbackBranch": "main"}, [
-        ("Mobile", "m1", "latest from branch master"), ("Web", "w2", "latest from branch main")]),
-    "fallback branch for one consumer": ({"branch": "nope", "fallbackBranch": "feat-x", "consumer": "Mobile"}, [
-        ("Mobile", "m2", "latest from branch feat-x")]),
+    "fallback branch per consumer": (
+        {"branch": "master", "fallbackBranch": "main"},
+        [("Mobile", "m1", "latest from branch master"), ("Web", "w2", "latest from branch main")],
+    ),
+    "fallback branch for one consumer": (
+        {"branch": "nope", "fallbackBranch": "feat-x", "consumer": "Mobile"},
+        [("Mobile", "m2", "latest from branch feat-x")],
+    ),
 }
 
 
@@ -101,7 +123,10 @@ def test_versions_sharing_content_merge_into_the_newest_version(td):
 
     assert pact.publication.consumer_version.number == "2"
     assert [(s.kind, s.consumer_version_number) for s in pact.selectors] == [
-        ("tag_all", "1"), ("tag_all", "2"), ("deployed", "1")]
+        ("tag_all", "1"),
+        ("tag_all", "2"),
+        ("deployed", "1"),
+    ]
     assert pact.short_description() == "one of prod, deployed to test"
 
 
@@ -109,7 +134,11 @@ def test_answer_is_ordered_by_consumer_name_ignoring_case(td):
     for name in ("beta", "Alpha", "gamma", "Delta"):
         td.publish(name, "1", provider="API")
     assert [row[0] for row in resolve({"consumerVersionSelectors": [{"latest": True}]})] == [
-        "Alpha", "beta", "Delta", "gamma"]
+        "Alpha",
+        "beta",
+        "Delta",
+        "gamma",
+    ]
 
 
 def test_latest_pact_ignores_newer_consumer_versions_without_a_pact_for_this_provider(td):
@@ -144,7 +173,8 @@ def test_deployed_to_several_environments_lists_non_production_first(td):
     td.environment("aaa-prod", production=True)
     td.publish("Web", "1", provider="API").deploy("Web", "1", to="aaa-prod").deploy("Web", "1", to="zzz-test")
     assert resolve({"consumerVersionSelectors": [{"deployed": True}]}) == [
-        ("Web", "1", "deployed to zzz-test, deployed to aaa-prod")]
+        ("Web", "1", "deployed to zzz-test, deployed to aaa-prod")
+    ]
 
 
 DEFAULT_CASES = {
@@ -178,9 +208,15 @@ def test_default_selectors_add_deployed_and_released_versions(world):
 
 BODY = {
     "consumerVersionSelectors": [
-        {"mainBranch": True}, {"branch": True}, {"tag": "prod", "latest": True, "fallbackTag": "dev"},
-        {"tag": "prod"}, {"latest": True}, {"deployedOrReleased": True}, {"environment": "test"},
-        {"branch": "nope", "fallbackBranch": "main"}, {"matchingBranch": True},
+        {"mainBranch": True},
+        {"branch": True},
+        {"tag": "prod", "latest": True, "fallbackTag": "dev"},
+        {"tag": "prod"},
+        {"latest": True},
+        {"deployedOrReleased": True},
+        {"environment": "test"},
+        {"branch": "nope", "fallbackBranch": "main"},
+        {"matchingBranch": True},
     ],
     "providerVersionBranch": "main",
     "includePendingStatus": True,

@@ -26,33 +26,55 @@ CLI_QUERIES = {
     ),
     "rust branch to environment": (
         "q[][pacticipant]=Foo&q[][branch]=main&latestby=cvpv&environment=production",
-        MatrixQuery(selectors=(SelectorSpec(pacticipant="Foo", branch="main"),), latestby="cvpv",
-                    environment="production"),
+        MatrixQuery(
+            selectors=(SelectorSpec(pacticipant="Foo", branch="main"),), latestby="cvpv", environment="production"
+        ),
     ),
     "ruby branch to environment": (
         "q[][pacticipant]=Foo&q[][latest]=true&q[][branch]=main&latestby=cvp&environment=production",
-        MatrixQuery(selectors=(SelectorSpec(pacticipant="Foo", branch="main", latest=True),), latestby="cvp",
-                    environment="production"),
+        MatrixQuery(
+            selectors=(SelectorSpec(pacticipant="Foo", branch="main", latest=True),),
+            latestby="cvp",
+            environment="production",
+        ),
     ),
     "rust ignore": (
         "q[][pacticipant]=Foo&q[][version]=1.2.3&ignore[][pacticipant]=Bar&latestby=cvpv&environment=production",
-        MatrixQuery(selectors=(FOO_123,), ignore=(IgnoreSpec("Bar"),), ignore_given=True, latestby="cvpv",
-                    environment="production"),
+        MatrixQuery(
+            selectors=(FOO_123,),
+            ignore=(IgnoreSpec("Bar"),),
+            ignore_given=True,
+            latestby="cvpv",
+            environment="production",
+        ),
     ),
     "ruby ignore": (
         "q[][pacticipant]=Foo&q[][version]=1.2.3&latestby=cvp&environment=production&ignore[][pacticipant]=Bar",
-        MatrixQuery(selectors=(FOO_123,), ignore=(IgnoreSpec("Bar"),), ignore_given=True, latestby="cvp",
-                    environment="production"),
+        MatrixQuery(
+            selectors=(FOO_123,),
+            ignore=(IgnoreSpec("Bar"),),
+            ignore_given=True,
+            latestby="cvp",
+            environment="production",
+        ),
     ),
     "rust latest tag to tag": (
         "q[][pacticipant]=Foo&q[][latest]=true&q[][tag]=dev&tag=prod&latestby=cvp&latest=true",
-        MatrixQuery(selectors=(SelectorSpec(pacticipant="Foo", latest=True, tag="dev"),), latestby="cvp",
-                    latest=True, tag="prod"),
+        MatrixQuery(
+            selectors=(SelectorSpec(pacticipant="Foo", latest=True, tag="dev"),),
+            latestby="cvp",
+            latest=True,
+            tag="prod",
+        ),
     ),
     "ruby latest tag to tag": (
         "q[][pacticipant]=Foo&q[][latest]=true&q[][tag]=dev&latestby=cvp&latest=true&tag=prod",
-        MatrixQuery(selectors=(SelectorSpec(pacticipant="Foo", latest=True, tag="dev"),), latestby="cvp",
-                    latest=True, tag="prod"),
+        MatrixQuery(
+            selectors=(SelectorSpec(pacticipant="Foo", latest=True, tag="dev"),),
+            latestby="cvp",
+            latest=True,
+            tag="prod",
+        ),
     ),
     "two pacticipant/version pairs": (
         "q[][pacticipant]=Foo&q[][version]=1.2.3&q[][pacticipant]=Bar&q[][version]=4.5.6&latestby=cvpv",
@@ -80,8 +102,11 @@ CLI_QUERIES = {
     ),
     "ignore with version, and ignore[]=NAME": (
         "q[][pacticipant]=Foo&ignore[][pacticipant]=Bar&ignore[][version]=2&ignore[]=Baz",
-        MatrixQuery(selectors=(SelectorSpec(pacticipant="Foo"),), ignore=(IgnoreSpec("Bar", "2"), IgnoreSpec("Baz")),
-                    ignore_given=True),
+        MatrixQuery(
+            selectors=(SelectorSpec(pacticipant="Foo"),),
+            ignore=(IgnoreSpec("Bar", "2"), IgnoreSpec("Baz")),
+            ignore_given=True,
+        ),
     ),
     "success filter and limit": (
         "q[][pacticipant]=Foo&success[]=true&success[]=&limit=5&days=3",
@@ -106,8 +131,10 @@ def test_a_repeated_key_starts_a_new_selector_as_in_rack():
     query = parse_matrix_query("q[][pacticipant]=Foo&q[][version]=2&q[][version]=3&q[][pacticipant]=Bar")
 
     # Rack: the second version starts a selector, which the next pacticipant then fills in.
-    assert query.selectors == (SelectorSpec(pacticipant="Foo", version="2"),
-                               SelectorSpec(pacticipant="Bar", version="3"))
+    assert query.selectors == (
+        SelectorSpec(pacticipant="Foo", version="2"),
+        SelectorSpec(pacticipant="Bar", version="3"),
+    )
 
 
 def test_a_selector_left_without_pacticipant_is_a_problem():
@@ -133,8 +160,10 @@ GROUPED = {
         [SelectorSpec(pacticipant="Foo", version="1.2.4"), SelectorSpec(pacticipant="Bar", latest=True)],
     ),
     "a version and all versions with a tag": (
-        ("ignore[][pacticipant]=Foo&ignore[][version]=3%2e4%2e5&latestby=cvpv&q[][pacticipant]=Bar&"
-        "q[][pacticipant]=Foo&q[][tag]=prod&q[][version]=4%2e5%2e6"),
+        (
+            "ignore[][pacticipant]=Foo&ignore[][version]=3%2e4%2e5&latestby=cvpv&q[][pacticipant]=Bar&"
+            "q[][pacticipant]=Foo&q[][tag]=prod&q[][version]=4%2e5%2e6"
+        ),
         [SelectorSpec(pacticipant="Bar", version="4.5.6"), SelectorSpec(pacticipant="Foo", tag="prod")],
     ),
     "pacticipants only": (
@@ -174,19 +203,23 @@ PROBLEMS = {
     "": ["Please provide 1 or more version selectors."],
     "latestby=cvp": ["Please provide 1 or more version selectors."],
     "q[][version]=1": ["Please specify the pacticipant name (selector 1 has none)"],
-    "q[][pacticipant]=Foo&q[][version]=1&q[][latest]=true":
-        ["A version number and latest flag cannot both be specified for Foo"],
+    "q[][pacticipant]=Foo&q[][version]=1&q[][latest]=true": [
+        "A version number and latest flag cannot both be specified for Foo"
+    ],
     "q[][pacticipant]=Foo&ignore[][version]=1": ["Please specify the pacticipant name to ignore"],
-    "q[][pacticipant]=Foo&tag=prod&environment=prod":
-        ["Cannot specify more than one of tag, environment and mainBranch"],
-    "q[][pacticipant]=Foo&mainBranch=true&environment=prod":
-        ["Cannot specify more than one of tag, environment and mainBranch"],
+    "q[][pacticipant]=Foo&tag=prod&environment=prod": [
+        "Cannot specify more than one of tag, environment and mainBranch"
+    ],
+    "q[][pacticipant]=Foo&mainBranch=true&environment=prod": [
+        "Cannot specify more than one of tag, environment and mainBranch"
+    ],
     "q[][pacticipant]=Foo&latest=true&environment=prod": ["Cannot specify both latest=true and an environment"],
     "q[][pacticipant]=Foo&limit=0": ["The limit must be 1 or more (got 0)"],
     "q[][pacticipant]=Foo&limit=-3": ["The limit must be 1 or more (got -3)"],
     "q[][pacticipant]=Foo&limit=ten": ["The limit must be a whole number of 1 or more (got 'ten')"],
     "q[][pacticipant]=Foo&limit=99999999999999999999999": [
-        "The limit must be at most 1000000 (got 99999999999999999999999)"],
+        "The limit must be at most 1000000 (got 99999999999999999999999)"
+    ],
     "q[][pacticipant]=Foo&latestby=cv": ["latestby must be one of cvpv, cvp, cp (got 'cv')"],
     "q[][pacticipant]=Foo&success[]=maybe": ["success[] values must be true, false or empty (got 'maybe')"],
     "q[][pacticipant]=Foo&q[0][pacticipant]=Bar": ["Use either q[][...] or q[N][...] parameters, not both"],

@@ -27,15 +27,28 @@ def pending_of(**body) -> bool | None:
     return pact.pending
 
 
-def verify(td, number: str, *, success: bool = True, branch: str | None = None, tags: tuple[str, ...] = (),
-           wip: bool = False, days_ago: int = 0) -> None:
+def verify(
+    td,
+    number: str,
+    *,
+    success: bool = True,
+    branch: str | None = None,
+    tags: tuple[str, ...] = (),
+    wip: bool = False,
+    days_ago: int = 0,
+) -> None:
     """A provider version (on a branch / with tags) publishes a result for the last published pact."""
     if branch:
         td.branch("API", number, branch)
     for tag in tags:
         tag_add(version=td.version("API", number), name=tag)
-    verification_record(contract=td.contract, provider_version_number=number, success=success, wip=wip,
-                        execution_date=timezone.now() - timedelta(days=days_ago))
+    verification_record(
+        contract=td.contract,
+        provider_version_number=number,
+        success=success,
+        wip=wip,
+        execution_date=timezone.now() - timedelta(days=days_ago),
+    )
 
 
 @pytest.fixture
@@ -75,8 +88,9 @@ BRANCH_CASES = {
 }
 
 
-@pytest.mark.parametrize("verified_on, success, provider_branch, pending", BRANCH_CASES.values(),
-                         ids=BRANCH_CASES.keys())
+@pytest.mark.parametrize(
+    "verified_on, success, provider_branch, pending", BRANCH_CASES.values(), ids=BRANCH_CASES.keys()
+)
 def test_pending_by_provider_branch(web, verified_on, success, provider_branch, pending):
     web.branch("API", "p0", "feat-old")  # created before any verification
     verify(web, "p1", branch=verified_on, success=success)
@@ -126,8 +140,11 @@ SINCE = "2020-01-01"
 
 
 def wip_pacts(**body) -> list[tuple[str, str]]:
-    return [(p.publication.consumer_version.number, p.short_description())
-            for p in pacts(includeWipPactsSince=SINCE, **body) if p.wip]
+    return [
+        (p.publication.consumer_version.number, p.short_description())
+        for p in pacts(includeWipPactsSince=SINCE, **body)
+        if p.wip
+    ]
 
 
 @pytest.fixture
@@ -139,13 +156,17 @@ def feature(web):
 def test_wip_pacts_are_recent_heads_not_selected_explicitly(feature):
     found = pacts(consumerVersionSelectors=MAIN, includeWipPactsSince=SINCE, providerVersionBranch="main")
     assert [(p.publication.consumer_version.number, p.wip, p.pending) for p in found] == [
-        ("1", False, True), ("2", True, True)]
+        ("1", False, True),
+        ("2", True, True),
+    ]
     assert found[1].short_description() == "latest from branch feat-x"
 
 
 def test_wip_pacts_need_a_provider_branch_or_tags(feature):
     assert wip_pacts(consumerVersionSelectors=MAIN) == []
-    assert wip_pacts(consumerVersionSelectors=MAIN, providerVersionTags=["main"]) == [("2", "latest from branch feat-x")]
+    assert wip_pacts(consumerVersionSelectors=MAIN, providerVersionTags=["main"]) == [
+        ("2", "latest from branch feat-x")
+    ]
 
 
 def test_explicitly_selected_pacts_are_not_repeated_as_wip(feature):
@@ -167,7 +188,9 @@ def test_head_tags_are_wip_candidates_too(web, settings):
 
 def test_a_pact_that_is_no_longer_a_head_is_not_wip(feature):
     feature.publish("Web", "3", provider="API", branch="feat-x", variant="newer")
-    assert wip_pacts(consumerVersionSelectors=MAIN, providerVersionBranch="main") == [("3", "latest from branch feat-x")]
+    assert wip_pacts(consumerVersionSelectors=MAIN, providerVersionBranch="main") == [
+        ("3", "latest from branch feat-x")
+    ]
 
 
 WIP_EXCLUSIONS = {
@@ -192,8 +215,13 @@ def test_wip_exclusions_by_branch(feature, verification, provider_branch, expect
 def test_wip_exclusions_by_tags_keep_the_pact_for_tags_that_have_not_accepted_it(feature):
     tag_add(version=feature.version("API", "p0"), name="feat-old")
     verify(feature, "p1", tags=("main",))
-    [pact] = [p for p in pacts(consumerVersionSelectors=MAIN, includeWipPactsSince=SINCE,
-                                providerVersionTags=["main", "feat-old"]) if p.wip]
+    [pact] = [
+        p
+        for p in pacts(
+            consumerVersionSelectors=MAIN, includeWipPactsSince=SINCE, providerVersionTags=["main", "feat-old"]
+        )
+        if p.wip
+    ]
     assert pact.pending_tags == ("feat-old",)
     assert wip_pacts(consumerVersionSelectors=MAIN, providerVersionTags=["main"]) == []
 
@@ -201,4 +229,5 @@ def test_wip_exclusions_by_tags_keep_the_pact_for_tags_that_have_not_accepted_it
 def test_wip_pacts_sharing_content_are_one_entry(feature):
     feature.publish("Web", "3", provider="API", branch="feat-z", variant="feature")
     assert wip_pacts(consumerVersionSelectors=MAIN, providerVersionBranch="main") == [
-        ("3", "latest from branch feat-x, latest from branch feat-z")]
+        ("3", "latest from branch feat-x, latest from branch feat-z")
+    ]

@@ -13,15 +13,26 @@ pytestmark = pytest.mark.django_db
 
 
 def webhook(*events: str, **scope) -> Webhook:
-    return Webhook.objects.create(uuid=f"hook-{'-'.join(events)}-0123456789"[:60], events=list(events), method="POST",
-                                  url="https://ci.example/build?pact=${pactbroker.pactUrl}", **scope)
+    return Webhook.objects.create(
+        uuid=f"hook-{'-'.join(events)}-0123456789"[:60],
+        events=list(events),
+        method="POST",
+        url="https://ci.example/build?pact=${pactbroker.pactUrl}",
+        **scope,
+    )
 
 
 def publish(version="1.0", variant="", consumer="Web", provider="API", **kwargs):
-    prepared = prepare_contract(pact_json(consumer, provider, variant=variant), consumer_name=consumer,
-                                provider_name=provider)
-    return contracts_publish(pacticipant_name=consumer, version_number=version, contracts=[prepared],
-                             base_url="https://broker.example", **kwargs)
+    prepared = prepare_contract(
+        pact_json(consumer, provider, variant=variant), consumer_name=consumer, provider_name=provider
+    )
+    return contracts_publish(
+        pacticipant_name=consumer,
+        version_number=version,
+        contracts=[prepared],
+        base_url="https://broker.example",
+        **kwargs,
+    )
 
 
 def test_no_webhooks_means_no_deliveries():
@@ -44,13 +55,19 @@ def test_each_event_a_webhook_listens_to_gets_one_delivery_with_its_template_val
 
 def test_requiring_verification_names_each_provider_version_that_has_not_verified_the_content(td):
     webhook("contract_requiring_verification_published")
-    td.branch("API", "main-head", "main").deploy("API", "prod-1", to="production").release("API", "mobile-2", to="store")
+    td.branch("API", "main-head", "main").deploy("API", "prod-1", to="production").release(
+        "API", "mobile-2", to="store"
+    )
     publish()
 
-    rows = dict(TriggeredWebhook.objects.values_list("context__providerVersionNumber",
-                                                     "context__providerVersionDescriptions"))
-    assert rows == {"main-head": "latest from main branch", "prod-1": "deployed in production",
-                    "mobile-2": "released in store"}
+    rows = dict(
+        TriggeredWebhook.objects.values_list("context__providerVersionNumber", "context__providerVersionDescriptions")
+    )
+    assert rows == {
+        "main-head": "latest from main branch",
+        "prod-1": "deployed in production",
+        "mobile-2": "released in store",
+    }
 
 
 def test_requiring_verification_skips_provider_versions_that_already_verified_the_content(td):

@@ -108,8 +108,10 @@ def test_content_changed_fires_per_tag_against_the_previous_pact_with_that_tag()
         ("{not json", "is not valid JSON"),
         ('{"consumer": {"name": "Web"}, "provider": {"name": "API"}, "interactions": [], "x": NaN}', "NaN"),
         ("[" * 5000 + "]" * 5000, "is not valid JSON"),
-        (json.dumps({"consumer": {"name": "Web"}, "provider": {"name": "API"}, "interactions": [{"request": {}}]}),
-         "interactions[0]"),
+        (
+            json.dumps({"consumer": {"name": "Web"}, "provider": {"name": "API"}, "interactions": [{"request": {}}]}),
+            "interactions[0]",
+        ),
         (pact_json("Someone", "API"), "Someone"),
     ],
 )
@@ -127,5 +129,9 @@ def test_legacy_put_uses_the_same_rules():
 
     assert (first.outcome, again.outcome) == ("created", "unchanged")
     with pytest.raises(Conflict):
-        pact_publish(consumer_name="Web", provider_name="API", version_number="2.0",
-                     raw=pact_json("Web", "API", variant="changed"))
+        pact_publish(
+            consumer_name="Web",
+            provider_name="API",
+            version_number="2.0",
+            raw=pact_json("Web", "API", variant="changed"),
+        )

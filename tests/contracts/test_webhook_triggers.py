@@ -42,13 +42,15 @@ def cast(db) -> dict[str, Pacticipant]:
 
 def hook(description: str, *, events: tuple[str, ...] = (EVENT,), enabled: bool = True, **scope: dict) -> Webhook:
     """A webhook made through the service, scoped by `consumer={"name"|"label": ...}` etc."""
-    return webhook_create(data={
-        "description": description,
-        "enabled": enabled,
-        "events": [{"name": name} for name in events],
-        "request": {"method": "POST", "url": "https://ci.example.com/hook"},
-        **scope,
-    })
+    return webhook_create(
+        data={
+            "description": description,
+            "enabled": enabled,
+            "events": [{"name": name} for name in events],
+            "request": {"method": "POST", "url": "https://ci.example.com/hook"},
+            **scope,
+        }
+    )
 
 
 def trigger(cast, event_name: str = EVENT) -> list[TriggeredWebhook]:
@@ -140,8 +142,13 @@ def test_deliveries_roll_back_with_the_callers_transaction(cast):
 
 def _other_connection() -> psycopg.Connection:
     db = settings.DATABASES["default"]
-    params = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "password": db["PASSWORD"],
-              "dbname": connection.settings_dict["NAME"]}
+    params = {
+        "host": db["HOST"],
+        "port": db["PORT"],
+        "user": db["USER"],
+        "password": db["PASSWORD"],
+        "dbname": connection.settings_dict["NAME"],
+    }
     return psycopg.connect(**{key: value for key, value in params.items() if value}, autocommit=True)
 
 
@@ -182,17 +189,23 @@ def test_render_template_fills_known_parameters_and_leaves_unknown_ones():
     text = "${pactbroker.consumerName} at ${pactbroker.pactUrl} (${pactbroker.nope})"
 
     assert render_template(text, context) == "Foo App at https://b.example/pacts?x=1&y=2 (${pactbroker.nope})"
-    assert render_template("https://ci.example/build?c=${pactbroker.consumerName}&u=${pactbroker.pactUrl}",
-                           context, url=True) == (
-        "https://ci.example/build?c=Foo+App&u=https%3A%2F%2Fb.example%2Fpacts%3Fx%3D1%26y%3D2")
+    assert render_template(
+        "https://ci.example/build?c=${pactbroker.consumerName}&u=${pactbroker.pactUrl}", context, url=True
+    ) == ("https://ci.example/build?c=Foo+App&u=https%3A%2F%2Fb.example%2Fpacts%3Fx%3D1%26y%3D2")
 
 
 def test_render_json_fills_strings_at_any_depth_and_keeps_other_values():
-    body = {"pact": "${pactbroker.pactUrl}", "list": ["${pactbroker.eventName}", 1, None, True],
-            "${pactbroker.consumerName}": {"n": 2.5}}
+    body = {
+        "pact": "${pactbroker.pactUrl}",
+        "list": ["${pactbroker.eventName}", 1, None, True],
+        "${pactbroker.consumerName}": {"n": 2.5},
+    }
 
     assert render_json(body, {"pactUrl": "u", "eventName": "e", "consumerName": "Foo"}) == {
-        "pact": "u", "list": ["e", 1, None, True], "Foo": {"n": 2.5}}
+        "pact": "u",
+        "list": ["e", 1, None, True],
+        "Foo": {"n": 2.5},
+    }
 
 
 @pytest.fixture
@@ -201,7 +214,9 @@ def published(td) -> ContractPublication:
     td.publish("Foo", "1.0", provider="Pricing Service", branch="main", tags=["dev", "rc"])
     Label.objects.create(pacticipant=Pacticipant.objects.get(name="Foo"), name="team-a")
     Version.objects.filter(number="1.0").update(build_url="https://ci.example.com/builds/1")
-    return ContractPublication.objects.select_related("consumer_version", "contract").get(consumer_version__number="1.0")
+    return ContractPublication.objects.select_related("consumer_version", "contract").get(
+        consumer_version__number="1.0"
+    )
 
 
 def test_context_for_a_contract_event_without_verifications(published):
@@ -237,17 +252,21 @@ def test_context_for_a_verification_event(td, published):
     Verification.objects.filter(pk=verification.pk).update(build_url="https://ci.example.com/provider/7")
     verification.refresh_from_db()
 
-    context = webhook_template_context(event_name="provider_verification_failed", base_url=BASE,
-                                       verification=verification)
+    context = webhook_template_context(
+        event_name="provider_verification_failed", base_url=BASE, verification=verification
+    )
 
     pact_url = f"{BASE}/pacts/provider/Pricing%20Service/consumer/Foo/pact-version/{published.contract.sha}"
     assert context["verificationResultUrl"] == f"{pact_url}/verification-results/{verification.id}"
     assert (context["consumerVersionNumber"], context["providerVersionNumber"]) == ("1.0", "2.0")
     assert context["providerVersionBranch"] == "main"
     assert context["buildUrl"] == "https://ci.example.com/provider/7"
-    assert (context["githubVerificationStatus"], context["bitbucketVerificationStatus"],
-            context["gitlabVerificationStatus"], context["azureDevOpsVerificationStatus"]) == (
-        "failure", "FAILED", "failed", "failed")
+    assert (
+        context["githubVerificationStatus"],
+        context["bitbucketVerificationStatus"],
+        context["gitlabVerificationStatus"],
+        context["azureDevOpsVerificationStatus"],
+    ) == ("failure", "FAILED", "failed", "failed")
 
 
 def test_a_contract_event_reports_the_known_status_from_the_providers_main_branch(td, published):
@@ -264,8 +283,11 @@ def test_a_contract_requiring_verification_names_the_provider_version_to_verify(
     provider_version = td.version("Pricing Service", "4.0")
 
     context = webhook_template_context(
-        event_name="contract_requiring_verification_published", base_url=BASE, publication=published,
-        provider_version=provider_version, provider_version_descriptions="deployed in prod",
+        event_name="contract_requiring_verification_published",
+        base_url=BASE,
+        publication=published,
+        provider_version=provider_version,
+        provider_version_descriptions="deployed in prod",
     )
 
     assert context["providerVersionNumber"] == "4.0"

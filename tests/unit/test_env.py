@@ -31,7 +31,9 @@ def test_file_variant_is_read_for_secrets(monkeypatch, tmp_path):
     assert env_str("SECRET_KEY") == "s3cret"
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("YES", True), ("1", True), ("off", False), ("0", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("true", True), ("YES", True), ("1", True), ("off", False), ("0", False)]
+)
 def test_booleans(monkeypatch, raw, expected):
     monkeypatch.setenv("X_FLAG", raw)
     assert env_bool("X_FLAG") is expected

@@ -38,9 +38,7 @@ from verifier.http import (
     request,
 )
 
-LOOPBACK_OK = OutboundPolicy(
-    allow=("127.0.0.0/8",), connect_timeout=2.0, read_timeout=2.0
-)
+LOOPBACK_OK = OutboundPolicy(allow=("127.0.0.0/8",), connect_timeout=2.0, read_timeout=2.0)
 NOTHING_ALLOWED = OutboundPolicy(connect_timeout=2.0, read_timeout=2.0)
 
 
@@ -76,15 +74,11 @@ class Receiver:
     def port(self) -> int:
         return self.server.server_address[1]
 
-    def url(
-        self, path: str = "/", host: str = "127.0.0.1", scheme: str = "http"
-    ) -> str:
+    def url(self, path: str = "/", host: str = "127.0.0.1", scheme: str = "http") -> str:
         return f"{scheme}://{host}:{self.port}{path}"
 
 
-def _reply(
-    handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]
-) -> None:
+def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
     handler.send_response(status)
     for name, value in {"Content-Length": str(len(body)), **headers}.items():
         handler.send_header(name, value)
@@ -123,9 +117,7 @@ def serve() -> Iterator[Callable[..., Receiver]]:
 
             def _handle(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                holder[0].requests.append(
-                    Seen(self.command, self.path, dict(self.headers), body)
-                )
+                holder[0].requests.append(Seen(self.command, self.path, dict(self.headers), body))
                 respond(self, holder[0])
 
             do_GET = do_POST = do_PUT = _handle
@@ -138,9 +130,7 @@ def serve() -> Iterator[Callable[..., Receiver]]:
             server.socket = tls.wrap_socket(server.socket, server_side=True)
         receiver = Receiver(server)
         holder.append(receiver)
-        threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         started.append(receiver)
         return receiver
 
@@ -167,9 +157,7 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, int]]]
             attempts.append((host, address[1]))
             if not ipaddress.ip_address(host).is_loopback:
                 escaped.append(address)
-                raise AssertionError(
-                    f"test tried to connect outside loopback: {address}"
-                )
+                raise AssertionError(f"test tried to connect outside loopback: {address}")
         real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
@@ -257,12 +245,8 @@ def test_redirect_is_returned_not_followed(serve: Callable[..., Receiver]) -> No
     assert [seen.path for seen in receiver.requests] == ["/start"]
 
 
-@pytest.mark.parametrize(
-    ("size", "truncated"), [(999, False), (1000, False), (1001, True), (50_000, True)]
-)
-def test_body_is_capped_at_max_response_bytes(
-    serve: Callable[..., Receiver], size: int, truncated: bool
-) -> None:
+@pytest.mark.parametrize(("size", "truncated"), [(999, False), (1000, False), (1001, True), (50_000, True)])
+def test_body_is_capped_at_max_response_bytes(serve: Callable[..., Receiver], size: int, truncated: bool) -> None:
     receiver = serve(lambda handler, _: _reply(handler, 200, b"x" * size, {}))
     policy = OutboundPolicy(allow=("127.0.0.1",), max_response_bytes=1000)
 
@@ -344,9 +328,7 @@ def test_dns_failure_is_unavailable(connects: list[tuple[str, int]]) -> None:
         ("240.0.0.1", "reserved"),
     ],
 )
-def test_guard_refuses_before_any_connection(
-    host: str, label: str, connects: list[tuple[str, int]]
-) -> None:
+def test_guard_refuses_before_any_connection(host: str, label: str, connects: list[tuple[str, int]]) -> None:
     with pytest.raises(OutboundRefused) as caught:
         request("POST", f"http://{host}:8080/hook", content="x", policy=NOTHING_ALLOWED)
 
@@ -359,12 +341,9 @@ def test_guard_refuses_before_any_connection(
 
 def test_metadata_message_is_exact() -> None:
     with pytest.raises(OutboundRefused) as caught:
-        request(
-            "GET", "http://169.254.169.254/latest/meta-data/", policy=NOTHING_ALLOWED
-        )
+        request("GET", "http://169.254.169.254/latest/meta-data/", policy=NOTHING_ALLOWED)
     assert str(caught.value) == (
-        "refused: 169.254.169.254 is link-local (cloud metadata); "
-        "add it to ACCORD_OUTBOUND_ALLOW to permit"
+        "refused: 169.254.169.254 is link-local (cloud metadata); add it to ACCORD_OUTBOUND_ALLOW to permit"
     )
 
 
@@ -381,9 +360,7 @@ def test_hostnames_resolving_to_blocked_addresses_are_refused(
 ) -> None:
     if answer:
         dns.answers[name] = [answer]
-    with pytest.raises(
-        OutboundRefused, match=rf"refused: {name} resolves to .*, which is "
-    ):
+    with pytest.raises(OutboundRefused, match=rf"refused: {name} resolves to .*, which is "):
         request("GET", f"https://{name}/", policy=NOTHING_ALLOWED)
     assert connects == []
 
@@ -432,9 +409,7 @@ def test_address_class_table(addr: str, expected: str | None) -> None:
         "http://[::1",
     ],
 )
-def test_bad_scheme_or_url_is_refused(
-    url: str, connects: list[tuple[str, int]]
-) -> None:
+def test_bad_scheme_or_url_is_refused(url: str, connects: list[tuple[str, int]]) -> None:
     with pytest.raises(OutboundRefused):
         request("GET", url, policy=NOTHING_ALLOWED)
     assert connects == []
@@ -461,15 +436,11 @@ def test_scheme_list_comes_from_the_policy(serve: Callable[..., Receiver]) -> No
         ("127.0.0.0/30", "127.0.0.1"),
     ],
 )
-def test_allow_list_admits(
-    entry: str, host: str, serve: Callable[..., Receiver], dns: FakeDNS
-) -> None:
+def test_allow_list_admits(entry: str, host: str, serve: Callable[..., Receiver], dns: FakeDNS) -> None:
     receiver = serve()
     dns.answers["hooks.internal.test"] = ["127.0.0.1"]
 
-    resp = request(
-        "GET", receiver.url(host=host), policy=OutboundPolicy(allow=(entry,))
-    )
+    resp = request("GET", receiver.url(host=host), policy=OutboundPolicy(allow=(entry,)))
 
     assert resp.status == 200
     assert receiver.requests[0].headers["Host"] == f"{host}:{receiver.port}"
@@ -485,9 +456,7 @@ def test_allow_list_admits(
         ("127.0.0.2", "hooks.internal.test"),
     ],
 )
-def test_allow_list_does_not_over_match(
-    entry: str, host: str, dns: FakeDNS, connects: list[tuple[str, int]]
-) -> None:
+def test_allow_list_does_not_over_match(entry: str, host: str, dns: FakeDNS, connects: list[tuple[str, int]]) -> None:
     dns.answers[host] = ["127.0.0.1"]
     with pytest.raises(OutboundRefused, match="loopback"):
         request("GET", f"http://{host}/", policy=OutboundPolicy(allow=(entry,)))
@@ -511,9 +480,7 @@ def test_bad_allow_entries_fail_at_construction(entry: str) -> None:
         (None, ()),
     ],
 )
-def test_policy_from_settings(
-    monkeypatch: pytest.MonkeyPatch, configured: object, expected: tuple[str, ...]
-) -> None:
+def test_policy_from_settings(monkeypatch: pytest.MonkeyPatch, configured: object, expected: tuple[str, ...]) -> None:
     settings = types.SimpleNamespace(ACCORD_OUTBOUND_READ_TIMEOUT="7.5")
     if configured is not None:
         settings.ACCORD_OUTBOUND_ALLOW = configured
@@ -582,9 +549,7 @@ def tls_receiver(
     server_ctx.load_cert_chain(cert, key)
     sni_seen: list[str | None] = []
 
-    def record_sni(
-        _sock: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext
-    ) -> None:
+    def record_sni(_sock: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
         sni_seen.append(name)
 
     server_ctx.sni_callback = record_sni  # type: ignore[assignment]
@@ -634,9 +599,7 @@ def test_https_certificate_must_match_the_hostname(
 def test_logs_mask_url_credentials_headers_and_explicit_secrets_even_when_echoed(
     serve: Callable[..., Receiver],
 ) -> None:
-    receiver = (
-        serve()
-    )  # echoes every request header and the body back in its JSON reply
+    receiver = serve()  # echoes every request header and the body back in its JSON reply
     netloc = f"alice:pw-in-url-1@127.0.0.1:{receiver.port}"
     url = f"http://{netloc}/hook?token=query-secret-1&page=2"
     basic = base64.b64encode(b"alice:pw-in-url-1").decode()
@@ -663,10 +626,7 @@ def test_logs_mask_url_credentials_headers_and_explicit_secrets_even_when_echoed
     secrets = ["pw-in-url-1", "query-secret-1", basic, "header-key-1", "sig-value-1"]
     for secret in [*secrets, "explicit-secret-1", "cookie-value-123"]:
         assert secret not in logs
-    assert (
-        f"http://alice:{MASK}@127.0.0.1:{receiver.port}/hook?token={MASK}&page=2"
-        in resp.request_log
-    )
+    assert f"http://alice:{MASK}@127.0.0.1:{receiver.port}/hook?token={MASK}&page=2" in resp.request_log
     assert f"Authorization: {MASK}" in resp.request_log
     assert f"Set-Cookie: {MASK}" in resp.response_log
     assert "trace-1" in resp.response_log
@@ -676,9 +636,7 @@ def test_logs_mask_url_credentials_headers_and_explicit_secrets_even_when_echoed
 def test_bearer_token_is_masked_even_when_echoed_alone(
     serve: Callable[..., Receiver],
 ) -> None:
-    receiver = serve(
-        lambda handler, _: _reply(handler, 401, b"bad token tok-bearer-1", {})
-    )
+    receiver = serve(lambda handler, _: _reply(handler, 401, b"bad token tok-bearer-1", {}))
 
     resp = request(
         "GET",

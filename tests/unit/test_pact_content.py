@@ -20,9 +20,7 @@ from contracts.pact.content import (
 from contracts.pact.parsing import parse_json
 
 FIXTURES = Path(__file__).parent / "pacts"
-REAL_CLIENT_CONTRACTS = (
-    Path(__file__).resolve().parents[3] / "shared" / "real-client-contracts"
-)
+REAL_CLIENT_CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "real-client-contracts"
 V4_MIXED = FIXTURES / "pact-python-v4-V4MixedConsumer-V4MixedProvider.json"
 V3_MESSAGE = FIXTURES / "pact-python-v3-V3MessageConsumer-V3MessageProvider.json"
 V3_HTTP = FIXTURES / "pact-python-v3-V3HttpConsumer-V3HttpProvider.json"
@@ -37,9 +35,7 @@ def sha1(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def interaction(
-    description: str, state: str | None = None, status: int = 200
-) -> dict[str, Any]:
+def interaction(description: str, state: str | None = None, status: int = 200) -> dict[str, Any]:
     element: dict[str, Any] = {
         "description": description,
         "request": {"method": "GET", "path": f"/{description.replace(' ', '-')}"},
@@ -93,9 +89,7 @@ def test_canonical_json_refuses_nan() -> None:
 
 def test_content_sha_hashes_interactions_and_the_declared_version() -> None:
     doc = v2_pact({"z": 1, "a": 2}, {"b": 1})
-    expected = sha1(
-        '{"interactions":[{"a":2,"z":1},{"b":1}],"pact_specification_version":"2.0.0"}'
-    )
+    expected = sha1('{"interactions":[{"a":2,"z":1},{"b":1}],"pact_specification_version":"2.0.0"}')
     assert content_sha(doc) == expected
 
 
@@ -111,9 +105,7 @@ def test_content_sha_includes_messages_and_interactions() -> None:
 
 def test_content_sha_of_a_document_without_interactions_hashes_everything() -> None:
     doc = {"consumer": {"name": "C"}, "provider": {"name": "P"}, "foo": [2, 1]}
-    assert content_sha(doc) == sha1(
-        '{"consumer":{"name":"C"},"foo":[2,1],"provider":{"name":"P"}}'
-    )
+    assert content_sha(doc) == sha1('{"consumer":{"name":"C"},"foo":[2,1],"provider":{"name":"P"}}')
     changed = copy.deepcopy(doc)
     changed["consumer"]["name"] = "D"
     assert content_sha(changed) != content_sha(doc)
@@ -132,9 +124,7 @@ def test_content_sha_ignores_metadata_and_pacticipant_blocks() -> None:
     assert content_sha(other) == content_sha(doc)
 
 
-@pytest.mark.parametrize(
-    "path", [V4_MIXED, V3_MESSAGE, V3_HTTP, REAL_V2], ids=lambda path: path.name
-)
+@pytest.mark.parametrize("path", [V4_MIXED, V3_MESSAGE, V3_HTTP, REAL_V2], ids=lambda path: path.name)
 def test_content_sha_ignores_whitespace_key_order_and_interaction_order(
     path: Path,
 ) -> None:
@@ -147,19 +137,13 @@ def test_content_sha_ignores_whitespace_key_order_and_interaction_order(
 
 def leaf_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     if isinstance(value, dict):
-        return [
-            p for key, child in value.items() for p in leaf_paths(child, (*prefix, key))
-        ]
+        return [p for key, child in value.items() for p in leaf_paths(child, (*prefix, key))]
     if isinstance(value, list):
-        return [
-            p for i, child in enumerate(value) for p in leaf_paths(child, (*prefix, i))
-        ]
+        return [p for i, child in enumerate(value) for p in leaf_paths(child, (*prefix, i))]
     return [prefix]
 
 
-@pytest.mark.parametrize(
-    "path", [V4_MIXED, V3_MESSAGE, REAL_V2], ids=lambda path: path.name
-)
+@pytest.mark.parametrize("path", [V4_MIXED, V3_MESSAGE, REAL_V2], ids=lambda path: path.name)
 def test_content_sha_changes_when_any_interaction_value_changes(path: Path) -> None:
     doc = load(path)
     key = "messages" if "messages" in doc else "interactions"
@@ -211,9 +195,7 @@ def test_with_interaction_ids_adds_a_deterministic_id_first() -> None:
     original = copy.deepcopy(doc)
     result = with_interaction_ids(doc)
     assert doc == original
-    for element, source in zip(
-        result["interactions"], doc["interactions"], strict=True
-    ):
+    for element, source in zip(result["interactions"], doc["interactions"], strict=True):
         assert next(iter(element)) == "_id"
         assert element["_id"] == sha1(canonical_json(source))
         assert {k: v for k, v in element.items() if k != "_id"} == source
@@ -277,9 +259,7 @@ def test_interaction_counts(doc: dict[str, Any], expected: tuple[int, int]) -> N
     [(V4_MIXED, (3, 2)), (V3_MESSAGE, (0, 1)), (V3_HTTP, (3, 0)), (REAL_V2, (67, 0))],
     ids=lambda value: value.name if isinstance(value, Path) else str(value),
 )
-def test_interaction_counts_of_real_pacts(
-    path: Path, expected: tuple[int, int]
-) -> None:
+def test_interaction_counts_of_real_pacts(path: Path, expected: tuple[int, int]) -> None:
     assert interaction_counts(load(path)) == expected
 
 
@@ -305,17 +285,14 @@ def test_merge_pacts_raises_on_different_content_for_the_same_interaction() -> N
     with pytest.raises(MergeConflict) as caught:
         merge_pacts(existing, new)
     assert str(caught.value) == (
-        "interaction 'get alligator' given 'Mary exists' has different content in the "
-        "existing pact and in the new pact"
+        "interaction 'get alligator' given 'Mary exists' has different content in the existing pact and in the new pact"
     )
     assert caught.value.description == "get alligator"
     assert caught.value.provider_states == ["Mary exists"]
 
 
 def test_merge_pacts_conflict_without_state_says_so() -> None:
-    with pytest.raises(
-        MergeConflict, match=r"interaction 'a' \(no provider state\) has"
-    ):
+    with pytest.raises(MergeConflict, match=r"interaction 'a' \(no provider state\) has"):
         merge_pacts(v2_pact(interaction("a")), v2_pact(interaction("a", status=500)))
 
 
@@ -379,14 +356,7 @@ def test_merge_pacts_refuses_to_mix_specification_versions() -> None:
     ):
         merge_pacts(v2_pact(interaction("a")), v3)
     # 1.x and 2.0 pacts share the interaction shape and may be merged.
-    assert (
-        len(
-            merge_pacts(v2_pact(), v2_pact(interaction("a"), version="1.1.0"))[
-                "interactions"
-            ]
-        )
-        == 1
-    )
+    assert len(merge_pacts(v2_pact(), v2_pact(interaction("a"), version="1.1.0"))["interactions"]) == 1
 
 
 def test_merge_conflict_is_a_value_error() -> None:

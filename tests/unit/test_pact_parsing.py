@@ -8,25 +8,17 @@ from contracts.pact.parsing import DEFAULT_MAX_DEPTH, JsonParseError, parse_json
 
 VALID = [
     pytest.param('{"a": 1}', {"a": 1}, id="object"),
-    pytest.param(
-        b'{"a": [1, 2.5, null, true]}', {"a": [1, 2.5, None, True]}, id="bytes"
-    ),
+    pytest.param(b'{"a": [1, 2.5, null, true]}', {"a": [1, 2.5, None, True]}, id="bytes"),
     pytest.param(b'\xef\xbb\xbf{"a": 1}', {"a": 1}, id="utf8-bom-bytes"),
     pytest.param('\ufeff{"a": 1}', {"a": 1}, id="utf8-bom-str"),
     pytest.param('"Gr\u00fc\u00dfe \u2713"', "Grüße ✓", id="non-ascii"),
     pytest.param('"\\ud83d\\ude00"', "\U0001f600", id="surrogate-pair-escape"),
-    pytest.param(
-        "123456789012345678901234567890", 123456789012345678901234567890, id="big-int"
-    ),
+    pytest.param("123456789012345678901234567890", 123456789012345678901234567890, id="big-int"),
     pytest.param("-0.1", -0.1, id="float"),
     pytest.param('["' + "[" * 1000 + '"]', ["[" * 1000], id="brackets-in-string"),
-    pytest.param(
-        '["\\"[[[[", "\\\\", []]', ['"[[[[', "\\", []], id="escapes-in-string"
-    ),
+    pytest.param('["\\"[[[[", "\\\\", []]', ['"[[[[', "\\", []], id="escapes-in-string"),
     pytest.param("[" * 64 + "]" * 64, None, id="nesting-at-limit"),
-    pytest.param(
-        '{"a": {"a": 1}, "b": {"a": 2}}', None, id="same-key-in-sibling-objects"
-    ),
+    pytest.param('{"a": {"a": 1}, "b": {"a": 2}}', None, id="same-key-in-sibling-objects"),
 ]
 
 
@@ -63,9 +55,7 @@ INVALID = [
         "invalid JSON at line 2, column 11: Expecting ',' delimiter",
         id="missing-comma",
     ),
-    pytest.param(
-        '{"a": 1} x', "invalid JSON at line 1, column 10: Extra data", id="extra"
-    ),
+    pytest.param('{"a": 1} x', "invalid JSON at line 1, column 10: Extra data", id="extra"),
     pytest.param('{"a": "x', "Unterminated string starting at", id="unterminated"),
     pytest.param('"a\x01b"', "Invalid control character at", id="raw-control-char"),
     pytest.param(
@@ -74,15 +64,9 @@ INVALID = [
         id="nan",
     ),
     pytest.param("[Infinity]", "Infinity is not a valid JSON number", id="infinity"),
-    pytest.param(
-        '{"x": -Infinity}', "-Infinity is not a valid JSON number", id="-infinity"
-    ),
-    pytest.param(
-        "[1e400]", "invalid JSON: number 1e400 is out of range", id="float-overflow"
-    ),
-    pytest.param(
-        "1" * 5000, "invalid JSON: an integer has more than 4300 digits", id="huge-int"
-    ),
+    pytest.param('{"x": -Infinity}', "-Infinity is not a valid JSON number", id="-infinity"),
+    pytest.param("[1e400]", "invalid JSON: number 1e400 is out of range", id="float-overflow"),
+    pytest.param("1" * 5000, "invalid JSON: an integer has more than 4300 digits", id="huge-int"),
     pytest.param(
         '{"name": "a", "name": "b"}',
         "invalid JSON: duplicate key 'name' in an object",
@@ -95,9 +79,7 @@ INVALID = [
     ),
     pytest.param("", "the document is empty: expected a JSON value", id="empty"),
     pytest.param(b" \n\t", "the document is empty", id="whitespace"),
-    pytest.param(
-        "[" * 65 + "]" * 65, "JSON nesting is deeper than 64 levels", id="one-too-deep"
-    ),
+    pytest.param("[" * 65 + "]" * 65, "JSON nesting is deeper than 64 levels", id="one-too-deep"),
     pytest.param(
         '{"a":' * 100 + "1" + "}" * 100,
         "JSON nesting is deeper than 64 levels",
@@ -122,9 +104,7 @@ INVALID = [
 
 
 @pytest.mark.parametrize(("raw", "fragment"), INVALID)
-def test_rejects_invalid_json_with_a_clear_message(
-    raw: str | bytes, fragment: str
-) -> None:
+def test_rejects_invalid_json_with_a_clear_message(raw: str | bytes, fragment: str) -> None:
     with pytest.raises(JsonParseError) as caught:
         parse_json(raw)
     assert fragment in str(caught.value)
@@ -136,9 +116,7 @@ def test_rejects_invalid_json_with_a_clear_message(
         pytest.param(b"[" * 100_000, id="unclosed-arrays"),
         pytest.param("[" * 100_000 + "]" * 100_000, id="closed-arrays"),
         pytest.param('{"a":' * 100_000 + "1" + "}" * 100_000, id="objects"),
-        pytest.param(
-            "[" * 100_000 + '"' + "]" * 100_000, id="unterminated-string-inside"
-        ),
+        pytest.param("[" * 100_000 + '"' + "]" * 100_000, id="unterminated-string-inside"),
     ],
 )
 def test_deep_nesting_is_a_parse_error_not_a_recursion_error(raw: str | bytes) -> None:

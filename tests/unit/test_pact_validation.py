@@ -18,9 +18,7 @@ from contracts.pact.validation import (
 
 FIXTURES = Path(__file__).parent / "pacts"
 # The Ruby pact_broker-client's own contracts, kept as shared project data (see its README).
-REAL_CLIENT_CONTRACTS = (
-    Path(__file__).resolve().parents[3] / "shared" / "real-client-contracts"
-)
+REAL_CLIENT_CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "real-client-contracts"
 
 
 class _Delete:
@@ -88,9 +86,7 @@ VALID = [
 # fmt: on
 
 
-@pytest.mark.parametrize(
-    ("base", "path", "value"), VALID, ids=[case_id(c) for c in VALID]
-)
+@pytest.mark.parametrize(("base", "path", "value"), VALID, ids=[case_id(c) for c in VALID])
 def test_accepts_valid_pacts(base: str, path: str, value: Any) -> None:
     doc = pact(base, (path, value)) if path else pact(base)
     assert validate_pact(doc) == []
@@ -179,9 +175,7 @@ INVALID = [
 # fmt: on
 
 
-@pytest.mark.parametrize(
-    ("base", "path", "value", "expected"), INVALID, ids=[case_id(c) for c in INVALID]
-)
+@pytest.mark.parametrize(("base", "path", "value", "expected"), INVALID, ids=[case_id(c) for c in INVALID])
 def test_rejects_invalid_pacts(base: str, path: str, value: Any, expected: str) -> None:
     errors = validate_pact(pact(base, (path, value)))
     assert any(expected in error for error in errors), errors
@@ -207,9 +201,7 @@ def test_long_values_are_shortened() -> None:
         "path": "/",
         "headers": "y" * 500,
     }
-    assert validate_pact(doc) == [
-        "interactions[0].request.headers: '" + "y" * 56 + "... is not of type 'object'"
-    ]
+    assert validate_pact(doc) == ["interactions[0].request.headers: '" + "y" * 56 + "... is not of type 'object'"]
 
 
 def test_number_of_errors_is_capped() -> None:
@@ -302,9 +294,7 @@ def test_pact_python_generated_pacts_validate(name: str, version: str) -> None:
 
 
 def test_pact_python_v4_fixture_has_all_three_interaction_types() -> None:
-    doc = parse_json(
-        (FIXTURES / "pact-python-v4-V4MixedConsumer-V4MixedProvider.json").read_text()
-    )
+    doc = parse_json((FIXTURES / "pact-python-v4-V4MixedConsumer-V4MixedProvider.json").read_text())
     assert {i["type"] for i in doc["interactions"]} == {
         "Synchronous/HTTP",
         "Asynchronous/Messages",
@@ -312,9 +302,7 @@ def test_pact_python_v4_fixture_has_all_three_interaction_types() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    "path", sorted(SCHEMA_DIR.glob("*.json")), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", sorted(SCHEMA_DIR.glob("*.json")), ids=lambda p: p.name)
 def test_schemas_are_valid_draft_2020_12(path: Path) -> None:
     schema = json.loads(path.read_text(encoding="utf-8"))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -332,31 +320,22 @@ def test_there_is_one_schema_per_known_version() -> None:
 
 
 NAME_CASES = [
-    pytest.param(
-        {"consumer": {"name": "Web"}, "provider": {"name": "API"}}, [], id="match"
-    ),
+    pytest.param({"consumer": {"name": "Web"}, "provider": {"name": "API"}}, [], id="match"),
     pytest.param(
         {"consumer": {"name": "Mobile"}, "provider": {"name": "API"}},
-        [
-            "consumer.name: the consumer in the pact is 'Mobile' but the request is for consumer 'Web'"
-        ],
+        ["consumer.name: the consumer in the pact is 'Mobile' but the request is for consumer 'Web'"],
         id="consumer-differs",
     ),
     pytest.param(
         {"consumer": {"name": "Web"}, "provider": {"name": "api"}},
-        [
-            "provider.name: the provider in the pact is 'api' but the request is for provider 'API'"
-        ],
+        ["provider.name: the provider in the pact is 'api' but the request is for provider 'API'"],
         id="provider-differs-by-case",
     ),
     pytest.param(
         {"provider": {"name": "Billing"}},
         [
             "consumer.name: expected 'Web' but the pact names no consumer",
-            (
-                "provider.name: the provider in the pact is 'Billing' but the request "
-                "is for provider 'API'"
-            ),
+            ("provider.name: the provider in the pact is 'Billing' but the request is for provider 'API'"),
         ],
         id="both",
     ),

@@ -44,8 +44,15 @@ def provider_factory(tmp_path) -> Iterator:
 
 def order_pact(consumer: str = "Web", provider: str = "API") -> str:
     """A pact with two interactions; the second relies on the order's name."""
-    return json.dumps(pact_document(consumer, provider, interactions=[
-        interaction("a request for the health check", path="/health", body={"ok": True}),
-        interaction("a request for order 1", path="/orders/1", body={"id": 1, "name": "Widget"},
-                    state="order 1 exists"),
-    ]))
+    return json.dumps(
+        pact_document(
+            consumer,
+            provider,
+            interactions=[
+                interaction("a request for the health check", path="/health", body={"ok": True}),
+                interaction(
+                    "a request for order 1", path="/orders/1", body={"id": 1, "name": "Widget"}, state="order 1 exists"
+                ),
+            ],
+        )
+    )

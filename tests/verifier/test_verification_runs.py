@@ -29,9 +29,15 @@ def publish(version: str = "1.0", **kwargs) -> None:
 
 
 def queue_run(api, base_url: str, **extra) -> dict:
-    body = {"provider": "API", "providerVersion": "2.0", "providerVersionBranch": "main", "baseUrl": base_url,
-            "stateChangeUrl": base_url + "/_pact/provider_states",
-            "consumerVersionSelectors": [{"mainBranch": True}, {"deployedOrReleased": True}], **extra}
+    body = {
+        "provider": "API",
+        "providerVersion": "2.0",
+        "providerVersionBranch": "main",
+        "baseUrl": base_url,
+        "stateChangeUrl": base_url + "/_pact/provider_states",
+        "consumerVersionSelectors": [{"mainBranch": True}, {"deployedOrReleased": True}],
+        **extra,
+    }
     response = api.post("/verification-runs", body)
     assert response.status_code == 201, response.content
     return response.json()
@@ -49,8 +55,9 @@ def run_row(created: dict) -> VerificationRun:
 def test_a_run_verifies_the_selected_pacts_and_records_results_like_a_client(api, provider_factory):
     publish(branch="main")
     provider = provider_factory("broken")
-    run = run_row(queue_run(api, provider.url, headers={"Authorization": "Bearer provider-secret"},
-                            includePendingStatus=False))
+    run = run_row(
+        queue_run(api, provider.url, headers={"Authorization": "Bearer provider-secret"}, includePendingStatus=False)
+    )
 
     assert verification_run_execute(run_id=run.id) == "failed"
     assert verification_run_execute(run_id=run.id) == "not claimed"  # a second execution records nothing more
@@ -116,8 +123,9 @@ def test_an_unreachable_provider_is_retried_on_the_schedule_then_ends_in_error(a
 def test_runs_of_one_provider_are_capped(api):
     publish(branch="main")
     first, second = run_row(queue_run(api, "http://127.0.0.1:9")), run_row(queue_run(api, "http://127.0.0.1:9"))
-    VerificationRun.objects.filter(id=first.id).update(status="running", claim=first.uuid,
-                                                       lease_expires_at=timezone.now() + timedelta(minutes=1))
+    VerificationRun.objects.filter(id=first.id).update(
+        status="running", claim=first.uuid, lease_expires_at=timezone.now() + timedelta(minutes=1)
+    )
 
     assert verification_run_execute(run_id=second.id) == "not claimed"
     second.refresh_from_db()
@@ -130,14 +138,16 @@ def test_the_reaper_requeues_a_run_whose_worker_died_and_fails_it_after_its_atte
     publish(branch="main")
     run = run_row(queue_run(api, "http://127.0.0.1:9"))
     expired = timezone.now() - timedelta(seconds=1)
-    VerificationRun.objects.filter(id=run.id).update(status="running", claim=run.uuid, attempts=1,
-                                                     lease_expires_at=expired)
+    VerificationRun.objects.filter(id=run.id).update(
+        status="running", claim=run.uuid, attempts=1, lease_expires_at=expired
+    )
 
     assert verification_runs_reap()["requeued"] == 1
     run.refresh_from_db()
     assert (run.status, run.claim) == ("queued", None)
-    VerificationRun.objects.filter(id=run.id).update(status="running", claim=run.uuid, attempts=2,
-                                                     lease_expires_at=expired)
+    VerificationRun.objects.filter(id=run.id).update(
+        status="running", claim=run.uuid, attempts=2, lease_expires_at=expired
+    )
     assert verification_runs_reap()["failed"] == 1
     run.refresh_from_db()
     assert run.status == "error" and "lease expired" in run.error
@@ -151,8 +161,15 @@ def test_the_reaper_requeues_a_run_whose_worker_died_and_fails_it_after_its_atte
         ({"provider": "API", "baseUrl": "http://x.example"}, "providerVersion"),
         ({"provider": "API", "providerVersion": "2.0", "baseUrl": "ftp://x.example"}, "baseUrl"),
         ({"provider": "API", "providerVersion": "2.0", "baseUrl": "http://x.example", "headers": {"a": 1}}, "headers"),
-        ({"provider": "API", "providerVersion": "2.0", "baseUrl": "http://x.example",
-          "consumerVersionSelectors": [{"latest": False}]}, "consumerVersionSelectors"),
+        (
+            {
+                "provider": "API",
+                "providerVersion": "2.0",
+                "baseUrl": "http://x.example",
+                "consumerVersionSelectors": [{"latest": False}],
+            },
+            "consumerVersionSelectors",
+        ),
         ({"provider": "API", "providerVersion": "2.0", "baseUrl": "http://x.example", "colour": "red"}, "body"),
     ],
 )
@@ -174,8 +191,10 @@ def test_an_unknown_provider_is_404(api):
 @pytest.mark.django_db
 def test_a_registered_target_starts_a_run_when_a_contract_needs_verification(api, td):
     td.branch("API", "7.0", "main")
-    response = api.put("/pacticipants/API/verification-targets/review-apps",
-                       {"baseUrl": "http://api-${providerVersion}.review.example", "headers": {"X-Token": "abcd1234"}})
+    response = api.put(
+        "/pacticipants/API/verification-targets/review-apps",
+        {"baseUrl": "http://api-${providerVersion}.review.example", "headers": {"X-Token": "abcd1234"}},
+    )
     assert response.status_code == 201 and response.json()["headers"]["X-Token"] == "**********"
 
     publish()
@@ -201,13 +220,15 @@ def _finished(run: VerificationRun):
     def check():
         run.refresh_from_db()
         return run.status in ("succeeded", "failed", "error") and run
+
     return check
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_green_then_red_builds_drive_can_i_deploy_and_match_the_pact_cli(api, td, celery_worker_process,
-                                                                       provider_factory, tmp_path):
+def test_green_then_red_builds_drive_can_i_deploy_and_match_the_pact_cli(
+    api, td, celery_worker_process, provider_factory, tmp_path
+):
     publish(branch="main")
     td.deploy("Web", "1.0", to="production")
 
@@ -228,10 +249,29 @@ def test_green_then_red_builds_drive_can_i_deploy_and_match_the_pact_cli(api, td
     pact_file = tmp_path / "pact.json"
     pact_file.write_text(order_pact())
     out = tmp_path / "cli.json"
-    subprocess.run([str(ROOT / ".venv/bin/pact"), "verifier", "--file", str(pact_file), "--provider-name", "API",
-                    "--hostname", "127.0.0.1", "--port", str(broken.port), "--state-change-url",
-                    broken.url + "/_pact/provider_states", "--json", str(out), "--no-colour"],
-                   cwd=tmp_path, capture_output=True, timeout=120, env={**os.environ, "PACT_DO_NOT_TRACK": "true"})
+    subprocess.run(
+        [
+            str(ROOT / ".venv/bin/pact"),
+            "verifier",
+            "--file",
+            str(pact_file),
+            "--provider-name",
+            "API",
+            "--hostname",
+            "127.0.0.1",
+            "--port",
+            str(broken.port),
+            "--state-change-url",
+            broken.url + "/_pact/provider_states",
+            "--json",
+            str(out),
+            "--no-colour",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PACT_DO_NOT_TRACK": "true"},
+    )
     cli = json.loads(out.read_text())
     theirs = {}
     for error in cli.get("errors", []):
@@ -255,9 +295,24 @@ def test_a_worker_killed_mid_run_leaves_a_run_that_is_requeued_and_completed_nev
     release = tmp_path / "release"
     slow = provider_factory("slow", release_file=release)
     env = _child_env(test_db_name, ACCORD_OUTBOUND_ALLOW="127.0.0.1", ACCORD_VERIFICATION_LEASE_SECONDS="2")
-    command = [sys.executable, "-m", "celery", "-A", "broker", "worker", "--loglevel", "INFO", "--concurrency", "1",
-               "--hostname", f"killable-{os.getpid()}@%h", "--without-mingle", "--without-gossip",
-               "--queues", queue]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "broker",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "1",
+        "--hostname",
+        f"killable-{os.getpid()}@%h",
+        "--without-mingle",
+        "--without-gossip",
+        "--queues",
+        queue,
+    ]
     first = Process("worker-to-kill", command, env, tmp_path)
     try:
         run = run_row(queue_run(api, slow.url))
@@ -292,8 +347,12 @@ def test_a_finished_run_raises_accords_own_event_for_webhooks(api, provider_fact
     from contracts.models import Webhook
     from verifier.models import TriggeredWebhook
 
-    Webhook.objects.create(uuid="run-events-hook-0001", events=["verification_run_failed"], method="POST",
-                           url="https://ci.example/hook?run=${pactbroker.verificationRunUrl}")
+    Webhook.objects.create(
+        uuid="run-events-hook-0001",
+        events=["verification_run_failed"],
+        method="POST",
+        url="https://ci.example/hook?run=${pactbroker.verificationRunUrl}",
+    )
     publish(branch="main")
     run = run_row(queue_run(api, provider_factory("broken").url, includePendingStatus=False))
 

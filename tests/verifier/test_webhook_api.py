@@ -15,10 +15,16 @@ pytestmark = pytest.mark.django_db
 
 
 def hook(url: str) -> Webhook:
-    return Webhook.objects.create(uuid="execute-test-hook-0001", events=["contract_published"], method="POST",
-                                  url=url, headers={"X-Api-Token": "t0k3n-value"},
-                                  body=json.dumps({"v": "${pactbroker.consumerVersionNumber}"}), body_is_json=True,
-                                  description="Trigger CI")
+    return Webhook.objects.create(
+        uuid="execute-test-hook-0001",
+        events=["contract_published"],
+        method="POST",
+        url=url,
+        headers={"X-Api-Token": "t0k3n-value"},
+        body=json.dumps({"v": "${pactbroker.consumerVersionNumber}"}),
+        body_is_json=True,
+        description="Trigger CI",
+    )
 
 
 @override_settings(ACCORD_OUTBOUND_ALLOW=["127.0.0.1"])

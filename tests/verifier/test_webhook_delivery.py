@@ -19,10 +19,15 @@ LOOPBACK_ALLOWED = override_settings(ACCORD_OUTBOUND_ALLOW=["127.0.0.1"], ACCORD
 
 
 def hook(url: str, **fields) -> Webhook:
-    defaults = {"uuid": "delivery-test-hook-0001", "events": ["contract_published"], "method": "POST", "url": url,
-                "headers": {"Content-Type": "application/json", "Authorization": "Bearer s3cr3t-token"},
-                "body": json.dumps({"pact": "${pactbroker.pactUrl}", "v": "${pactbroker.consumerVersionNumber}"}),
-                "body_is_json": True}
+    defaults = {
+        "uuid": "delivery-test-hook-0001",
+        "events": ["contract_published"],
+        "method": "POST",
+        "url": url,
+        "headers": {"Content-Type": "application/json", "Authorization": "Bearer s3cr3t-token"},
+        "body": json.dumps({"pact": "${pactbroker.pactUrl}", "v": "${pactbroker.consumerVersionNumber}"}),
+        "body_is_json": True,
+    }
     return Webhook.objects.create(**{**defaults, **fields})
 
 
@@ -129,6 +134,9 @@ def test_a_receiver_failing_twice_then_succeeding_gets_one_delivery_and_three_ex
     wait_until(delivered, 60, "the worker to deliver the webhook", interval=0.2)
     assert triggered.status == "success" and triggered.attempts_made == 3
     assert list(WebhookExecution.objects.order_by("attempt").values_list("attempt", "success", "status_code")) == [
-        (1, False, 500), (2, False, 502), (3, True, 200)]
+        (1, False, 500),
+        (2, False, 502),
+        (3, True, 200),
+    ]
     assert [r["path"] for r in receiver.requests] == ["/", "/", "/"]
     assert sum(1 for e in WebhookExecution.objects.all() if e.success) == 1

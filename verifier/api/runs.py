@@ -19,9 +19,18 @@ from verifier import http
 from verifier.models import VerificationRun, VerificationTarget
 from verifier.services.runs import _validate_headers, _validate_url, verification_run_create
 
-RUN_FIELDS = {"provider", "providerVersion", "providerVersionBranch", "providerVersionTags", "baseUrl",
-              "stateChangeUrl", "consumerVersionSelectors", "includePendingStatus", "includeWipPactsSince",
-              "headers"}
+RUN_FIELDS = {
+    "provider",
+    "providerVersion",
+    "providerVersionBranch",
+    "providerVersionTags",
+    "baseUrl",
+    "stateChangeUrl",
+    "consumerVersionSelectors",
+    "includePendingStatus",
+    "includeWipPactsSince",
+    "headers",
+}
 
 
 def _run_href(links: Links, run: VerificationRun) -> str:
@@ -67,14 +76,32 @@ def run_body(run: VerificationRun, links: Links, *, detail: bool) -> dict:
                 "wip": run_pact.wip,
                 "success": run_pact.success,
                 "interactions": [
-                    {"interactionId": item.interaction_id, "description": item.description, "success": item.success,
-                     "pending": item.pending, "mismatches": item.mismatches}
+                    {
+                        "interactionId": item.interaction_id,
+                        "description": item.description,
+                        "success": item.success,
+                        "pending": item.pending,
+                        "mismatches": item.mismatches,
+                    }
                     for item in run_pact.interactions.all()
                 ],
-                "_links": {"pb:verification-result": {"href": links.url(
-                    "pacts", "provider", run.provider.name, "consumer", run_pact.contract.consumer.name,
-                    "pact-version", run_pact.contract.sha, "verification-results", run_pact.verification_id,
-                )}} if run_pact.verification_id else {},
+                "_links": {
+                    "pb:verification-result": {
+                        "href": links.url(
+                            "pacts",
+                            "provider",
+                            run.provider.name,
+                            "consumer",
+                            run_pact.contract.consumer.name,
+                            "pact-version",
+                            run_pact.contract.sha,
+                            "verification-results",
+                            run_pact.verification_id,
+                        )
+                    }
+                }
+                if run_pact.verification_id
+                else {},
             }
             for run_pact in run.pacts.select_related("contract__consumer").prefetch_related("interactions")
         ],
@@ -107,13 +134,27 @@ class VerificationRunsApi(BrokerApi):
         if unknown:
             raise InvalidInput({"body": [f"unknown field(s): {', '.join(unknown)}"]})
         provider = pacticipant_get(name=str(data["provider"]))
-        query = for_verification_query({key: data[key] for key in (
-            "consumerVersionSelectors", "providerVersionBranch", "providerVersionTags", "includePendingStatus",
-            "includeWipPactsSince") if key in data})
+        query = for_verification_query(
+            {
+                key: data[key]
+                for key in (
+                    "consumerVersionSelectors",
+                    "providerVersionBranch",
+                    "providerVersionTags",
+                    "includePendingStatus",
+                    "includeWipPactsSince",
+                )
+                if key in data
+            }
+        )
         with transaction.atomic():
             run = verification_run_create(
-                provider=provider, provider_version_number=data["providerVersion"], base_url=data["baseUrl"],
-                state_change_url=data.get("stateChangeUrl"), headers=data.get("headers"), query=query,
+                provider=provider,
+                provider_version_number=data["providerVersion"],
+                base_url=data["baseUrl"],
+                state_change_url=data.get("stateChangeUrl"),
+                headers=data.get("headers"),
+                query=query,
                 selectors=data.get("consumerVersionSelectors") or [],
             )
         links = Links(request)
@@ -132,10 +173,12 @@ class VerificationRunsApi(BrokerApi):
                 raise InvalidInput({"status": [f"must be one of {', '.join(VerificationRun.Status.values)}"]})
             runs = runs.filter(status=status)
         links = Links(request)
-        return Response({
-            "_embedded": {"verificationRuns": [run_body(run, links, detail=False) for run in runs[:100]]},
-            "_links": {"self": {"href": links.url("verification-runs"), "title": "Verification runs"}},
-        })
+        return Response(
+            {
+                "_embedded": {"verificationRuns": [run_body(run, links, detail=False) for run in runs[:100]]},
+                "_links": {"self": {"href": links.url("verification-runs"), "title": "Verification runs"}},
+            }
+        )
 
 
 class VerificationRunApi(BrokerApi):
@@ -153,8 +196,9 @@ def target_body(target: VerificationTarget, links: Links) -> dict:
         "headers": http.redact_headers(target.headers),
         "enabled": target.enabled,
         "createdAt": iso(target.created_at),
-        "_links": {"self": {"href": links.url("pacticipants", target.provider.name, "verification-targets",
-                                              target.name)}},
+        "_links": {
+            "self": {"href": links.url("pacticipants", target.provider.name, "verification-targets", target.name)}
+        },
     }
 
 
@@ -178,10 +222,14 @@ class VerificationTargetsApi(BrokerApi):
     def get(self, request: Request, pacticipant: str) -> Response:
         provider = pacticipant_get(name=pacticipant)
         links = Links(request)
-        return Response({
-            "_embedded": {"verificationTargets": [target_body(t, links) for t in provider.verification_targets.all()]},
-            "_links": {"self": {"href": links.url("pacticipants", pacticipant, "verification-targets")}},
-        })
+        return Response(
+            {
+                "_embedded": {
+                    "verificationTargets": [target_body(t, links) for t in provider.verification_targets.all()]
+                },
+                "_links": {"self": {"href": links.url("pacticipants", pacticipant, "verification-targets")}},
+            }
+        )
 
 
 class VerificationTargetApi(BrokerApi):
@@ -202,8 +250,9 @@ class VerificationTargetApi(BrokerApi):
 
     @staticmethod
     def _target(pacticipant: str, name: str) -> VerificationTarget:
-        target = VerificationTarget.objects.select_related("provider").filter(
-            provider__name=pacticipant, name=name).first()
+        target = (
+            VerificationTarget.objects.select_related("provider").filter(provider__name=pacticipant, name=name).first()
+        )
         if target is None:
             raise NotFound(f"No verification target '{name}' for {pacticipant}")
         return target
@@ -212,8 +261,14 @@ class VerificationTargetApi(BrokerApi):
 urlpatterns = [
     path("verification-runs", VerificationRunsApi.as_view(), name="verification-runs"),
     path("verification-runs/<seg:uuid>", VerificationRunApi.as_view(), name="verification-run"),
-    path("pacticipants/<seg:pacticipant>/verification-targets", VerificationTargetsApi.as_view(),
-         name="verification-targets"),
-    path("pacticipants/<seg:pacticipant>/verification-targets/<seg:name>", VerificationTargetApi.as_view(),
-         name="verification-target"),
+    path(
+        "pacticipants/<seg:pacticipant>/verification-targets",
+        VerificationTargetsApi.as_view(),
+        name="verification-targets",
+    ),
+    path(
+        "pacticipants/<seg:pacticipant>/verification-targets/<seg:name>",
+        VerificationTargetApi.as_view(),
+        name="verification-target",
+    ),
 ]

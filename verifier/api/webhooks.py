@@ -47,14 +47,24 @@ class WebhookExecuteApi(BrokerApi):
         outcome = webhook_attempt(webhook, context)
         with transaction.atomic():
             triggered = TriggeredWebhook.objects.create(
-                webhook=webhook, webhook_uuid=webhook.uuid, event_name=event, trigger_type="user",
-                status=Status.SUCCESS if outcome.success else Status.FAILURE, context=context,
+                webhook=webhook,
+                webhook_uuid=webhook.uuid,
+                event_name=event,
+                trigger_type="user",
+                status=Status.SUCCESS if outcome.success else Status.FAILURE,
+                context=context,
                 consumer=publication.consumer if publication else webhook.consumer,
-                provider=publication.provider if publication else webhook.provider, attempts_made=1,
+                provider=publication.provider if publication else webhook.provider,
+                attempts_made=1,
             )
             WebhookExecution.objects.create(
-                triggered_webhook=triggered, attempt=1, success=outcome.success, status_code=outcome.status_code,
-                request_log=outcome.request_log, response_log=outcome.response_log, error=outcome.error,
+                triggered_webhook=triggered,
+                attempt=1,
+                success=outcome.success,
+                status_code=outcome.status_code,
+                request_log=outcome.request_log,
+                response_log=outcome.response_log,
+                error=outcome.error,
                 duration_ms=outcome.duration_ms,
             )
         rendered = webhook_request_render(webhook, context)
@@ -71,7 +81,10 @@ class WebhookExecuteApi(BrokerApi):
             "success": outcome.success,
             "_links": {
                 "webhook": {"href": links.url("webhooks", webhook.uuid), "title": "Webhook"},
-                "try-again": {"href": links.url("webhooks", webhook.uuid, "execute"), "title": "Execute the webhook again"},
+                "try-again": {
+                    "href": links.url("webhooks", webhook.uuid, "execute"),
+                    "title": "Execute the webhook again",
+                },
                 "pb:logs": {"href": links.url("triggered-webhooks", triggered.uuid, "logs")},
             },
         }
@@ -82,7 +95,9 @@ class WebhookExecuteApi(BrokerApi):
 
 def triggered_webhook_body(triggered: TriggeredWebhook, links: Links) -> dict:
     attempts_allowed = len(settings.ACCORD_WEBHOOK_RETRY_SCHEDULE) + 1
-    remaining = 0 if triggered.status in (Status.SUCCESS, Status.FAILURE) else attempts_allowed - triggered.attempts_made
+    remaining = (
+        0 if triggered.status in (Status.SUCCESS, Status.FAILURE) else attempts_allowed - triggered.attempts_made
+    )
     logs = links.url("triggered-webhooks", triggered.uuid, "logs")
     return {
         "name": triggered.webhook.description if triggered.webhook and triggered.webhook.description else "Webhook",
@@ -114,16 +129,33 @@ class PactTriggeredWebhooksApi(BrokerApi):
     def get(self, request: Request, provider: str, consumer: str, version: str) -> Response:
         provider_row, consumer_row = _pair(provider, consumer)
         triggered = (
-            TriggeredWebhook.objects.filter(provider=provider_row, consumer=consumer_row,
-                                            context__consumerVersionNumber=version)
-            .select_related("webhook").order_by("id")
+            TriggeredWebhook.objects.filter(
+                provider=provider_row, consumer=consumer_row, context__consumerVersionNumber=version
+            )
+            .select_related("webhook")
+            .order_by("id")
         )
         links = Links(request)
-        return Response({
-            "_embedded": {"triggeredWebhooks": [triggered_webhook_body(t, links) for t in triggered]},
-            "_links": {"self": {"href": links.url("pacts", "provider", provider, "consumer", consumer, "version",
-                                                  version, "triggered-webhooks"), "title": "Triggered webhooks"}},
-        })
+        return Response(
+            {
+                "_embedded": {"triggeredWebhooks": [triggered_webhook_body(t, links) for t in triggered]},
+                "_links": {
+                    "self": {
+                        "href": links.url(
+                            "pacts",
+                            "provider",
+                            provider,
+                            "consumer",
+                            consumer,
+                            "version",
+                            version,
+                            "triggered-webhooks",
+                        ),
+                        "title": "Triggered webhooks",
+                    }
+                },
+            }
+        )
 
 
 class WebhooksStatusApi(BrokerApi):
@@ -133,22 +165,33 @@ class WebhooksStatusApi(BrokerApi):
         provider_row, consumer_row = _pair(provider, consumer)
         latest = list(
             TriggeredWebhook.objects.filter(provider=provider_row, consumer=consumer_row)
-            .order_by("webhook_uuid", "-id").distinct("webhook_uuid").select_related("webhook")
+            .order_by("webhook_uuid", "-id")
+            .distinct("webhook_uuid")
+            .select_related("webhook")
         )
         counts = {status: sum(1 for t in latest if t.status == status) for status in Status.values}
         links = Links(request)
-        return Response({
-            "summary": {"successful": counts["success"], "failed": counts["failure"], "notRun": counts["not_run"],
-                        "retrying": counts["retrying"]},
-            "_embedded": {"triggeredWebhooks": [triggered_webhook_body(t, links) for t in latest]},
-            "_links": {
-                "self": {"href": links.url("pacts", "provider", provider, "consumer", consumer, "webhooks", "status")},
-                "pb:error-logs": [
-                    {"href": links.url("triggered-webhooks", t.uuid, "logs"), "title": t.event_name}
-                    for t in latest if t.status == Status.FAILURE
-                ],
-            },
-        })
+        return Response(
+            {
+                "summary": {
+                    "successful": counts["success"],
+                    "failed": counts["failure"],
+                    "notRun": counts["not_run"],
+                    "retrying": counts["retrying"],
+                },
+                "_embedded": {"triggeredWebhooks": [triggered_webhook_body(t, links) for t in latest]},
+                "_links": {
+                    "self": {
+                        "href": links.url("pacts", "provider", provider, "consumer", consumer, "webhooks", "status")
+                    },
+                    "pb:error-logs": [
+                        {"href": links.url("triggered-webhooks", t.uuid, "logs"), "title": t.event_name}
+                        for t in latest
+                        if t.status == Status.FAILURE
+                    ],
+                },
+            }
+        )
 
 
 def triggered_webhook_logs(request, uuid: str) -> HttpResponse:
@@ -156,11 +199,18 @@ def triggered_webhook_logs(request, uuid: str) -> HttpResponse:
     triggered = TriggeredWebhook.objects.filter(uuid=uuid).first() if _is_uuid(uuid) else None
     if triggered is None:
         return HttpResponse(f"No triggered webhook with uuid {uuid}\n", status=404, content_type="text/plain")
-    lines = [f"Webhook {triggered.webhook_uuid} triggered by {triggered.event_name} at {iso(triggered.created_at)}",
-             f"Status: {triggered.status} after {triggered.attempts_made} attempt(s)", ""]
+    lines = [
+        f"Webhook {triggered.webhook_uuid} triggered by {triggered.event_name} at {iso(triggered.created_at)}",
+        f"Status: {triggered.status} after {triggered.attempts_made} attempt(s)",
+        "",
+    ]
     for execution in triggered.executions.order_by("attempt"):
-        lines += [f"--- attempt {execution.attempt} at {iso(execution.created_at)}: "
-                  f"{'success' if execution.success else 'failure'}", execution.request_log, execution.response_log]
+        lines += [
+            f"--- attempt {execution.attempt} at {iso(execution.created_at)}: "
+            f"{'success' if execution.success else 'failure'}",
+            execution.request_log,
+            execution.response_log,
+        ]
         if execution.error:
             lines.append(f"Error: {execution.error}")
         lines.append("")
@@ -182,8 +232,14 @@ def _is_uuid(value: str) -> bool:
 urlpatterns = [
     path("webhooks/<seg:uuid>/execute", WebhookExecuteApi.as_view(), name="webhook-execute"),
     path("triggered-webhooks/<seg:uuid>/logs", triggered_webhook_logs, name="triggered-webhook-logs"),
-    path("pacts/provider/<seg:provider>/consumer/<seg:consumer>/version/<seg:version>/triggered-webhooks",
-         PactTriggeredWebhooksApi.as_view(), name="pact-triggered-webhooks"),
-    path("pacts/provider/<seg:provider>/consumer/<seg:consumer>/webhooks/status", WebhooksStatusApi.as_view(),
-         name="webhooks-status"),
+    path(
+        "pacts/provider/<seg:provider>/consumer/<seg:consumer>/version/<seg:version>/triggered-webhooks",
+        PactTriggeredWebhooksApi.as_view(),
+        name="pact-triggered-webhooks",
+    ),
+    path(
+        "pacts/provider/<seg:provider>/consumer/<seg:consumer>/webhooks/status",
+        WebhooksStatusApi.as_view(),
+        name="webhooks-status",
+    ),
 ]

@@ -78,15 +78,28 @@ def webhook_attempt(webhook: Webhook, context: dict[str, str]) -> AttemptOutcome
     policy = http.OutboundPolicy.from_settings()
     started = time.monotonic()
     try:
-        response = http.request(rendered.method, rendered.url, headers=rendered.headers, content=rendered.body,
-                                policy=policy, secrets=rendered.secrets)
+        response = http.request(
+            rendered.method,
+            rendered.url,
+            headers=rendered.headers,
+            content=rendered.body,
+            policy=policy,
+            secrets=rendered.secrets,
+        )
     except http.OutboundRefused as exc:
         return AttemptOutcome(False, False, None, exc.request_log, "", str(exc), _ms(started))
     except http.OutboundUnavailable as exc:
         return AttemptOutcome(False, True, None, exc.request_log, "", str(exc), _ms(started))
     success = 200 <= response.status < 300
-    return AttemptOutcome(success, not success, response.status, response.request_log, response.response_log,
-                          None if success else f"HTTP {response.status}", response.elapsed_ms)
+    return AttemptOutcome(
+        success,
+        not success,
+        response.status,
+        response.request_log,
+        response.response_log,
+        None if success else f"HTTP {response.status}",
+        response.elapsed_ms,
+    )
 
 
 def _ms(started: float) -> int:
@@ -123,8 +136,13 @@ def webhook_deliver(*, triggered_webhook_id: int) -> str:
         status, next_at = Status.FAILURE, None
     with transaction.atomic():
         WebhookExecution.objects.create(
-            triggered_webhook=triggered, attempt=attempt, success=outcome.success, status_code=outcome.status_code,
-            request_log=outcome.request_log, response_log=outcome.response_log, error=outcome.error,
+            triggered_webhook=triggered,
+            attempt=attempt,
+            success=outcome.success,
+            status_code=outcome.status_code,
+            request_log=outcome.request_log,
+            response_log=outcome.response_log,
+            error=outcome.error,
             duration_ms=outcome.duration_ms,
         )
         TriggeredWebhook.objects.filter(id=triggered.id).update(
@@ -150,7 +168,9 @@ def deliveries_enqueue(ids: list[int], eta=None) -> None:
 def deliveries_sweep(*, limit: int = 500) -> int:
     """Re-queue deliveries that are due (lost messages, crashed workers, broker restarts)."""
     due = list(
-        TriggeredWebhook.objects.filter(status__in=[Status.NOT_RUN, Status.RETRYING], next_attempt_at__lte=timezone.now())
+        TriggeredWebhook.objects.filter(
+            status__in=[Status.NOT_RUN, Status.RETRYING], next_attempt_at__lte=timezone.now()
+        )
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:limit]
     )

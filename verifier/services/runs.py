@@ -32,8 +32,8 @@ from contracts.exceptions import InvalidInput
 from contracts.models import Contract, ContractPublication, Pacticipant
 from contracts.selectors.for_verification import ForVerificationQuery, VerifiablePact, pacts_for_verification
 from contracts.selectors.pacts import encode_metadata  # noqa: F401 - documents the metadata link
-from contracts.services.versions import branch_version_add, tag_add, version_find_or_create
 from contracts.services.verifications import verification_record
+from contracts.services.versions import branch_version_add, tag_add, version_find_or_create
 from verifier import engine, http
 from verifier.models import InteractionResult, VerificationRun, VerificationRunPact, VerificationTarget
 
@@ -134,25 +134,33 @@ def verification_runs_for_publication(*, publication: ContractPublication) -> li
         branch = provider_version.branch_versions.order_by("-id").values_list("branch_name", flat=True).first()
         for target in targets:
             pending_already = VerificationRun.objects.filter(
-                target=target, provider_version_number=provider_version.number,
-                contract_ids=[publication.contract_id], status__in=[Status.QUEUED, Status.RUNNING],
+                target=target,
+                provider_version_number=provider_version.number,
+                contract_ids=[publication.contract_id],
+                status__in=[Status.QUEUED, Status.RUNNING],
             ).exists()
             if pending_already:
                 continue
-            runs.append(verification_run_create(
-                provider=publication.provider,
-                provider_version_number=provider_version.number,
-                base_url=render_target_template(target.base_url, provider_version=provider_version.number,
-                                                branch=branch),
-                state_change_url=render_target_template(target.state_change_url, provider_version=provider_version.number,
-                                                        branch=branch) if target.state_change_url else None,
-                headers=target.headers,
-                query=ForVerificationQuery(provider_version_branch=branch),
-                selectors=[],
-                contract_ids=[publication.contract_id],
-                target=target,
-                trigger="contract_requiring_verification_published",
-            ))
+            runs.append(
+                verification_run_create(
+                    provider=publication.provider,
+                    provider_version_number=provider_version.number,
+                    base_url=render_target_template(
+                        target.base_url, provider_version=provider_version.number, branch=branch
+                    ),
+                    state_change_url=render_target_template(
+                        target.state_change_url, provider_version=provider_version.number, branch=branch
+                    )
+                    if target.state_change_url
+                    else None,
+                    headers=target.headers,
+                    query=ForVerificationQuery(provider_version_branch=branch),
+                    selectors=[],
+                    contract_ids=[publication.contract_id],
+                    target=target,
+                    trigger="contract_requiring_verification_published",
+                )
+            )
     return runs
 
 
@@ -176,9 +184,17 @@ def _claim(run_id: int) -> uuid.UUID | None:
         if running >= settings.ACCORD_VERIFICATION_CONCURRENCY_PER_PROVIDER:
             return None
         now = timezone.now()
-        claimed = VerificationRun.objects.filter(id=run_id, status=Status.QUEUED).exclude(not_before__gt=now).update(
-            status=Status.RUNNING, claim=token, lease_expires_at=now + _lease(), attempts=F("attempts") + 1,
-            started_at=now, updated_at=now,
+        claimed = (
+            VerificationRun.objects.filter(id=run_id, status=Status.QUEUED)
+            .exclude(not_before__gt=now)
+            .update(
+                status=Status.RUNNING,
+                claim=token,
+                lease_expires_at=now + _lease(),
+                attempts=F("attempts") + 1,
+                started_at=now,
+                updated_at=now,
+            )
         )
     return token if claimed else None
 
@@ -205,9 +221,9 @@ class _Heartbeat:
         interval = max(settings.ACCORD_VERIFICATION_LEASE_SECONDS / 3, 0.5)
         try:
             while not self.stopped.wait(interval):
-                renewed = VerificationRun.objects.filter(id=self.run_id, claim=self.token, status=Status.RUNNING).update(
-                    lease_expires_at=timezone.now() + _lease()
-                )
+                renewed = VerificationRun.objects.filter(
+                    id=self.run_id, claim=self.token, status=Status.RUNNING
+                ).update(lease_expires_at=timezone.now() + _lease())
                 if not renewed:
                     return
         finally:
@@ -220,8 +236,10 @@ class _Heartbeat:
 def _query(run: VerificationRun) -> ForVerificationQuery:
     from contracts.api.for_verification import for_verification_query
 
-    body: dict[str, Any] = {"consumerVersionSelectors": run.consumer_version_selectors,
-                            "includePendingStatus": run.include_pending_status}
+    body: dict[str, Any] = {
+        "consumerVersionSelectors": run.consumer_version_selectors,
+        "includePendingStatus": run.include_pending_status,
+    }
     if run.provider_version_branch:
         body["providerVersionBranch"] = run.provider_version_branch
     if run.provider_version_tags:
@@ -236,7 +254,8 @@ def _pacts(run: VerificationRun) -> list[VerifiablePact]:
         publications = {
             p.contract_id: p
             for p in ContractPublication.objects.filter(contract_id__in=run.contract_ids, is_current=True)
-            .select_related("contract", "consumer", "provider", "consumer_version").order_by("contract_id", "-id")
+            .select_related("contract", "consumer", "provider", "consumer_version")
+            .order_by("contract_id", "-id")
         }
         return [VerifiablePact(publication=p, pending=None) for p in publications.values()]
     return pacts_for_verification(provider=run.provider, query=_query(run))
@@ -270,8 +289,10 @@ def verification_run_execute(*, run_id: int) -> str:
         _defer_if_capped(run_id)
         return "not claimed"
     run = VerificationRun.objects.select_related("provider").get(id=run_id)
-    log: list[str] = [f"Verifying {run.provider.name} version {run.provider_version_number} at "
-                      f"{http.redact_url(run.base_url)} (attempt {run.attempts})"]
+    log: list[str] = [
+        f"Verifying {run.provider.name} version {run.provider_version_number} at "
+        f"{http.redact_url(run.base_url)} (attempt {run.attempts})"
+    ]
     secrets: list[str] = []
     try:
         with _Heartbeat(run.id, token):
@@ -279,10 +300,16 @@ def verification_run_execute(*, run_id: int) -> str:
             _probe(run)
             outcomes = []
             for pact in _pacts(run):
-                log.append(f"Pact between {pact.publication.consumer.name} and {run.provider.name} "
-                           f"({pact.short_description() or 'selected'}){' [pending]' if pact.pending else ''}")
-                outcome = engine.replay(pact.publication.contract.document, provider_name=run.provider.name,
-                                        target=target, pending=bool(pact.pending))
+                log.append(
+                    f"Pact between {pact.publication.consumer.name} and {run.provider.name} "
+                    f"({pact.short_description() or 'selected'}){' [pending]' if pact.pending else ''}"
+                )
+                outcome = engine.replay(
+                    pact.publication.contract.document,
+                    provider_name=run.provider.name,
+                    target=target,
+                    pending=bool(pact.pending),
+                )
                 if outcome.unreachable:
                     raise ProviderUnavailable(f"the provider stopped answering during {pact.short_description()}")
                 log.append(outcome.output)
@@ -314,8 +341,13 @@ def _redacted(log: list[str], secrets: list[str]) -> str:
 def _end(run: VerificationRun, token: uuid.UUID, status: str, error: str, log: list[str], secrets: list[str]) -> str:
     log.append(f"Error: {error}")
     ended = VerificationRun.objects.filter(id=run.id, claim=token, status=Status.RUNNING).update(
-        status=status, error=http.redact_text(error, secrets), log=_redacted(log, secrets), finished_at=timezone.now(),
-        lease_expires_at=None, claim=None, updated_at=timezone.now(),
+        status=status,
+        error=http.redact_text(error, secrets),
+        log=_redacted(log, secrets),
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+        claim=None,
+        updated_at=timezone.now(),
     )
     return status if ended else "claim lost"
 
@@ -323,13 +355,19 @@ def _end(run: VerificationRun, token: uuid.UUID, status: str, error: str, log: l
 def _retry_or_fail(run: VerificationRun, token: uuid.UUID, error: str, log: list[str], secrets: list[str]) -> str:
     schedule = settings.ACCORD_VERIFICATION_RETRY_SCHEDULE
     if run.attempts > len(schedule):
-        return _end(run, token, Status.ERROR, f"provider unreachable after {run.attempts} attempts: {error}", log,
-                    secrets)
+        return _end(
+            run, token, Status.ERROR, f"provider unreachable after {run.attempts} attempts: {error}", log, secrets
+        )
     delay = schedule[run.attempts - 1]
     log.append(f"Provider unreachable ({error}); retrying in {delay}s")
     requeued = VerificationRun.objects.filter(id=run.id, claim=token, status=Status.RUNNING).update(
-        status=Status.QUEUED, claim=None, lease_expires_at=None, not_before=timezone.now() + timedelta(seconds=delay),
-        log=_redacted(log, secrets), error=http.redact_text(error, secrets), updated_at=timezone.now(),
+        status=Status.QUEUED,
+        claim=None,
+        lease_expires_at=None,
+        not_before=timezone.now() + timedelta(seconds=delay),
+        log=_redacted(log, secrets),
+        error=http.redact_text(error, secrets),
+        updated_at=timezone.now(),
     )
     if requeued:
         runs_enqueue([run.id], countdown=delay)
@@ -356,23 +394,46 @@ def _finish(run: VerificationRun, token: uuid.UUID, outcomes: list, log: list[st
                 provider_version_number=run.provider_version_number,
                 success=outcome.success,
                 test_results=outcome.test_results(),
-                verified_by={"implementation": "Accord", "version": settings.ACCORD_VERSION,
-                             "clientLanguage": {"name": "accord-verification-run", "testFramework": "pact_ffi"}},
+                verified_by={
+                    "implementation": "Accord",
+                    "version": settings.ACCORD_VERSION,
+                    "clientLanguage": {"name": "accord-verification-run", "testFramework": "pact_ffi"},
+                },
                 wip=pact.wip,
                 pending=pact.pending,
                 consumer_version_selectors=[s.metadata() for s in pact.selectors],
             )
             run_pact = VerificationRunPact.objects.create(
-                run=run, contract_id=pact.publication.contract_id, short_description=pact.short_description(),
-                pending=bool(pact.pending), wip=pact.wip, success=outcome.success, verification=verification,
+                run=run,
+                contract_id=pact.publication.contract_id,
+                short_description=pact.short_description(),
+                pending=bool(pact.pending),
+                wip=pact.wip,
+                success=outcome.success,
+                verification=verification,
             )
-            InteractionResult.objects.bulk_create([
-                InteractionResult(run_pact=run_pact, interaction_id=item.interaction_id, description=item.description,
-                                  success=item.success, pending=item.pending, mismatches=item.mismatches)
-                for item in outcome.interactions
-            ])
-        locked.update(status=status, log=_redacted(log, secrets), finished_at=timezone.now(), lease_expires_at=None,
-                      claim=None, error=None, updated_at=timezone.now())
+            InteractionResult.objects.bulk_create(
+                [
+                    InteractionResult(
+                        run_pact=run_pact,
+                        interaction_id=item.interaction_id,
+                        description=item.description,
+                        success=item.success,
+                        pending=item.pending,
+                        mismatches=item.mismatches,
+                    )
+                    for item in outcome.interactions
+                ]
+            )
+        locked.update(
+            status=status,
+            log=_redacted(log, secrets),
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            claim=None,
+            error=None,
+            updated_at=timezone.now(),
+        )
         _run_events(run, status, outcomes)
     return status
 
@@ -388,11 +449,13 @@ def _run_events(run: VerificationRun, status: str, outcomes: list) -> None:
     base = default_base_url()
     for pact, outcome in outcomes:
         context = webhook_template_context(event_name=event, base_url=base, publication=pact.publication)
-        context.update(verificationRunUrl=f"{base}/verification-runs/{run.uuid}",
-                       providerVersionNumber=run.provider_version_number,
-                       verificationRunStatus=status, pactVerified="true" if outcome.success else "false")
-        webhooks_trigger(event_name=event, consumer=pact.publication.consumer, provider=run.provider,
-                         context=context)
+        context.update(
+            verificationRunUrl=f"{base}/verification-runs/{run.uuid}",
+            providerVersionNumber=run.provider_version_number,
+            verificationRunStatus=status,
+            pactVerified="true" if outcome.success else "false",
+        )
+        webhooks_trigger(event_name=event, consumer=pact.publication.consumer, provider=run.provider, context=context)
 
 
 def verification_runs_reap() -> dict[str, int]:
@@ -401,12 +464,22 @@ def verification_runs_reap() -> dict[str, int]:
     stale = VerificationRun.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now)
     max_attempts = settings.ACCORD_VERIFICATION_MAX_ATTEMPTS
     failed = stale.filter(attempts__gte=max_attempts).update(
-        status=Status.ERROR, error="the worker running this verification stopped (lease expired) too many times",
-        claim=None, lease_expires_at=None, finished_at=now, updated_at=now,
+        status=Status.ERROR,
+        error="the worker running this verification stopped (lease expired) too many times",
+        claim=None,
+        lease_expires_at=None,
+        finished_at=now,
+        updated_at=now,
     )
     requeue_ids = list(stale.filter(attempts__lt=max_attempts).values_list("id", flat=True))
-    requeued = VerificationRun.objects.filter(id__in=requeue_ids, status=Status.RUNNING, lease_expires_at__lt=now).update(
-        status=Status.QUEUED, claim=None, lease_expires_at=None, not_before=None, updated_at=now,
+    requeued = VerificationRun.objects.filter(
+        id__in=requeue_ids, status=Status.RUNNING, lease_expires_at__lt=now
+    ).update(
+        status=Status.QUEUED,
+        claim=None,
+        lease_expires_at=None,
+        not_before=None,
+        updated_at=now,
         log=F("log"),
     )
     if requeue_ids:
@@ -414,7 +487,10 @@ def verification_runs_reap() -> dict[str, int]:
             VerificationRun.objects.filter(id=run_id).update(error="re-queued: the previous worker stopped mid-run")
         runs_enqueue(requeue_ids)
     # Queued runs whose message was lost (broker restart) are sent again.
-    lost = list(VerificationRun.objects.filter(status=Status.QUEUED, updated_at__lt=now - timedelta(minutes=5))
-                .exclude(not_before__gt=now).values_list("id", flat=True)[:200])
+    lost = list(
+        VerificationRun.objects.filter(status=Status.QUEUED, updated_at__lt=now - timedelta(minutes=5))
+        .exclude(not_before__gt=now)
+        .values_list("id", flat=True)[:200]
+    )
     runs_enqueue(lost)
     return {"requeued": requeued, "failed": failed, "resent": len(lost)}

@@ -68,16 +68,36 @@ class Command(BaseCommand):
         logging.getLogger("httpx").setLevel(logging.WARNING)
         shape = Shape(options["versions"], options["verifications"] or options["versions"] * 5, options["consumers"])
         dbname = options["database"] or f"{settings.DATABASES['default']['NAME']}_bench"
-        env = dict(os.environ, ACCORD_DATABASE_NAME=dbname, ACCORD_QUERY_COUNT_HEADER="true",
-                   DJANGO_SETTINGS_MODULE="broker.settings", ALLOWED_HOSTS="127.0.0.1,localhost")
+        env = dict(
+            os.environ,
+            ACCORD_DATABASE_NAME=dbname,
+            ACCORD_QUERY_COUNT_HEADER="true",
+            DJANGO_SETTINGS_MODULE="broker.settings",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+        )
         self._ensure_database(dbname)
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
         self._seed(dbname, shape, options["reseed"])
         port = self._free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "broker.wsgi:application", "--config", "python:broker.gunicorn_conf",
-             "--bind", f"127.0.0.1:{port}", "--workers", str(options["web_workers"]), "--access-logfile", "/dev/null"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "broker.wsgi:application",
+                "--config",
+                "python:broker.gunicorn_conf",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(options["web_workers"]),
+                "--access-logfile",
+                "/dev/null",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             base = f"http://127.0.0.1:{port}"
@@ -96,8 +116,9 @@ class Command(BaseCommand):
                 conn.execute(f'CREATE DATABASE "{dbname}"')
 
     def _seed(self, dbname: str, shape: Shape, reseed: bool) -> None:
-        marker = json.dumps({"versions": shape.versions, "verifications": shape.verifications,
-                             "consumers": shape.consumers})
+        marker = json.dumps(
+            {"versions": shape.versions, "verifications": shape.verifications, "consumers": shape.consumers}
+        )
         with _connect(dbname) as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS accord_bench_meta (shape text)")
             current = conn.execute("SELECT shape FROM accord_bench_meta").fetchone()
@@ -137,21 +158,38 @@ class Command(BaseCommand):
         latest_c, latest_p = f"c{shape.steps}", f"p{shape.provider_versions}"
         wip_since = (date.today() - timedelta(days=30)).isoformat()
         return [
-            Endpoint("can-i-deploy consumer -> production", "GET",
-                     f"/can-i-deploy?pacticipant={consumer}&version={latest_c}&environment=production"),
-            Endpoint(f"can-i-deploy {HUB} ({shape.consumers} consumers) -> production", "GET",
-                     f"/can-i-deploy?pacticipant={HUB}&version={latest_p}&environment=production"),
-            Endpoint("matrix (Rust CLI query) -> production", "GET",
-                     f"/matrix?q[][pacticipant]={consumer}&q[][version]={latest_c}&latestby=cvpv"
-                     "&environment=production"),
-            Endpoint("matrix (Ruby CLI query, --branch) -> production", "GET",
-                     f"/matrix?q[][pacticipant]={consumer}&q[][latest]=true&q[][branch]=main&latestby=cvp"
-                     "&environment=production"),
-            Endpoint(f"pacts for verification {HUB} (pending + WIP)", "POST",
-                     f"/pacts/provider/{HUB}/for-verification",
-                     {"consumerVersionSelectors": [{"mainBranch": True}, {"deployedOrReleased": True}],
-                      "includePendingStatus": True, "includeWipPactsSince": wip_since,
-                      "providerVersionBranch": "main"}),
+            Endpoint(
+                "can-i-deploy consumer -> production",
+                "GET",
+                f"/can-i-deploy?pacticipant={consumer}&version={latest_c}&environment=production",
+            ),
+            Endpoint(
+                f"can-i-deploy {HUB} ({shape.consumers} consumers) -> production",
+                "GET",
+                f"/can-i-deploy?pacticipant={HUB}&version={latest_p}&environment=production",
+            ),
+            Endpoint(
+                "matrix (Rust CLI query) -> production",
+                "GET",
+                f"/matrix?q[][pacticipant]={consumer}&q[][version]={latest_c}&latestby=cvpv&environment=production",
+            ),
+            Endpoint(
+                "matrix (Ruby CLI query, --branch) -> production",
+                "GET",
+                f"/matrix?q[][pacticipant]={consumer}&q[][latest]=true&q[][branch]=main&latestby=cvp"
+                "&environment=production",
+            ),
+            Endpoint(
+                f"pacts for verification {HUB} (pending + WIP)",
+                "POST",
+                f"/pacts/provider/{HUB}/for-verification",
+                {
+                    "consumerVersionSelectors": [{"mainBranch": True}, {"deployedOrReleased": True}],
+                    "includePendingStatus": True,
+                    "includeWipPactsSince": wip_since,
+                    "providerVersionBranch": "main",
+                },
+            ),
         ]
 
     @staticmethod
@@ -204,5 +242,6 @@ class Command(BaseCommand):
             sql = str(queries[0]) if len(queries) == 1 else f"{queries[0]}-{queries[-1]}" if queries else "?"
             statuses = ",".join(f"{code}x{count}" for code, count in sorted(endpoint.statuses.items()))
             rate = len(ordered) / endpoint.wall  # type: ignore[attr-defined]
-            self.stdout.write(f"{endpoint.name:<52} {p50:>8.1f} {p99:>8.1f} {ordered[-1]:>8.1f} {rate:>7.1f} "
-                              f"{sql:>8}  {statuses}")
+            self.stdout.write(
+                f"{endpoint.name:<52} {p50:>8.1f} {p99:>8.1f} {ordered[-1]:>8.1f} {rate:>7.1f} {sql:>8}  {statuses}"
+            )
