@@ -2,7 +2,7 @@
 Rust `pact verifier`, plus the test-only provider-state endpoint that makes it possible.
 
 The contract is "Pact Broker Client V2-Pact Broker.json" (67 interactions), copied from
-pact_broker-client (see /work/shared/real-client-contracts/README.md). Links are built
+pact_broker-client (see tests/data/real-client-contracts/README.md). Links are built
 from the Host header, so the verifier sends `Host: example.org` and the hrefs the
 contract compares literally come out as http://example.org/...
 """
@@ -45,7 +45,9 @@ from tests.clients.provider_states_data import (
 
 pytestmark = pytest.mark.clients
 
-CONTRACTS_DIR = Path(os.environ.get("ACCORD_CLIENT_CONTRACTS_DIR", Path(__file__).parent / "contracts"))
+CONTRACTS_DIR = Path(
+    os.environ.get("ACCORD_CLIENT_CONTRACTS_DIR", Path(__file__).parents[1] / "data" / "real-client-contracts")
+)
 V2_CONTRACT = CONTRACTS_DIR / "Pact Broker Client V2-Pact Broker.json"
 STATES_URL = "/_pact/provider_states"
 JSON = "application/json"

@@ -20,7 +20,7 @@ from contracts.pact.content import (
 from contracts.pact.parsing import parse_json
 
 FIXTURES = Path(__file__).parent / "pacts"
-REAL_CLIENT_CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "real-client-contracts"
+REAL_CLIENT_CONTRACTS = Path(__file__).resolve().parents[1] / "data" / "real-client-contracts"
 V4_MIXED = FIXTURES / "pact-python-v4-V4MixedConsumer-V4MixedProvider.json"
 V3_MESSAGE = FIXTURES / "pact-python-v3-V3MessageConsumer-V3MessageProvider.json"
 V3_HTTP = FIXTURES / "pact-python-v3-V3HttpConsumer-V3HttpProvider.json"

@@ -18,7 +18,7 @@ from contracts.pact.validation import (
 
 FIXTURES = Path(__file__).parent / "pacts"
 # The Ruby pact_broker-client's own contracts, kept as shared project data (see its README).
-REAL_CLIENT_CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "real-client-contracts"
+REAL_CLIENT_CONTRACTS = Path(__file__).resolve().parents[1] / "data" / "real-client-contracts"
 
 
 class _Delete:
