@@ -148,37 +148,44 @@ def test_db_name(django_db_setup, django_db_blocker) -> str:
     return connection.settings_dict["NAME"]
 
 
-@pytest.fixture(scope="session")
-def live_broker(test_db_name, tmp_path_factory) -> Iterator[str]:
-    """Accord under gunicorn (the production server) on the test database: its base URL."""
+def start_gunicorn(name: str, env: dict[str, str], log_dir: Path, workers: int = 2) -> tuple[Process, str]:
+    """Accord under gunicorn (the production server) on a free port; waits until it answers."""
     port = free_port()
-    env = _child_env(test_db_name, ACCORD_PROVIDER_STATES="true")
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "broker.wsgi:application",
-        "--config",
-        "python:broker.gunicorn_conf",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--access-logfile",
-        "-",
-    ]
-    server = Process("gunicorn", command, env, tmp_path_factory.mktemp("server"))
+    command = [sys.executable, "-m", "gunicorn", "broker.wsgi:application", "--config", "python:broker.gunicorn_conf",
+               "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--access-logfile", "-"]  # fmt: skip
+    server = Process(name, command, env, log_dir)
     url = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
         if not server.alive():
-            raise AssertionError(f"gunicorn exited:\n{server.output()}")
+            raise AssertionError(f"{name} exited:\n{server.output()}")
         try:
             return httpx.get(url + "/diagnostic/status/heartbeat", timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
 
-    wait_until(up, 30, "gunicorn to answer")
+    wait_until(up, 30, f"{name} to answer")
+    return server, url
+
+
+def celery_worker_command(hostname: str, queue: str, concurrency: int = 2) -> list[str]:
+    """The command line of a test Celery worker consuming one queue."""
+    return [sys.executable, "-m", "celery", "-A", "broker", "worker", "--loglevel", "INFO",
+            "--concurrency", str(concurrency), "--hostname", hostname, "--without-mingle", "--without-gossip",
+            "--queues", queue]  # fmt: skip
+
+
+def worker_env(test_db_name: str, **extra: str) -> dict[str, str]:
+    """A test worker may reach receivers the tests run on loopback, and retries quickly."""
+    return _child_env(test_db_name, ACCORD_OUTBOUND_ALLOW="127.0.0.1",
+                      PACT_BROKER_WEBHOOK_RETRY_SCHEDULE="1 1 1 1 1 1", **extra)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def live_broker(test_db_name, tmp_path_factory) -> Iterator[str]:
+    """Accord under gunicorn on the test database, provider states on: its base URL."""
+    env = _child_env(test_db_name, ACCORD_PROVIDER_STATES="true")
+    server, url = start_gunicorn("gunicorn", env, tmp_path_factory.mktemp("server"))
     yield url
     server.stop()
 
@@ -186,32 +193,12 @@ def live_broker(test_db_name, tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def celery_worker_process(test_db_name, tmp_path_factory) -> Iterator[Process]:
     """A real Celery worker process on the test database and the test Redis vhost."""
-    from broker.celery import app
-
-    name = f"accord-test-{os.getpid()}@%h"
     from django.conf import settings
 
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "broker",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        "2",
-        "--hostname",
-        name,
-        "--without-mingle",
-        "--without-gossip",
-        "--queues",
-        settings.CELERY_TASK_DEFAULT_QUEUE,
-    ]
-    # The worker may reach receivers the tests run on loopback, and retries quickly.
-    env = _child_env(test_db_name, ACCORD_OUTBOUND_ALLOW="127.0.0.1", PACT_BROKER_WEBHOOK_RETRY_SCHEDULE="1 1 1 1 1 1")
-    worker = Process("celery-worker", command, env, tmp_path_factory.mktemp("worker"))
+    from broker.celery import app
+
+    command = celery_worker_command(f"accord-test-{os.getpid()}@%h", settings.CELERY_TASK_DEFAULT_QUEUE)
+    worker = Process("celery-worker", command, worker_env(test_db_name), tmp_path_factory.mktemp("worker"))
 
     def answering() -> bool:
         if not worker.alive():

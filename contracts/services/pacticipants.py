@@ -7,21 +7,14 @@ from collections.abc import Iterable, Mapping
 from contracts.exceptions import InvalidInput, NotFound
 from contracts.models import Label, Pacticipant
 from contracts.services._tx import atomic_with_retry, get_or_insert
+from contracts.services._validation import single_line_name
 
 EDITABLE_FIELDS = ("display_name", "main_branch", "repository_url", "repository_name", "repository_namespace")
 
 
 def validate_name(name: object, field: str = "name") -> str:
     """A pacticipant name: a non-blank single-line string."""
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidInput({field: ["cannot be blank"]})
-    if "\n" in name or "\r" in name:
-        raise InvalidInput({field: ["cannot contain a new line"]})
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        raise InvalidInput({field: ["cannot contain control characters"]})
-    if len(name) > 255:
-        raise InvalidInput({field: ["is longer than 255 characters"]})
-    return name
+    return single_line_name(name, field)
 
 
 def pacticipant_find_or_create(*, name: str) -> Pacticipant:

@@ -10,34 +10,20 @@ from django.utils import timezone
 from contracts.exceptions import InvalidInput
 from contracts.models import Branch, BranchVersion, Pacticipant, Tag, Version
 from contracts.services._tx import atomic_with_retry, get_or_insert
+from contracts.services._validation import single_line_name
 
 
 def validate_version_number(number: object, field: str = "number") -> str:
     """A version number: a non-blank single-line string without surrounding spaces."""
-    if not isinstance(number, str) or not number.strip():
-        raise InvalidInput({field: ["cannot be blank"]})
-    if "\n" in number or "\r" in number:
-        raise InvalidInput({field: ["cannot contain a new line"]})
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in number):
-        raise InvalidInput({field: ["cannot contain control characters"]})
+    number = single_line_name(number, field)
     if number != number.strip():
         raise InvalidInput({field: ["cannot start or end with a space"]})
-    if len(number) > 255:
-        raise InvalidInput({field: ["is longer than 255 characters"]})
     return number
 
 
 def validate_ref_name(name: object, field: str) -> str:
     """A branch or tag name: non-blank, single line."""
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidInput({field: ["cannot be blank"]})
-    if "\n" in name or "\r" in name:
-        raise InvalidInput({field: ["cannot contain a new line"]})
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        raise InvalidInput({field: ["cannot contain control characters"]})
-    if len(name) > 255:
-        raise InvalidInput({field: ["is longer than 255 characters"]})
-    return name
+    return single_line_name(name, field)
 
 
 def version_find_or_create(

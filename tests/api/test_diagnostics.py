@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import Process, _child_env, free_port, wait_until
+from tests.conftest import _child_env, start_gunicorn
 
 
 def test_heartbeat_answers_without_touching_the_database(api, django_assert_num_queries):
@@ -30,40 +30,10 @@ def test_dependencies_report_database_broker_and_a_real_worker_round_trip(api, c
     assert any(name.startswith("accord-test-") for name in body["dependencies"]["worker"]["workers"])
 
 
-def _server(name: str, env: dict[str, str], tmp_path) -> tuple[Process, str]:
-    import sys
-
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "broker.wsgi:application",
-        "--config",
-        "python:broker.gunicorn_conf",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-    ]
-    server = Process(name, command, env, tmp_path)
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        assert server.alive(), server.output()
-        try:
-            return httpx.get(url + "/diagnostic/status/heartbeat", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_until(up, 30, f"{name} to answer")
-    return server, url
-
-
 @pytest.mark.django_db
 def test_dependencies_answer_503_naming_the_database_when_it_is_down(test_db_name, tmp_path):
     env = _child_env(test_db_name, ACCORD_DATABASE_NAME="accord_no_such_database")
-    server, url = _server("no-db", env, tmp_path)
+    server, url = start_gunicorn("no-db", env, tmp_path, workers=1)
     try:
         response = httpx.get(url + "/diagnostic/status/dependencies", timeout=15)
         heartbeat = httpx.get(url + "/diagnostic/status/heartbeat", timeout=5)
@@ -79,7 +49,7 @@ def test_dependencies_answer_503_naming_the_database_when_it_is_down(test_db_nam
 @pytest.mark.django_db
 def test_dependencies_answer_503_when_the_celery_broker_is_unreachable(test_db_name, tmp_path):
     env = _child_env(test_db_name, CELERY_BROKER_URL=f"redis+socket://{tmp_path}/nothing-listens-here.sock")
-    server, url = _server("no-broker", env, tmp_path)
+    server, url = start_gunicorn("no-broker", env, tmp_path, workers=1)
     try:
         response = httpx.get(url + "/diagnostic/status/dependencies", timeout=15)
     finally:

@@ -18,6 +18,7 @@ from contracts.models import DeployedVersion, Pacticipant, ReleasedVersion
 from contracts.services import deployments
 from contracts.services.versions import tag_add
 from tests.builders import TestData
+from tests.clients.conftest import RUBY_PACT_BROKER, RUST_PACT
 
 pytestmark = pytest.mark.django_db
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
@@ -603,24 +604,8 @@ def test_query_count_does_not_grow_with_integrations(api, md, request_path):
 
 
 # --- The real CLIs against a real server -------------------------------------------------
-ROOT = Path(__file__).resolve().parents[2]
-RUST_CLI = [str(ROOT / ".venv" / "bin" / "pact"), "broker", "can-i-deploy"]
-RUBY_CLI = [
-    str(
-        ROOT
-        / ".clients"
-        / "npm16"
-        / "node_modules"
-        / "@pact-foundation"
-        / "pact-cli-linux-x64"
-        / "standalone"
-        / "linux-x64-2.5.12"
-        / "pact"
-        / "bin"
-        / "pact-broker"
-    ),
-    "can-i-deploy",
-]
+RUST_CLI = [str(RUST_PACT), "broker", "can-i-deploy"]
+RUBY_CLI = [str(RUBY_PACT_BROKER), "can-i-deploy"]
 
 
 def can_i_deploy(cli: list[str], broker: str, *args: str) -> tuple[int, str]:

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from django.utils import timezone
 
 from contracts.models import Verification
 from contracts.services.publication import contracts_publish, prepare_contract
-from tests.conftest import ROOT, Process, _child_env, wait_until
+from tests.conftest import ROOT, Process, celery_worker_command, wait_until, worker_env
 from tests.verifier.conftest import order_pact
 from verifier.models import InteractionResult, VerificationRun, VerificationTarget
 from verifier.services.runs import verification_run_execute, verification_runs_reap
@@ -294,25 +293,8 @@ def test_a_worker_killed_mid_run_leaves_a_run_that_is_requeued_and_completed_nev
     publish(branch="main")
     release = tmp_path / "release"
     slow = provider_factory("slow", release_file=release)
-    env = _child_env(test_db_name, ACCORD_OUTBOUND_ALLOW="127.0.0.1", ACCORD_VERIFICATION_LEASE_SECONDS="2")
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "broker",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        "1",
-        "--hostname",
-        f"killable-{os.getpid()}@%h",
-        "--without-mingle",
-        "--without-gossip",
-        "--queues",
-        queue,
-    ]
+    env = worker_env(test_db_name, ACCORD_VERIFICATION_LEASE_SECONDS="2")
+    command = celery_worker_command(f"killable-{os.getpid()}@%h", queue, concurrency=1)
     first = Process("worker-to-kill", command, env, tmp_path)
     try:
         run = run_row(queue_run(api, slow.url))
