@@ -498,6 +498,7 @@ def serve(argv: Sequence[str] = ()) -> int:
         if migrate.returncode != 0:
             _log("migrations failed")
             return migrate.returncode
+        subprocess.run([python, str(BASE_DIR / "manage.py"), "collectstatic", "--noinput", "-v", "0"], cwd=BASE_DIR)
         commands = {
             "web": [
                 python,
