@@ -1,15 +1,14 @@
-"""Branches, tags and environments of the versions the matrix shows (four set-based queries)."""
+"""Branches, tags and environments of the versions the matrix shows (one set-based query)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef
-
-from contracts.models import BranchVersion, DeployedVersion, ReleasedVersion, Tag
+from django.db import connection
 
 
 @dataclass(frozen=True)
@@ -30,33 +29,56 @@ class VersionDetails:
     environments: list[EnvironmentRef] = field(default_factory=list)
 
 
+# One statement for all the decorations of all the versions shown: a round trip and an ORM
+# compilation per kind of detail cost more than the database work on the hot path.
+_DETAILS_SQL = """
+SELECT v.id,
+  (SELECT coalesce(json_agg(json_build_array(bv.branch_name, b.head_id = bv.id) ORDER BY bv.id), '[]')
+     FROM contracts_branchversion bv JOIN contracts_branch b ON b.id = bv.branch_id
+    WHERE bv.version_id = v.id),
+  (SELECT coalesce(json_agg(json_build_array(t.name, NOT EXISTS (
+            SELECT 1 FROM contracts_tag newer WHERE newer.pacticipant_id = t.pacticipant_id
+               AND newer.name = t.name AND newer.version_id > t.version_id)) ORDER BY t.created_at, t.id), '[]')
+     FROM contracts_tag t WHERE t.version_id = v.id),
+  (SELECT coalesce(json_agg(json_build_array(x.uuid, x.name, x.display_name, x.production, x.created_at)
+                            ORDER BY x.prio, x.name, x.rid), '[]')
+     FROM (SELECT DISTINCT ON (e.id) e.uuid, e.name, e.display_name, e.production, e.created_at, s.prio, s.rid
+             FROM (SELECT d.environment_id, 0 AS prio, d.id AS rid FROM contracts_deployedversion d
+                    WHERE d.version_id = v.id AND d.undeployed_at IS NULL
+                   UNION ALL
+                   SELECT r.environment_id, 1, r.id FROM contracts_releasedversion r
+                    WHERE r.version_id = v.id AND r.support_ended_at IS NULL) s
+             JOIN contracts_environment e ON e.id = s.environment_id
+            ORDER BY e.id, s.prio, s.rid) x)
+FROM unnest(%s::bigint[]) AS v(id)
+"""
+
+
 def version_details(version_ids: Iterable[int]) -> dict[int, VersionDetails]:
-    """Details of every given version; no query when there are none."""
+    """Details of every given version in one query; no query when there are none.
+
+    Branches in the order they were added (with whether the version is the branch head),
+    tags with whether no newer version has them, and the environments the version is
+    currently deployed to (first) or released in.
+    """
     ids = sorted(set(version_ids))
     details: dict[int, VersionDetails] = {vid: VersionDetails() for vid in ids}
     if not ids:
         return details
-    memberships = BranchVersion.objects.filter(version_id__in=ids).select_related("branch").order_by("id")
-    for membership in memberships:
-        details[membership.version_id].branches.append(
-            (membership.branch_name, membership.branch.head_id == membership.id)
-        )
-    # "latest" for a tag: no newer version of the pacticipant has it (one probe of tag_head_idx each).
-    newer = Tag.objects.filter(
-        pacticipant_id=OuterRef("pacticipant_id"), name=OuterRef("name"), version_id__gt=OuterRef("version_id")
-    )
-    tags = Tag.objects.filter(version_id__in=ids).annotate(superseded=Exists(newer)).order_by("created_at", "id")
-    for tag in tags:
-        details[tag.version_id].tags.append((tag.name, not tag.superseded))
-    seen: set[tuple[int, int]] = set()
-    deployed = DeployedVersion.objects.filter(version_id__in=ids, undeployed_at__isnull=True)
-    released = ReleasedVersion.objects.filter(version_id__in=ids, support_ended_at__isnull=True)
-    for records in (deployed, released):
-        for record in records.select_related("environment").order_by("environment__name", "id"):
-            env = record.environment
-            if (record.version_id, env.id) not in seen:
-                seen.add((record.version_id, env.id))
-                details[record.version_id].environments.append(
-                    EnvironmentRef(env.uuid, env.name, env.display_name, env.production, env.created_at)
-                )
+    with connection.cursor() as cursor:
+        cursor.execute(_DETAILS_SQL, [ids])
+        rows = cursor.fetchall()
+    for version_id, branches, tags, environments in rows:
+        entry = details[version_id]
+        entry.branches = [(name, bool(head)) for name, head in _json(branches)]
+        entry.tags = [(name, bool(latest)) for name, latest in _json(tags)]
+        entry.environments = [
+            EnvironmentRef(UUID(uuid), name, display_name, production, datetime.fromisoformat(created_at))
+            for uuid, name, display_name, production, created_at in _json(environments)
+        ]
     return details
+
+
+def _json(value):
+    # psycopg returns json columns already decoded; be tolerant of text too.
+    return json.loads(value) if isinstance(value, str) else value
