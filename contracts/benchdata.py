@@ -184,7 +184,7 @@ def statements(shape: Shape) -> list[tuple[str, str]]:
             SELECT cts.id, pvs.id, cts.consumer_id, cts.provider_id, (hashint4((cts.id * 31 + j)::int) % 20) <> 0,
                    false, '[]', '[]', now(), now()
             FROM cts CROSS JOIN generate_series(0, {per - 1}) j
-            JOIN pvs ON pvs.idx = least({pv}, greatest(1, (cts.k * {CONTENT_EVERY} * {pv}) / {s} + j))
+            JOIN pvs ON pvs.idx = least({pv}, greatest(1, (cts.k::bigint * {CONTENT_EVERY} * {pv}) / {s} + j))
             ORDER BY cts.id, j""",
         ),
         (
