@@ -22,6 +22,7 @@ from contracts.models import (
     BranchVersion,
     Contract,
     ContractPublication,
+    Integration,
     Pacticipant,
     Tag,
     Verification,
@@ -145,9 +146,26 @@ def wip_candidates(
         pacticipant_id=OuterRef("pacticipant_id"), name=OuterRef("name"), version_id__gt=OuterRef("version_id")
     )
     tag_heads = Tag.objects.filter(version_id=OuterRef("consumer_version_id")).filter(~Exists(newer_tag))
+    # Start from the heads, not from the publications in the window: a busy provider has
+    # hundreds of thousands of publications a month but only a few hundred branch heads
+    # and head tags (the query the Pact Broker had to fix in #902).
+    consumers = Integration.objects.filter(provider=provider).values("consumer_id")
+    head_ids = set(
+        Branch.objects.filter(pacticipant_id__in=consumers, head__isnull=False).values_list(
+            "head__version_id", flat=True
+        )
+    )
+    head_ids.update(
+        Tag.objects.filter(pacticipant_id__in=consumers)
+        .order_by("pacticipant_id", "name", "-version_id")
+        .distinct("pacticipant_id", "name")
+        .values_list("version_id", flat=True)
+    )
+    # An explicit (small) list, not a subquery: the planner then probes the publication
+    # and verification indexes per head instead of scanning and hashing whole tables.
     publications = (
         ContractPublication.objects.filter(provider=provider, is_current=True, created_at__gt=since)
-        .filter(Exists(branch_heads) | Exists(tag_heads))
+        .filter(consumer_version_id__in=sorted(head_ids))
         .select_related("consumer", "provider", "consumer_version", "contract")
         .defer("contract__document", "contract__raw")
         .annotate(
