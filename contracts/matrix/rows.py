@@ -59,11 +59,13 @@ WITH sel AS (
         LIMIT %(limit)s
     ) recent
 )
-SELECT pubs.id, pubs.consumer_id, pubs.consumer_version_id, cv.number, pubs.provider_id, pubs.created_at, c.sha,
+SELECT pubs.id, pubs.consumer_id, pubs.consumer_version_id, cv.number, pubs.provider_id, pubs.created_at,
+       -- A scalar subquery, not a join: the row estimate of `pubs` is loose (LIMIT per pair), and
+       -- a join made the planner hash a scan of every contract to read a few shas.
+       (SELECT c.sha FROM {contract} c WHERE c.id = pubs.contract_id),
        ver.id, ver.provider_version_id, pv.number, ver.success, ver.execution_date
 FROM pubs
 JOIN {version} cv ON cv.id = pubs.consumer_version_id
-JOIN {contract} c ON c.id = pubs.contract_id
 LEFT JOIN LATERAL (
     SELECT {distinct} x.* FROM (
         SELECT v.id, v.provider_version_id, v.success, v.execution_date FROM {verification} v
