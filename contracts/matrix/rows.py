@@ -59,13 +59,16 @@ WITH sel AS (
         LIMIT %(limit)s
     ) recent
 )
-SELECT pubs.id, pubs.consumer_id, pubs.consumer_version_id, cv.number, pubs.provider_id, pubs.created_at,
-       -- A scalar subquery, not a join: the row estimate of `pubs` is loose (LIMIT per pair), and
-       -- a join made the planner hash a scan of every contract to read a few shas.
+SELECT pubs.id, pubs.consumer_id, pubs.consumer_version_id,
+       -- Scalar subqueries, not joins: the row estimate of `pubs` is loose (a LIMIT per pair),
+       -- and joins made the planner hash a scan of every contract and version to read a few.
+       (SELECT cv.number FROM {version} cv WHERE cv.id = pubs.consumer_version_id),
+       pubs.provider_id, pubs.created_at,
        (SELECT c.sha FROM {contract} c WHERE c.id = pubs.contract_id),
-       ver.id, ver.provider_version_id, pv.number, ver.success, ver.execution_date
+       ver.id, ver.provider_version_id,
+       (SELECT pv.number FROM {version} pv WHERE pv.id = ver.provider_version_id),
+       ver.success, ver.execution_date
 FROM pubs
-JOIN {version} cv ON cv.id = pubs.consumer_version_id
 LEFT JOIN LATERAL (
     SELECT {distinct} x.* FROM (
         SELECT v.id, v.provider_version_id, v.success, v.execution_date FROM {verification} v
@@ -77,7 +80,6 @@ LEFT JOIN LATERAL (
     ) x
     {collapse}
 ) ver ON true
-LEFT JOIN {version} pv ON pv.id = ver.provider_version_id
 """
 
 # How each `latestby` picks verifications per publication (cp narrows further in Python).
