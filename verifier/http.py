@@ -211,6 +211,11 @@ def redact_headers(
     return {k: MASK if _is_secret_header(k) else v for k, v in items}
 
 
+def secret_header_values(headers: Mapping[str, str]) -> list[str]:
+    """The values of the headers redact_headers masks: what to scrub from stored logs."""
+    return [value for name, value in headers.items() if _is_secret_header(name)]
+
+
 def _split_url(url: str) -> tuple[str, str, str, str]:
     """(scheme://, userinfo, host[:port], rest); userinfo keeps its "@"."""
     sep = url.find("://")

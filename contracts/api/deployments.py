@@ -12,15 +12,10 @@ from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contracts.api.base import BrokerApi
-from contracts.api.environments import (
-    environment_body,
-    environment_label,
-    json_object,
-    timestamps,
-)
+from contracts.api.base import BrokerApi, json_object
+from contracts.api.environments import environment_body, environment_label
 from contracts.api.links import Links
-from contracts.api.timestamps import iso
+from contracts.api.timestamps import iso, timestamps
 from contracts.exceptions import InvalidInput, Unprocessable
 from contracts.models import DeployedVersion, ReleasedVersion, Version
 from contracts.selectors.environments import (
@@ -72,7 +67,7 @@ def deployed_version_body(deployed: DeployedVersion, links: Links, *, with_envir
     if deployed.target is not None:
         body["applicationInstance"] = deployed.target
         body["target"] = deployed.target  # the deprecated name; old clients read it
-    body.update(timestamps(deployed))
+    body.update(timestamps(deployed.created_at, deployed.updated_at))
     undeployed_at = iso(deployed.undeployed_at)
     if undeployed_at is not None:
         body["undeployedAt"] = undeployed_at
@@ -86,7 +81,7 @@ def deployed_version_body(deployed: DeployedVersion, links: Links, *, with_envir
 def released_version_body(released: ReleasedVersion, links: Links, *, with_environment: bool = True) -> dict:
     """A released version; list entries leave out the (shared) environment."""
     body: dict = {"uuid": str(released.uuid), "currentlySupported": released.currently_supported}
-    body.update(timestamps(released))
+    body.update(timestamps(released.created_at, released.updated_at))
     support_ended_at = iso(released.support_ended_at)
     if support_ended_at is not None:
         body["supportEndedAt"] = support_ended_at
@@ -140,7 +135,7 @@ class DeployedVersionsForVersionApi(BrokerApi):
         )
 
     def post(self, request: Request, pacticipant: str, version: str, uuid: str) -> Response:
-        body = json_object(request)
+        body = json_object(request.data)
         found = version_get(pacticipant_name=pacticipant, number=version)
         environment = environment_get(uuid=uuid)
         # The CLIs send both names; applicationInstance is the current one.
@@ -188,7 +183,7 @@ class ReleasedVersionsForVersionApi(BrokerApi):
         )
 
     def post(self, request: Request, pacticipant: str, version: str, uuid: str) -> Response:
-        json_object(request)  # no fields, but a non-object body is still a client error
+        json_object(request.data)  # no fields, but a non-object body is still a client error
         found = version_get(pacticipant_name=pacticipant, number=version)
         environment = environment_get(uuid=uuid)
         released, created = release_record(version=found, environment=environment)
@@ -208,7 +203,7 @@ class DeployedVersionApi(BrokerApi):
 
     def patch(self, request: Request, uuid: str) -> Response:
         deployed = deployed_version_get(uuid=uuid)
-        if _boolean_patch(json_object(request), "currentlyDeployed") is False:
+        if _boolean_patch(json_object(request.data), "currentlyDeployed") is False:
             deployment_end(deployed_version=deployed)
             deployed = deployed_version_get(uuid=uuid)
         return Response(deployed_version_body(deployed, Links(request)))
@@ -222,7 +217,7 @@ class ReleasedVersionApi(BrokerApi):
 
     def patch(self, request: Request, uuid: str) -> Response:
         released = released_version_get(uuid=uuid)
-        if _boolean_patch(json_object(request), "currentlySupported") is False:
+        if _boolean_patch(json_object(request.data), "currentlySupported") is False:
             release_end_support(released_version=released)
             released = released_version_get(uuid=uuid)
         return Response(released_version_body(released, Links(request)))

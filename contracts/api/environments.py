@@ -11,10 +11,9 @@ from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contracts.api.base import BrokerApi
+from contracts.api.base import BrokerApi, json_object
 from contracts.api.links import Links
-from contracts.api.timestamps import iso
-from contracts.exceptions import InvalidInput
+from contracts.api.timestamps import timestamps
 from contracts.models import Environment
 from contracts.selectors.environments import environment_get, environments_list
 from contracts.services.environments import (
@@ -22,24 +21,6 @@ from contracts.services.environments import (
     environment_delete,
     environment_replace,
 )
-
-
-def timestamps(row: object) -> dict:
-    """`createdAt`, plus `updatedAt` only when it differs at second precision (the Pact Broker's rule)."""
-    created = iso(row.created_at)  # type: ignore[attr-defined]
-    out = {"createdAt": created}
-    updated = iso(getattr(row, "updated_at", None))
-    if updated is not None and updated != created:
-        out["updatedAt"] = updated
-    return out
-
-
-def json_object(request: Request) -> dict:
-    """The request body, which must be a JSON object (an empty body counts as {})."""
-    data = request.data
-    if not isinstance(data, dict):
-        raise InvalidInput({"body": ["must be a JSON object"]})
-    return data
 
 
 def environment_label(environment: Environment) -> str:
@@ -55,7 +36,7 @@ def environment_body(environment: Environment, links: Links) -> dict:
         body["displayName"] = environment.display_name
     body["production"] = environment.production
     body["contacts"] = environment.contacts or []
-    body.update(timestamps(environment))
+    body.update(timestamps(environment.created_at, environment.updated_at))
     body["_links"] = {
         "self": links.link("environments", environment.uuid, title="Environment", name=environment.name),
         "pb:currently-deployed-deployed-versions": {
@@ -100,7 +81,7 @@ class EnvironmentCollectionApi(BrokerApi):
         )
 
     def post(self, request: Request) -> Response:
-        body = json_object(request)
+        body = json_object(request.data)
         environment = environment_create(**_fields(body), uuid=body.get("uuid"))
         links = Links(request)
         return Response(
@@ -118,7 +99,7 @@ class EnvironmentApi(BrokerApi):
 
     def put(self, request: Request, uuid: str) -> Response:
         environment = environment_get(uuid=uuid)
-        environment = environment_replace(environment=environment, **_fields(json_object(request)))
+        environment = environment_replace(environment=environment, **_fields(json_object(request.data)))
         return Response(environment_body(environment, Links(request)))
 
     def delete(self, request: Request, uuid: str) -> Response:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
@@ -18,9 +17,10 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contracts.api.base import BrokerApi
+from contracts.api.base import BrokerApi, json_object
+from contracts.api.environments import environment_label
 from contracts.api.links import Links, seg
-from contracts.api.timestamps import iso
+from contracts.api.timestamps import timestamps
 from contracts.exceptions import InvalidInput
 from contracts.models import Label
 from contracts.selectors.pacticipants import (
@@ -41,22 +41,6 @@ from contracts.services.pacticipants import (
 )
 
 # --- shared rendering helpers ------------------------------------------------------------
-
-
-def timestamps(created_at: datetime, updated_at: datetime | None = None) -> dict[str, str]:
-    """createdAt, plus updatedAt only when it differs (at the precision shown)."""
-    created, updated = iso(created_at), iso(updated_at)
-    out = {"createdAt": created}
-    if updated is not None and updated != created:
-        out["updatedAt"] = updated
-    return out
-
-
-def json_object(data: Any) -> dict:
-    """The request body as a dict; anything but a JSON object is a 400."""
-    if not isinstance(data, Mapping):
-        raise InvalidInput({"body": ["must be a JSON object"]})
-    return dict(data)
 
 
 def _positive_param(params: Mapping[str, str], *names: str) -> int | None:
@@ -113,10 +97,6 @@ def embedded_version(links: Links, pacticipant_name: str, number: str) -> dict:
     """A version as other resources embed it: its number and self link."""
     href = links.url("pacticipants", pacticipant_name, "versions", number)
     return {"number": number, "_links": {"self": {"title": "Version", "name": number, "href": href}}}
-
-
-def _environment_label(environment) -> str:
-    return environment.display_name or environment.name
 
 
 def pacticipant_body(links: Links, detail: PacticipantDetail) -> dict:
@@ -190,7 +170,7 @@ def pacticipant_body(links: Links, detail: PacticipantDetail) -> dict:
 
 
 def _deployed_environment(links: Links, deployment) -> dict:
-    environment = _environment_label(deployment.environment)
+    environment = environment_label(deployment.environment)
     out = {
         "title": f"Version {deployment.version.number} deployed to {environment}",
         "name": environment,

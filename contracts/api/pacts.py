@@ -20,6 +20,7 @@ from contracts.api.timestamps import iso
 from contracts.exceptions import NotFound
 from contracts.models import ContractPublication, Pacticipant
 from contracts.selectors import pacts as selectors
+from contracts.selectors.pacticipants import pacticipant_by_name, pacticipants_by_names
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -146,13 +147,6 @@ def pact_not_found(provider: str, consumer: str, message: str) -> NotFound:
     return NotFound(message)
 
 
-def _pacticipant(name: str) -> Pacticipant:
-    pacticipant = Pacticipant.objects.filter(name=name).first()
-    if pacticipant is None:
-        raise NotFound(f"No pacticipant with name '{name}' found")
-    return pacticipant
-
-
 def _self_href(request: Request, links: Links) -> str:
     # Rebuilt from the routed path so names are encoded the same way as in every other href.
     return links.url(*(unquote(part) for part in request.path_info.strip("/").split("/")))
@@ -273,7 +267,7 @@ class ProviderPactsApi(BrokerApi):
     main_branch = False
 
     def get(self, request: Request, provider: str, tag: str | None = None, branch: str | None = None) -> Response:
-        owner = _pacticipant(provider)
+        owner = pacticipant_by_name(name=provider)
         publications = selectors.provider_pacts(
             provider=owner, latest=self.latest, tag=tag, branch=branch, main_branch=self.main_branch
         )
@@ -307,7 +301,7 @@ class PactVersionsApi(BrokerApi):
     """GET /pacts/provider/P/consumer/C/versions: every consumer version's pact, newest first."""
 
     def get(self, request: Request, provider: str, consumer: str) -> Response:
-        owner, user = _pacticipant(provider), _pacticipant(consumer)
+        owner, user = pacticipants_by_names(provider, consumer)
         publications = selectors.pact_history(provider=owner, consumer=user)
         links = Links(request)
         pacts = [

@@ -13,3 +13,12 @@ def iso(dt: datetime | None) -> str | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def timestamps(created_at: datetime, updated_at: datetime | None = None) -> dict[str, str]:
+    """`createdAt`, plus `updatedAt` only when it differs at the precision shown (the Pact Broker's rule)."""
+    created, updated = iso(created_at), iso(updated_at)
+    out = {"createdAt": created}
+    if updated is not None and updated != created:
+        out["updatedAt"] = updated
+    return out

@@ -12,10 +12,11 @@ from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contracts.api.base import BrokerApi
+from contracts.api.base import BrokerApi, json_object
+from contracts.api.environments import environment_label
 from contracts.api.links import Links, seg
-from contracts.api.pacticipants import Pagination, json_object, timestamps
-from contracts.api.timestamps import iso
+from contracts.api.pacticipants import Pagination
+from contracts.api.timestamps import iso, timestamps
 from contracts.exceptions import InvalidInput
 from contracts.models import Branch, Tag
 from contracts.selectors.pacticipants import pacticipant_by_name
@@ -49,10 +50,6 @@ from contracts.services.versions import (
 MERGE_PATCH = "application/merge-patch+json"
 
 # --- representations ---------------------------------------------------------------------
-
-
-def _environment_label(environment) -> str:
-    return environment.display_name or environment.name
 
 
 def version_body(links: Links, detail: VersionDetail) -> dict:
@@ -117,7 +114,7 @@ def version_body(links: Links, detail: VersionDetail) -> dict:
         # One link per environment, named by environment name: the CLIs pick theirs by name.
         "pb:record-deployment": [
             {
-                "title": f"Record deployment to {_environment_label(env)}",
+                "title": f"Record deployment to {environment_label(env)}",
                 "name": env.name,
                 "href": links.url(
                     "pacticipants", name, "versions", number, "deployed-versions", "environment", env.uuid
@@ -127,7 +124,7 @@ def version_body(links: Links, detail: VersionDetail) -> dict:
         ],
         "pb:record-release": [
             {
-                "title": f"Record release to {_environment_label(env)}",
+                "title": f"Record release to {environment_label(env)}",
                 "name": env.name,
                 "href": links.url(
                     "pacticipants", name, "versions", number, "released-versions", "environment", env.uuid
@@ -141,7 +138,7 @@ def version_body(links: Links, detail: VersionDetail) -> dict:
 
 
 def _deployed(links: Links, deployment) -> dict:
-    environment = _environment_label(deployment.environment)
+    environment = environment_label(deployment.environment)
     out = {
         "title": f"Version deployed to {environment}",
         "name": environment,
@@ -157,7 +154,7 @@ def _deployed(links: Links, deployment) -> dict:
 
 
 def _released(links: Links, release) -> dict:
-    environment = _environment_label(release.environment)
+    environment = environment_label(release.environment)
     out = {
         "title": f"Version released to {environment}",
         "name": environment,

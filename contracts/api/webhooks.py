@@ -17,8 +17,8 @@ from contracts.api.base import BrokerApi
 from contracts.api.links import Links
 from contracts.api.timestamps import iso
 from contracts.models import Pacticipant, Webhook
+from contracts.selectors.pacticipants import pacticipant_by_name
 from contracts.selectors.webhooks import webhook_get, webhooks_list
-from contracts.services.pacticipants import pacticipant_get
 from contracts.services.webhooks import (
     MASK,
     PARAMETER,
@@ -167,8 +167,8 @@ class ScopedWebhooksApi(BrokerApi):
     """GET/POST webhooks scoped to a provider and/or consumer named in the path (404 if absent)."""
 
     def _scope(self, provider: str | None, consumer: str | None) -> tuple[Pacticipant | None, Pacticipant | None]:
-        found_provider = pacticipant_get(name=provider) if provider is not None else None
-        found_consumer = pacticipant_get(name=consumer) if consumer is not None else None
+        found_provider = pacticipant_by_name(name=provider) if provider is not None else None
+        found_consumer = pacticipant_by_name(name=consumer) if consumer is not None else None
         return found_provider, found_consumer
 
     def get(self, request: Request, provider: str | None = None, consumer: str | None = None) -> Response:

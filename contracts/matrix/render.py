@@ -9,21 +9,11 @@ Clients read: `summary.deployable` (nullable; Rust retries while null), integer
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from contracts.api.links import Links
+from contracts.api.timestamps import iso
 from contracts.matrix.decision import Decision
 from contracts.matrix.details import EnvironmentRef, VersionDetails
 from contracts.matrix.types import Row
-
-
-def iso(moment: datetime | None) -> str | None:
-    """ISO-8601 UTC with second precision and a +00:00 offset (None stays None)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def _environment(links: Links, env: EnvironmentRef) -> dict:

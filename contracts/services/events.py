@@ -21,7 +21,7 @@ def default_base_url() -> str:
     return settings.ACCORD_BASE_URLS[0] if settings.ACCORD_BASE_URLS else "http://127.0.0.1:9292"
 
 
-def _listening(event_names: list[str]) -> set[str]:
+def events_listened_to(event_names: list[str]) -> set[str]:
     """The subset of events some enabled webhook listens to (one query)."""
     wanted = Q()
     for name in event_names:
@@ -81,7 +81,7 @@ def publication_events_record(
     candidates = [*events]
     if "contract_content_changed" in events or "contract_published" in events:
         candidates.append("contract_requiring_verification_published")
-    listening = _listening(candidates)
+    listening = events_listened_to(candidates)
     if not listening:
         return
     for event in events:
@@ -112,7 +112,7 @@ def publication_events_record(
 
 def verification_events_record(*, verification: Verification, events: list[str], base_url: str | None = None) -> None:
     """Trigger webhooks for a verification's events."""
-    listening = _listening(events)
+    listening = events_listened_to(events)
     for event in events:
         if event in listening:
             context = webhook_template_context(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from contracts.exceptions import InvalidInput, NotFound
+from contracts.exceptions import InvalidInput
 from contracts.models import Label, Pacticipant
 from contracts.services._tx import atomic_with_retry, get_or_insert
 from contracts.services._validation import single_line_name
@@ -26,14 +26,6 @@ def pacticipant_find_or_create(*, name: str) -> Pacticipant:
 def pacticipants_find_or_create(*, names: Iterable[str]) -> dict[str, Pacticipant]:
     """Several pacticipants at once, created in name order (one lock order for everyone)."""
     return {name: pacticipant_find_or_create(name=name) for name in sorted(set(names))}
-
-
-def pacticipant_get(*, name: str) -> Pacticipant:
-    """The pacticipant with this name, or NotFound."""
-    pacticipant = Pacticipant.objects.filter(name=name).first()
-    if pacticipant is None:
-        raise NotFound(f"No pacticipant with name '{name}' found")
-    return pacticipant
 
 
 @atomic_with_retry

@@ -37,13 +37,13 @@ from contracts.selectors.webhooks import (
     webhooks_matching,
 )
 from contracts.services._tx import atomic_with_retry
+from verifier import http
 from verifier.models import TriggeredWebhook
 
 DEFAULT_EVENT = "contract_content_changed"
 UUID_FORMAT = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 PARAMETER = re.compile(r"\$\{pactbroker\.([A-Za-z0-9_]+)\}")
-MASK = "**********"
-SENSITIVE_HEADER = re.compile(r"authorization|token", re.IGNORECASE)
+MASK = http.MASK
 # RFC 9110 method and header-name tokens.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
@@ -83,11 +83,10 @@ def is_only_parameters(text: str) -> bool:
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers as shown to people: Authorization- and token-like values masked."""
-    return {
-        name: MASK if SENSITIVE_HEADER.search(name) and not is_only_parameters(str(value)) else value
-        for name, value in headers.items()
-    }
+    """Headers as shown to people: the outbound seam's rule for what is secret, except that a
+    value made only of `${pactbroker.*}` placeholders holds nothing secret and is shown."""
+    masked = http.redact_headers(headers)
+    return {name: value if is_only_parameters(str(value)) else masked[name] for name, value in headers.items()}
 
 
 def _status_names(verification: Verification | None) -> dict[str, str]:

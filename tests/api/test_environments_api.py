@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 from django.test import override_settings
@@ -342,7 +341,6 @@ def test_environments_do_not_allow_patch(api, td):
     ],
 )
 def test_updated_at_is_rendered_only_when_it_differs_at_second_precision(created, updated, expected):
-    # Imported here: API modules need the URL converters that broker.urls registers.
-    from contracts.api.environments import timestamps
+    from contracts.api.timestamps import timestamps
 
-    assert timestamps(SimpleNamespace(created_at=created, updated_at=updated)) == expected
+    assert timestamps(created, updated) == expected

@@ -14,7 +14,7 @@ from contracts.api.for_verification import for_verification_query
 from contracts.api.links import Links
 from contracts.api.timestamps import iso
 from contracts.exceptions import InvalidInput, NotFound
-from contracts.services.pacticipants import pacticipant_get
+from contracts.selectors.pacticipants import pacticipant_by_name
 from verifier import http
 from verifier.models import VerificationRun, VerificationTarget
 from verifier.services.runs import _validate_headers, _validate_url, verification_run_create
@@ -133,7 +133,7 @@ class VerificationRunsApi(BrokerApi):
         unknown = sorted(set(data) - RUN_FIELDS)
         if unknown:
             raise InvalidInput({"body": [f"unknown field(s): {', '.join(unknown)}"]})
-        provider = pacticipant_get(name=str(data["provider"]))
+        provider = pacticipant_by_name(name=str(data["provider"]))
         query = for_verification_query(
             {
                 key: data[key]
@@ -166,7 +166,7 @@ class VerificationRunsApi(BrokerApi):
         runs = VerificationRun.objects.select_related("provider").order_by("-id")
         name = request.query_params.get("provider")
         if name:
-            runs = runs.filter(provider=pacticipant_get(name=name))
+            runs = runs.filter(provider=pacticipant_by_name(name=name))
         status = request.query_params.get("status")
         if status:
             if status not in VerificationRun.Status.values:
@@ -220,7 +220,7 @@ class VerificationTargetsApi(BrokerApi):
     """GET a provider's targets."""
 
     def get(self, request: Request, pacticipant: str) -> Response:
-        provider = pacticipant_get(name=pacticipant)
+        provider = pacticipant_by_name(name=pacticipant)
         links = Links(request)
         return Response(
             {
@@ -236,7 +236,7 @@ class VerificationTargetApi(BrokerApi):
     """PUT (create or replace), GET or DELETE a named verification target of a provider."""
 
     def put(self, request: Request, pacticipant: str, name: str) -> Response:
-        provider = pacticipant_get(name=pacticipant)
+        provider = pacticipant_by_name(name=pacticipant)
         fields = _target_fields(request.data)
         target, created = VerificationTarget.objects.update_or_create(provider=provider, name=name, defaults=fields)
         return Response(target_body(target, Links(request)), status=201 if created else 200)

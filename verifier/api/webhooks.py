@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from contracts.api.base import BrokerApi
 from contracts.api.links import Links, base_url
 from contracts.api.timestamps import iso
-from contracts.exceptions import NotFound
-from contracts.models import ContractPublication, Pacticipant, Webhook
+from contracts.models import ContractPublication, Webhook
+from contracts.selectors.pacticipants import pacticipants_by_names
 from contracts.selectors.webhooks import webhook_get
 from contracts.services.webhooks import webhook_template_context
 from verifier import http
@@ -115,19 +115,11 @@ def triggered_webhook_body(triggered: TriggeredWebhook, links: Links) -> dict:
     }
 
 
-def _pair(provider: str, consumer: str) -> tuple[Pacticipant, Pacticipant]:
-    found = {p.name: p for p in Pacticipant.objects.filter(name__in=[provider, consumer])}
-    for name in (provider, consumer):
-        if name not in found:
-            raise NotFound(f"No pacticipant with name '{name}' found")
-    return found[provider], found[consumer]
-
-
 class PactTriggeredWebhooksApi(BrokerApi):
     """GET the webhooks a consumer version's pact triggered."""
 
     def get(self, request: Request, provider: str, consumer: str, version: str) -> Response:
-        provider_row, consumer_row = _pair(provider, consumer)
+        provider_row, consumer_row = pacticipants_by_names(provider, consumer)
         triggered = (
             TriggeredWebhook.objects.filter(
                 provider=provider_row, consumer=consumer_row, context__consumerVersionNumber=version
@@ -162,7 +154,7 @@ class WebhooksStatusApi(BrokerApi):
     """GET the delivery status of the latest triggered webhooks for a pair."""
 
     def get(self, request: Request, provider: str, consumer: str) -> Response:
-        provider_row, consumer_row = _pair(provider, consumer)
+        provider_row, consumer_row = pacticipants_by_names(provider, consumer)
         latest = list(
             TriggeredWebhook.objects.filter(provider=provider_row, consumer=consumer_row)
             .order_by("webhook_uuid", "-id")

@@ -51,7 +51,7 @@ def webhook_request_render(webhook: Webhook, context: dict[str, str]) -> Rendere
             body = json.dumps(render_json(json.loads(webhook.body), context))
         else:
             body = render_template(webhook.body, context)
-    secrets = [value for name, value in headers.items() if http.redact_headers({name: value})[name] == http.MASK]
+    secrets = http.secret_header_values(headers)
     if webhook.username:
         username = render_template(webhook.username, context)
         password = render_template(webhook.password or "", context)

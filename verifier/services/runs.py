@@ -269,7 +269,7 @@ def _target(run: VerificationRun) -> tuple[engine.Target, list[str]]:
     if base.host_header:
         headers.setdefault("Host", base.host_header)
     state = http.vet_target(run.state_change_url, policy=policy).url if run.state_change_url else None
-    secrets = [value for name, value in run.headers.items() if http.redact_headers({name: value})[name] == http.MASK]
+    secrets = http.secret_header_values(run.headers)
     timeout_ms = int(settings.ACCORD_OUTBOUND_READ_TIMEOUT * 1000)
     return engine.Target(base.url, state, headers, timeout_ms), secrets
 
@@ -440,11 +440,11 @@ def _finish(run: VerificationRun, token: uuid.UUID, outcomes: list, log: list[st
 
 def _run_events(run: VerificationRun, status: str, outcomes: list) -> None:
     """Accord's own events, for webhooks: one per consumer whose pact the run verified."""
-    from contracts.services.events import _listening, default_base_url
+    from contracts.services.events import default_base_url, events_listened_to
     from contracts.services.webhooks import webhook_template_context, webhooks_trigger
 
     event = "verification_run_succeeded" if status == Status.SUCCEEDED else "verification_run_failed"
-    if not _listening([event]):
+    if not events_listened_to([event]):
         return
     base = default_base_url()
     for pact, outcome in outcomes:
