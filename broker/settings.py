@@ -185,9 +185,6 @@ ACCORD_VERIFICATION_CONCURRENCY_PER_PROVIDER = env_int(
 ACCORD_VERIFICATION_QUEUE = env_str("ACCORD_VERIFICATION_QUEUE")
 ACCORD_VERIFICATION_REQUEUE_SECONDS = env_int("ACCORD_VERIFICATION_REQUEUE_SECONDS", default=5, minimum=1)
 
-# Test-only: the provider-state endpoint used to verify Accord against the clients' own pacts.
-ACCORD_PROVIDER_STATES = env_bool("ACCORD_PROVIDER_STATES", default=False)
-
 # Outbound requests (webhooks, provider builds, live targets): verifier/http.py.
 ACCORD_OUTBOUND_ALLOW = env_list("ACCORD_OUTBOUND_ALLOW", "PACT_BROKER_WEBHOOK_HOST_WHITELIST")
 ACCORD_OUTBOUND_CONNECT_TIMEOUT = env_float("ACCORD_OUTBOUND_CONNECT_TIMEOUT", default=5.0)

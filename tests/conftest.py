@@ -183,8 +183,8 @@ def worker_env(test_db_name: str, **extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def live_broker(test_db_name, tmp_path_factory) -> Iterator[str]:
-    """Accord under gunicorn on the test database, provider states on: its base URL."""
-    env = _child_env(test_db_name, ACCORD_PROVIDER_STATES="true")
+    """Accord under gunicorn on the test database (tests.urls: provider states routed): its base URL."""
+    env = _child_env(test_db_name)
     server, url = start_gunicorn("gunicorn", env, tmp_path_factory.mktemp("server"))
     yield url
     server.stop()

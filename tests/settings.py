@@ -20,4 +20,5 @@ if not os.environ.get("CELERY_BROKER_URL"):
     # A Redis database of its own, apart from a `make run` worker sharing the embedded Redis.
     CELERY_BROKER_URL = runtime.embedded_broker_url() + "?virtual_host=15"
 
-ACCORD_PROVIDER_STATES = True
+# The test-only provider-state endpoint (tests/clients/provider_states_api.py).
+ROOT_URLCONF = "tests.urls"

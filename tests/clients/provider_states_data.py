@@ -1,6 +1,6 @@
 """The data behind each provider state of "Pact Broker Client V2-Pact Broker.json".
 
-Served by contracts.api.provider_states (test-only) to the real `pact verifier`. Every
+Served by tests/clients/provider_states_api.py (test-only) to the real `pact verifier`. Every
 setup starts from an empty broker. The data follows what each interaction expects and
 what the Pact Broker's own harness sets up (spec/service_consumers/shared_provider_states.rb):
 fixed UUIDs, "Pricing Service" with its repository URL, pacts with no interactions.

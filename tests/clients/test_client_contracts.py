@@ -15,14 +15,10 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
-from contracts.api.provider_states import (
-    MatrixQueryRegroupMiddleware,
-    regroup_matrix_query,
-)
 from contracts.models import (
     DeployedVersion,
     Environment,
@@ -248,8 +244,7 @@ def leftovers() -> None:
 
 
 def test_provider_states_route_does_not_exist_with_the_production_default():
-    env = {key: value for key, value in os.environ.items() if key != "ACCORD_PROVIDER_STATES"}
-    env["DJANGO_SETTINGS_MODULE"] = "broker.settings"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="broker.settings")
     probe = (
         "import django; django.setup()\n"
         "from django.urls import Resolver404, resolve\n"
@@ -363,66 +358,3 @@ def test_pricing_service_state_has_its_repository_url_and_a_version(api):
 
     assert Pacticipant.objects.get().repository_url == PRICING_REPOSITORY_URL
     assert list(Version.objects.values_list("number", flat=True)) == ["1.3.0"]
-
-
-# --- regroup_matrix_query ---------------------------------------------------------------
-def _wire(query: str) -> str:
-    """A query as the verifier sends it: brackets percent-encoded, spaces as '+'."""
-    return "&".join(
-        quote(key, safe="") + "=" + value.replace(" ", "+")
-        for key, value in (item.split("=", 1) for item in query.split("&"))
-    )
-
-
-@pytest.mark.parametrize(
-    ("sent", "meant"),
-    [
-        (
-            "latestby=cvpv&q[][pacticipant]=Foo Thing&q[][pacticipant]=Bar&q[][version]=1.2.3&q[][version]=4.5.6",
-            "q[][pacticipant]=Foo Thing&q[][version]=1.2.3&q[][pacticipant]=Bar&q[][version]=4.5.6&latestby=cvpv",
-        ),
-        (
-            "latestby=cvpv&q[][latest]=true&q[][pacticipant]=Foo&q[][pacticipant]=Bar&q[][tag]=prod&q[][version]=1.2.3",
-            "q[][pacticipant]=Foo&q[][version]=1.2.3&q[][pacticipant]=Bar&q[][latest]=true&q[][tag]=prod&latestby=cvpv",
-        ),
-        (
-            (
-                "ignore[][pacticipant]=Foo&ignore[][version]=3.4.5&latestby=cvpv&q[][pacticipant]=Bar"
-                "&q[][pacticipant]=Foo&q[][tag]=prod&q[][version]=4.5.6"
-            ),
-            (
-                "q[][pacticipant]=Bar&q[][version]=4.5.6&q[][pacticipant]=Foo&q[][tag]=prod&latestby=cvpv"
-                "&ignore[][pacticipant]=Foo&ignore[][version]=3.4.5"
-            ),
-        ),
-    ],
-)
-def test_regroup_matrix_query_restores_the_intended_pairs(sent, meant):
-    assert regroup_matrix_query(_wire(sent)) == _wire(meant)
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        "latest=true&latestby=cvp&q%5B%5D%5Bpacticipant%5D=Foo&q%5B%5D%5Bversion%5D=1.2.3&tag=prod",
-        "q[][pacticipant]=Foo&q[][version]=1.2.3&q[][pacticipant]=Bar&q[][version]=4.5.6&latestby=cvpv",
-        "",
-    ],
-)
-def test_regroup_matrix_query_leaves_other_queries_alone(query):
-    assert regroup_matrix_query(query) == query
-
-
-@pytest.mark.parametrize(("path", "rewritten"), [("/matrix", True), ("/pacticipants", False)])
-def test_regroup_middleware_rewrites_only_matrix_queries(rf, path, rewritten):
-    sent = _wire("latestby=cvpv&q[][pacticipant]=Foo&q[][pacticipant]=Bar&q[][version]=1.2.3&q[][version]=4.5.6")
-    meant = _wire("q[][pacticipant]=Foo&q[][version]=1.2.3&q[][pacticipant]=Bar&q[][version]=4.5.6&latestby=cvpv")
-    seen = {}
-
-    def view(request):
-        seen["query"] = request.META["QUERY_STRING"]
-        seen["pacticipants"] = request.GET.getlist("q[][pacticipant]")
-
-    MatrixQueryRegroupMiddleware(view)(rf.get(f"{path}?{sent}"))
-
-    assert seen == {"query": meant if rewritten else sent, "pacticipants": ["Foo", "Bar"]}

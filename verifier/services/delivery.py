@@ -162,7 +162,9 @@ def deliveries_enqueue(ids: list[int], eta=None) -> None:
         for triggered_id in ids:
             webhook_deliver_task.apply_async(args=[triggered_id], eta=eta)
 
-    transaction.on_commit(send)
+    # robust: a broker outage must not fail the request whose rows already committed; the
+    # sweeper re-sends what was due.
+    transaction.on_commit(send, robust=True)
 
 
 def deliveries_sweep(*, limit: int = 500) -> int:

@@ -114,7 +114,9 @@ def runs_enqueue(ids: list[int], countdown: float | None = None) -> None:
         for run_id in ids:
             verification_run_task.apply_async(args=[run_id], countdown=countdown, queue=queue)
 
-    transaction.on_commit(send)
+    # robust: a broker outage must not fail the request whose rows already committed; the
+    # sweeper re-sends what was due.
+    transaction.on_commit(send, robust=True)
 
 
 def render_target_template(template: str, *, provider_version: str, branch: str | None) -> str:
