@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
 import pytest
 from django.test import override_settings
 
@@ -16,6 +13,7 @@ from contracts.models import (
     Tag,
     Version,
 )
+from tests.clients.conftest import RUBY_PACT_BROKER, RUST_PACT, run_installed
 
 HAL = "application/hal+json; charset=utf-8"
 JSON = "application/json"
@@ -329,19 +327,7 @@ def test_put_tag_with_bad_names_is_400_and_stores_nothing(api, path, field):
 
 # --- the real clients, against the real server -------------------------------------------
 
-ROOT = Path(__file__).resolve().parents[2]
-RUST_CLI = ROOT / ".venv/bin/pact"
-RUBY_CLI = (
-    ROOT
-    / ".clients/npm16/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/linux-x64-2.5.12"
-    / "pact/bin/pact-broker"
-)
-
-
-def run_cli(command: list[str]) -> subprocess.CompletedProcess:
-    if not Path(command[0]).exists():
-        pytest.skip(f"{command[0]} is not installed")
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+RUST_CLI, RUBY_CLI = RUST_PACT, RUBY_PACT_BROKER
 
 
 @pytest.mark.clients
@@ -350,7 +336,7 @@ def test_real_clients_branch_tag_and_delete_branches(live_broker, transactional_
     common = ["-b", live_broker, "--pacticipant", "Foo"]
 
     created = [
-        run_cli(
+        run_installed(
             [
                 *rust,
                 "create-or-update-version",
@@ -365,10 +351,10 @@ def test_real_clients_branch_tag_and_delete_branches(live_broker, transactional_
                 "0",
             ]
         ),
-        run_cli(
+        run_installed(
             [str(RUBY_CLI), "create-or-update-version", *common, "--version", "2", "--branch", "feat/y", "--tag", "dev"]
         ),
-        run_cli(
+        run_installed(
             [
                 *rust,
                 "create-version-tag",
@@ -383,7 +369,7 @@ def test_real_clients_branch_tag_and_delete_branches(live_broker, transactional_
                 "0",
             ]
         ),
-        run_cli(
+        run_installed(
             [
                 str(RUBY_CLI),
                 "create-version-tag",
@@ -411,8 +397,8 @@ def test_real_clients_branch_tag_and_delete_branches(live_broker, transactional_
     ]
 
     deleted = [
-        run_cli([*rust, "delete-branch", *common, "--branch", "feat/x", "--retries", "0"]),
-        run_cli([str(RUBY_CLI), "delete-branch", *common, "--branch", "feat/y"]),
+        run_installed([*rust, "delete-branch", *common, "--branch", "feat/x", "--retries", "0"]),
+        run_installed([str(RUBY_CLI), "delete-branch", *common, "--branch", "feat/y"]),
     ]
 
     assert [result.returncode for result in deleted] == [0, 0], [r.stdout + r.stderr for r in deleted]

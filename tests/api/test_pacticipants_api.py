@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
 import pytest
 
 from contracts.models import Label, Pacticipant, Version
+from tests.clients.conftest import RUBY_PACT_BROKER, RUST_PACT, run_installed
 
 HAL = "application/hal+json; charset=utf-8"
 JSON = "application/json"
@@ -322,19 +320,7 @@ def test_pacticipants_by_label_and_all_labels(api):
 
 # --- the real clients, against the real server -------------------------------------------
 
-ROOT = Path(__file__).resolve().parents[2]
-RUST_CLI = ROOT / ".venv/bin/pact"
-RUBY_CLI = (
-    ROOT
-    / ".clients/npm16/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/linux-x64-2.5.12"
-    / "pact/bin/pact-broker"
-)
-
-
-def run_cli(command: list[str]) -> subprocess.CompletedProcess:
-    if not Path(command[0]).exists():
-        pytest.skip(f"{command[0]} is not installed")
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+RUST_CLI, RUBY_CLI = RUST_PACT, RUBY_PACT_BROKER
 
 
 @pytest.mark.clients
@@ -344,7 +330,7 @@ def test_real_clients_create_update_describe_and_list(live_broker, transactional
 
     # GET (404) -> POST, then GET (200) -> PATCH: application/json from Ruby, merge-patch from Rust.
     results = [
-        run_cli(
+        run_installed(
             [
                 str(RUBY_CLI),
                 "create-or-update-pacticipant",
@@ -357,11 +343,13 @@ def test_real_clients_create_update_describe_and_list(live_broker, transactional
                 "http://git/bar",
             ]
         ),
-        run_cli([str(RUBY_CLI), "create-or-update-pacticipant", *broker, "--name", "Bar", "--display-name", "Bar App"]),
-        run_cli(
+        run_installed(
+            [str(RUBY_CLI), "create-or-update-pacticipant", *broker, "--name", "Bar", "--display-name", "Bar App"]
+        ),
+        run_installed(
             [*rust, "create-or-update-pacticipant", *broker, "--name", "Baz", "--main-branch", "main", "--retries", "0"]
         ),
-        run_cli(
+        run_installed(
             [
                 *rust,
                 "create-or-update-pacticipant",
@@ -382,8 +370,8 @@ def test_real_clients_create_update_describe_and_list(live_broker, transactional
         ("Baz", "Baz App", "main", None),
     ]
 
-    described = run_cli([*rust, "describe-pacticipant", *broker, "--name", "Bar", "--retries", "0"])
-    listed = run_cli([str(RUBY_CLI), "list-pacticipants", *broker])
+    described = run_installed([*rust, "describe-pacticipant", *broker, "--name", "Bar", "--retries", "0"])
+    listed = run_installed([str(RUBY_CLI), "list-pacticipants", *broker])
 
     assert described.returncode == 0, described.stderr
     assert "Bar App" in described.stdout

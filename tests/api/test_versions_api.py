@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
 import pytest
 
 from contracts.models import DeployedVersion, Pacticipant, ReleasedVersion, Tag, Version
+from tests.clients.conftest import RUBY_PACT_BROKER, RUST_PACT, run_installed
 
 HAL = "application/hal+json; charset=utf-8"
 JSON = "application/json"
@@ -312,19 +310,7 @@ def test_version_numbers_with_slashes_work(api):
 
 # --- the real clients, against the real server -------------------------------------------
 
-ROOT = Path(__file__).resolve().parents[2]
-RUST_CLI = ROOT / ".venv/bin/pact"
-RUBY_CLI = (
-    ROOT
-    / ".clients/npm16/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/linux-x64-2.5.12"
-    / "pact/bin/pact-broker"
-)
-
-
-def run_cli(command: list[str]) -> subprocess.CompletedProcess:
-    if not Path(command[0]).exists():
-        pytest.skip(f"{command[0]} is not installed")
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+RUST_CLI, RUBY_CLI = RUST_PACT, RUBY_PACT_BROKER
 
 
 @pytest.mark.clients
@@ -335,9 +321,9 @@ def test_real_clients_describe_versions_and_follow_record_links_by_name(live_bro
     rust = [str(RUST_CLI), "broker"]
     common = ["-b", live_broker, "--pacticipant", "Foo"]
 
-    latest_prod = run_cli([str(RUBY_CLI), "describe-version", *common, "--latest", "prod"])
-    latest = run_cli([*rust, "describe-version", *common, "--retries", "0"])
-    missing = run_cli([*rust, "describe-version", *common, "--version", "9.9", "--retries", "0"])
+    latest_prod = run_installed([str(RUBY_CLI), "describe-version", *common, "--latest", "prod"])
+    latest = run_installed([*rust, "describe-version", *common, "--retries", "0"])
+    missing = run_installed([*rust, "describe-version", *common, "--version", "9.9", "--retries", "0"])
 
     assert latest_prod.returncode == 0, latest_prod.stdout + latest_prod.stderr
     assert "1.0" in latest_prod.stdout
@@ -348,10 +334,10 @@ def test_real_clients_describe_versions_and_follow_record_links_by_name(live_bro
 
     # Both CLIs GET the version and POST to its pb:record-* link named after the environment.
     recorded = [
-        run_cli(
+        run_installed(
             [*rust, "record-deployment", *common, "--version", "2.0", "--environment", "production", "--retries", "0"]
         ),
-        run_cli([str(RUBY_CLI), "record-release", *common, "--version", "1.0", "--environment", "test"]),
+        run_installed([str(RUBY_CLI), "record-release", *common, "--version", "1.0", "--environment", "test"]),
     ]
 
     assert [result.returncode for result in recorded] == [0, 0], [r.stdout + r.stderr for r in recorded]

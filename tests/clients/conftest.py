@@ -84,6 +84,14 @@ def run_cli(args: Sequence[str], env: dict[str, str] | None = None, timeout: flo
     return done.returncode, done.stdout, done.stderr
 
 
+def run_installed(command: Sequence[str | Path]) -> subprocess.CompletedProcess:
+    """Run an installed client as is (its PACT_* settings given on the command line); a
+    missing client fails the test."""
+    _client(Path(command[0]), str(command[0]))
+    return subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=CLI_TIMEOUT,
+                          check=False)  # fmt: skip
+
+
 def succeeded(result: CliResult, what: str) -> str:
     """Assert a client command exited 0; return its stdout."""
     code, out, err = result
