@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "contracts",
     "verifier",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from broker import diagnostics
 urlpatterns = [
     path("diagnostic/status/heartbeat", diagnostics.heartbeat, name="heartbeat"),
     path("diagnostic/status/dependencies", diagnostics.dependencies, name="dependencies"),
+    path("", include("webhooks.api.urls")),
     path("", include("verifier.api.urls")),
     path("", include("contracts.api.urls")),
 ]

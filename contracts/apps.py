@@ -10,6 +10,6 @@ class ContractsConfig(AppConfig):
         # <seg:...> whatever is imported first.
         from django.urls import register_converter
 
-        from broker.converters import Segment
+        from contracts.api.converters import Segment
 
         register_converter(Segment, "seg")

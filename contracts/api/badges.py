@@ -20,7 +20,7 @@ from contracts.api.matrix import branch_to_environment_query, tag_to_tag_query
 from contracts.exceptions import BrokerError
 from contracts.matrix.pipeline import MatrixResult, matrix_evaluate
 from contracts.matrix.query import MatrixQuery, SelectorSpec
-from contracts.models import ContractPublication, Verification
+from contracts.selectors.pacts import latest_pact_verification_status
 
 logger = logging.getLogger("accord.badges")
 
@@ -111,22 +111,10 @@ def _pact_title(request: HttpRequest, consumer: str, provider: str) -> str:
 
 def pact_status(provider: str, consumer: str, *, tag: str | None = None, untagged: bool = False) -> tuple[str, str]:
     """verified / failed / changed (the pact changed since the last verification) / unknown."""
-    publications = ContractPublication.objects.filter(is_current=True, provider__name=provider, consumer__name=consumer)
-    if tag is not None:
-        publications = publications.filter(consumer_version__tags__name=tag)
-    if untagged:
-        publications = publications.filter(consumer_version__tags__isnull=True)
-    latest = publications.order_by("-consumer_version_id").values_list("contract_id", flat=True).first()
-    if latest is None:
-        return UNKNOWN
-    verification = Verification.objects.filter(contract_id=latest).order_by("-id").first()
-    if verification is not None:
-        if verification.success:
-            return VERIFIED
-        return FAILED_PENDING if verification.pending else FAILED
-    # Not verified itself: was an earlier pact of the same pacticipants (and tag) verified?
-    earlier = Verification.objects.filter(contract__in=publications.values("contract_id"))
-    return CHANGED if earlier.exists() else UNKNOWN
+    status = latest_pact_verification_status(provider_name=provider, consumer_name=consumer, tag=tag, untagged=untagged)
+    return {"verified": VERIFIED, "failed": FAILED, "failed-pending": FAILED_PENDING, "changed": CHANGED}.get(
+        status, UNKNOWN
+    )
 
 
 def _pact_badge(

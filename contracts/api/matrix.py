@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
 from contracts.api.links import Links
+from contracts.api.matrix_render import render_matrix
 from contracts.exceptions import InvalidSelectors, NotFound
 from contracts.matrix.pipeline import MatrixResult, matrix_evaluate
 from contracts.matrix.query import (
@@ -22,8 +23,7 @@ from contracts.matrix.query import (
     parse_matrix_query,
     parse_params,
 )
-from contracts.matrix.render import render_matrix
-from contracts.models import Pacticipant
+from contracts.selectors.pacticipants import first_missing_pacticipant
 
 
 def _answer(request: Request, result: MatrixResult) -> Response:
@@ -58,10 +58,9 @@ class MatrixForIntegrationApi(BrokerApi):
     """GET /matrix/provider/{P}/consumer/{C}: every version pair of one integration."""
 
     def get(self, request: Request, provider: str, consumer: str) -> Response:
-        known = set(Pacticipant.objects.filter(name__in=[provider, consumer]).values_list("name", flat=True))
-        for name in (consumer, provider):
-            if name not in known:
-                raise NotFound(f"Pacticipant {name} not found")
+        missing = first_missing_pacticipant(consumer, provider)
+        if missing is not None:
+            raise NotFound(f"Pacticipant {missing} not found")
         selectors = [SelectorSpec(pacticipant=consumer), SelectorSpec(pacticipant=provider)]
         return _answer(request, matrix_evaluate(parse_matrix_query(_query_string(request), selectors=selectors)))
 

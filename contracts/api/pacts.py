@@ -18,9 +18,9 @@ from contracts.api.base import BrokerApi
 from contracts.api.links import Links, seg
 from contracts.api.timestamps import iso
 from contracts.exceptions import NotFound
-from contracts.models import ContractPublication, Pacticipant
+from contracts.models import ContractPublication
 from contracts.selectors import pacts as selectors
-from contracts.selectors.pacticipants import pacticipant_by_name, pacticipants_by_names
+from contracts.selectors.pacticipants import first_missing_pacticipant, pacticipant_by_name, pacticipants_by_names
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -140,10 +140,9 @@ def pact_response(
 
 def pact_not_found(provider: str, consumer: str, message: str) -> NotFound:
     """404 naming a missing pacticipant first, else `message` (the pact is missing)."""
-    found = set(Pacticipant.objects.filter(name__in=[provider, consumer]).values_list("name", flat=True))
-    for name in (provider, consumer):
-        if name not in found:
-            return NotFound(f"No pacticipant with name '{name}' found")
+    missing = first_missing_pacticipant(provider, consumer)
+    if missing is not None:
+        return NotFound(f"No pacticipant with name '{missing}' found")
     return NotFound(message)
 
 

@@ -12,7 +12,6 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
 from django.urls import path
 from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.request import Request
@@ -21,12 +20,10 @@ from rest_framework.response import Response
 from contracts.api.base import BrokerApi
 from contracts.api.links import Links, base_url
 from contracts.api.pacts import PactApi, pact_not_found, pact_response, pair_segments
+from contracts.events import Notice
 from contracts.exceptions import Conflict, InvalidInput
-from contracts.models import (
-    Verification,
-    Webhook,
-)
 from contracts.selectors import pacts as selectors
+from contracts.selectors.verifications import pair_has_verifications
 from contracts.services.pacticipants import validate_name
 from contracts.services.publication import (
     ON_CONFLICT,
@@ -231,33 +228,33 @@ def _contract_notices(links: Links, parsed: PublishRequest, published: Published
         ]
     url = links.url(*pair_segments(provider.name, consumer), "version", number)
     notices.append({"type": "debug", "text": f"  View the published pact at {url}"})
-    events = ", ".join(published.events)
-    if outcome in {"merged", "overwritten"}:
-        events += f" (pact content modified since previous publication for {consumer} version {number})"
-    notices.append({"type": "debug", "text": f"  Events detected: {events}"})
+    detected = ", ".join(name + (f" ({comment})" if comment else "") for name, comment in published.events)
+    notices.append({"type": "debug", "text": f"  Events detected: {detected}"})
+    notices.extend(_notice_body(n) for n in _reaction_notices(published.notices))
     notices.extend(_next_steps(published))
     return notices
+
+
+def _notice_body(notice: Notice) -> dict:
+    return {"type": notice.type, "text": notice.text}
+
+
+def _reaction_notices(notices: list[Notice]) -> list[Notice]:
+    """What the events' subscribers said, once each; fallbacks only when nothing else was said."""
+    said = [n for n in notices if not n.next_step]
+    shown = [n for n in said if not n.fallback] or [n for n in said if n.fallback]
+    return list(dict.fromkeys(shown))
 
 
 def _next_steps(published: PublishedContract) -> list[dict]:
     publication = published.publication
     provider = publication.provider
     steps = []
-    if not Verification.objects.filter(consumer_id=publication.consumer_id, provider=provider).exists():
+    if not pair_has_verifications(consumer=publication.consumer, provider=provider):
         steps.append(
             f"    * Add Pact verification tests to the {provider.name} build. See {DOCS}/provider_verification"
         )
-    # A webhook scoped by label might apply too: any webhook not scoped to other pacticipants counts.
-    webhooks = (
-        Webhook.objects.filter(enabled=True)
-        .filter(Q(provider__isnull=True) | Q(provider=provider))
-        .filter(Q(consumer__isnull=True) | Q(consumer_id=publication.consumer_id))
-    )
-    if not webhooks.exists():
-        steps.append(
-            f"    * Configure separate {provider.name} pact verification build and webhook to trigger it when the "
-            f"pact content changes. See {DOCS}/webhooks"
-        )
+    steps += list(dict.fromkeys(n.text for n in published.notices if n.next_step))
     return [{"type": "prompt", "text": text} for text in (["  Next steps:", *steps] if steps else [])]
 
 
@@ -333,8 +330,10 @@ class ContractsPublishApi(BrokerApi):
                 base_url=base_url(request),
             )
         except Conflict as exc:
-            # Both CLIs print `notices`; `errors` is the Pact Broker's validation shape.
-            raise Conflict(exc.message, field="contracts", notices=[{"type": "error", "text": exc.message}]) from None
+            # Both CLIs print `notices` (the message, then the difference); `errors` is the
+            # Pact Broker's validation shape.
+            notices = [{"type": "error", "text": exc.message}, *exc.notices]
+            raise Conflict(exc.message, field="contracts", notices=notices) from None
         return Response(publish_response_body(Links(request), parsed, result))
 
 

@@ -17,7 +17,6 @@ from contracts.api import (
     publish,
     verification_results,
     versions,
-    webhooks,
 )
 from contracts.api.index import IndexApi
 
@@ -31,7 +30,6 @@ urlpatterns = [
     *versions.urlpatterns,
     *environments.urlpatterns,
     *deployments.urlpatterns,
-    *webhooks.urlpatterns,
     *for_verification.urlpatterns,
     *verification_results.urlpatterns,
     *matrix.urlpatterns,

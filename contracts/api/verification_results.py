@@ -9,60 +9,37 @@ so every consumer version that published the same content shares them.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db.models import OuterRef, Subquery
 from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contracts.api.for_verification import (
-    PathCheckedApi,
-    has_control_characters,
-    require_json,
-)
+from contracts.api.for_verification import PathCheckedApi, require_json
 from contracts.api.links import Links
 from contracts.api.pacts import pact_name
 from contracts.api.timestamps import iso
 from contracts.exceptions import InvalidInput, NotFound
-from contracts.models import Contract, ContractPublication, Verification, Version
+from contracts.models import ContractPublication, Verification
 from contracts.selectors import pacts as pact_selectors
+from contracts.selectors.for_verification_query import has_control_characters
 from contracts.selectors.pacts import decode_metadata, encode_metadata
+from contracts.selectors.verifications import (
+    contract_by_sha,
+    latest_results_for_consumer_version,
+    latest_verification_of,
+    newest_publication,
+    verification_for_content,
+    verification_get,
+)
 from contracts.services.verifications import verification_delete, verification_publish
 from contracts.services.versions import validate_version_number
 
 PAIR = "pacts/provider/<seg:provider>/consumer/<seg:consumer>"
 CONTENT = PAIR + "/pact-version/<seg:sha>"
 CONTENT_WITH_METADATA = CONTENT + "/metadata/<seg:metadata>"
-NUMBER = re.compile(r"^[0-9]{1,18}$")
-SHA = re.compile(r"^[0-9a-f]{40}$")
 CLIENT_KEYS = {"name": "client_implementation", "testFramework": "client_test_framework", "version": "client_version"}
-
-
-def _contract(provider: str, consumer: str, sha: str) -> Contract:
-    contract = None
-    if SHA.match(sha.lower()):
-        contract = (
-            Contract.objects.select_related("consumer", "provider")
-            .defer("document", "raw")
-            .filter(provider__name=provider, consumer__name=consumer, sha=sha.lower())
-            .first()
-        )
-    if contract is None:
-        raise NotFound(f"No pact with content {sha} found between {consumer} and {provider}")
-    return contract
-
-
-def _newest_publication(contract: Contract) -> ContractPublication | None:
-    return (
-        ContractPublication.objects.filter(contract=contract)
-        .select_related("consumer", "provider", "consumer_version", "contract")
-        .defer("contract__document", "contract__raw")
-        .order_by("-is_current", "-consumer_version_id")
-        .first()
-    )
 
 
 def _verified_by(stored: Any) -> dict:
@@ -78,7 +55,7 @@ def _verified_by(stored: Any) -> dict:
 def verification_body(links: Links, verification: Verification, publication: ContractPublication | None = None) -> dict:
     """The verification result representation (nil fields omitted)."""
     contract = verification.contract
-    publication = publication or _newest_publication(contract)
+    publication = publication or newest_publication(contract)
     pair = ("pacts", "provider", contract.provider.name, "consumer", contract.consumer.name)
     content = (*pair, "pact-version", contract.sha)
     self_href = links.url(*content, "verification-results", verification.id)
@@ -112,12 +89,6 @@ def verification_body(links: Links, verification: Verification, publication: Con
         },
     }
     return body
-
-
-def _verifications() -> Any:
-    return Verification.objects.select_related("contract__consumer", "contract__provider", "provider_version").defer(
-        "contract__document", "contract__raw"
-    )
 
 
 def _is_url(value: Any) -> bool:
@@ -184,13 +155,13 @@ class VerificationResultsApi(PathCheckedApi):
 
     def post(self, request: Request, provider: str, consumer: str, sha: str, metadata: str | None = None) -> Response:
         require_json(request)
-        contract = _contract(provider, consumer, sha)
+        contract = contract_by_sha(provider_name=provider, consumer_name=consumer, sha=sha)
         fields = _result_fields(request.data)
         links = Links(request)
         verification = verification_publish(
             contract=contract, base_url=links.base, metadata=decode_metadata(metadata), **fields
         )
-        verification = _verifications().get(pk=verification.pk)
+        verification = verification_get(pk=verification.pk)
         body = verification_body(links, verification)
         return Response(body, status=201, headers={"Location": body["_links"]["self"]["href"]})
 
@@ -199,19 +170,7 @@ class VerificationResultApi(PathCheckedApi):
     """GET/DELETE .../pact-version/{sha}[/metadata/{m}]/verification-results/{number}, or /latest."""
 
     def _find(self, provider: str, consumer: str, sha: str, number: str) -> Verification:
-        results = _verifications().filter(
-            contract__provider__name=provider, contract__consumer__name=consumer, contract__sha=sha.lower()
-        )
-        if number == "latest":
-            found = results.order_by("-id").first()
-        else:
-            found = results.filter(id=int(number)).first() if NUMBER.match(number) else None
-        if found is None:
-            raise NotFound(
-                f"No verification result {number} found for the pact between {consumer} and {provider} "
-                f"with content {sha}"
-            )
-        return found
+        return verification_for_content(provider_name=provider, consumer_name=consumer, sha=sha, number=number)
 
     def get(
         self,
@@ -239,15 +198,6 @@ class VerificationResultApi(PathCheckedApi):
         return Response(status=204)
 
 
-def _latest_for(publication: ContractPublication | None, what: str) -> Verification:
-    if publication is None:
-        raise NotFound(f"No pact found for {what}")
-    verification = _verifications().filter(contract_id=publication.contract_id).order_by("-id").first()
-    if verification is None:
-        raise NotFound(f"No verification results have been published for the pact of {what}")
-    return verification
-
-
 class PactLatestVerificationApi(PathCheckedApi):
     """GET latest result for a consumer version's pact, or for the latest (tagged) pact."""
 
@@ -262,7 +212,7 @@ class PactLatestVerificationApi(PathCheckedApi):
         else:
             publication = pact_selectors.pact_latest(provider_name=provider, consumer_name=consumer, tag=tag)
             what = f"the latest{f' {tag}' if tag else ''} version of {consumer} and provider {provider}"
-        verification = _latest_for(publication, what)
+        verification = latest_verification_of(publication, what)
         return Response(verification_body(Links(request), verification, publication))
 
 
@@ -270,28 +220,13 @@ class ConsumerVersionVerificationSummaryApi(PathCheckedApi):
     """GET /verification-results/consumer/{C}/version/{V}/latest: latest result per provider."""
 
     def get(self, request: Request, consumer: str, version: str) -> Response:
-        publications = list(
-            ContractPublication.objects.filter(
-                consumer__name=consumer, consumer_version__number=version, is_current=True
-            )
-            .select_related("consumer", "provider", "consumer_version", "contract")
-            .defer("contract__document", "contract__raw")
-            .annotate(
-                latest_id=Subquery(
-                    Verification.objects.filter(contract_id=OuterRef("contract_id")).order_by("-id").values("id")[:1]
-                )
-            )
-            .order_by("provider__name")
-        )
-        if not publications and not Version.objects.filter(pacticipant__name=consumer, number=version).exists():
-            raise NotFound(f"No version '{version}' of pacticipant '{consumer}' found")
-        latest = _verifications().in_bulk([p.latest_id for p in publications if p.latest_id])
+        pairs = latest_results_for_consumer_version(consumer_name=consumer, version_number=version)
         links = Links(request)
-        results = [verification_body(links, latest[p.latest_id], p) for p in publications if p.latest_id]
+        results = [verification_body(links, latest, p) for p, latest in pairs if latest]
         summary = {
-            "successful": [p.provider.name for p in publications if p.latest_id and latest[p.latest_id].success],
-            "failed": [p.provider.name for p in publications if p.latest_id and not latest[p.latest_id].success],
-            "unknown": [p.provider.name for p in publications if not p.latest_id],
+            "successful": [p.provider.name for p, latest in pairs if latest and latest.success],
+            "failed": [p.provider.name for p, latest in pairs if latest and not latest.success],
+            "unknown": [p.provider.name for p, latest in pairs if latest is None],
         }
         return Response(
             {

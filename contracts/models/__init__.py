@@ -5,7 +5,6 @@ from contracts.models.environment import DeployedVersion, Environment, ReleasedV
 from contracts.models.pacticipant import Label, Pacticipant
 from contracts.models.verification import Verification
 from contracts.models.version import Branch, BranchVersion, Tag, Version
-from contracts.models.webhook import Webhook
 
 __all__ = [
     "Branch",
@@ -21,5 +20,4 @@ __all__ = [
     "Tag",
     "Verification",
     "Version",
-    "Webhook",
 ]

@@ -7,6 +7,7 @@ order, interaction order or metadata dedups to the same stored content.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from typing import Any
@@ -123,6 +124,30 @@ def merge_pacts(existing: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]
                 raise _conflict(key, element)
         merged[key] = elements
     return merged
+
+
+DIFF_MAX_LINES = 400
+
+
+def content_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """What changed from one pact to another, as a unified diff of their sorted content.
+
+    Interactions are compared without our `_id` and in a stable order, so the diff shows
+    what a person changed, not where a library happened to write it. Long diffs are cut.
+    """
+
+    def lines(doc: dict[str, Any]) -> list[str]:
+        shown = {
+            key: _sorted_elements(value) if key in ELEMENT_KEYS else value
+            for key, value in doc.items()
+            if isinstance(doc, dict)
+        }
+        return json.dumps(shown, sort_keys=True, indent=2, ensure_ascii=False).splitlines()
+
+    diff = list(difflib.unified_diff(lines(old), lines(new), "stored", "published", n=2, lineterm=""))
+    if len(diff) > DIFF_MAX_LINES:
+        diff = [*diff[:DIFF_MAX_LINES], f"... ({len(diff) - DIFF_MAX_LINES} more lines)"]
+    return "\n".join(diff)
 
 
 def _document_shape(family: str) -> int:

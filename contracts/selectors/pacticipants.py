@@ -32,12 +32,18 @@ def pacticipant_list(*, query: str | None = None, label: str | None = None) -> Q
     return pacticipants.order_by(Lower("name"), "name")
 
 
-def pacticipant_by_name(*, name: str) -> Pacticipant:
-    """The pacticipant with this exact name, or NotFound."""
+def pacticipant_by_name(*, name: str, role: str = "pacticipant") -> Pacticipant:
+    """The pacticipant with this exact name, or NotFound ("No provider with name ..." for a role)."""
     pacticipant = Pacticipant.objects.filter(name=name).first()
     if pacticipant is None:
-        raise NotFound(f"No pacticipant with name '{name}' found")
+        raise NotFound(f"No {role} with name '{name}' found")
     return pacticipant
+
+
+def first_missing_pacticipant(*names: str) -> str | None:
+    """The first of these names no pacticipant has (one query), or None when all exist."""
+    found = set(Pacticipant.objects.filter(name__in=names).values_list("name", flat=True))
+    return next((name for name in names if name not in found), None)
 
 
 def pacticipants_by_names(*names: str) -> tuple[Pacticipant, ...]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 
-from contracts.models import ContractPublication, Pacticipant
+from contracts.models import ContractPublication, Pacticipant, Verification
 from contracts.pact.parsing import parse_json
 
 # Pact URL metadata is URL-safe Base64 (no padding) of a compact JSON object. The Pact
@@ -133,3 +133,28 @@ def provider_pacts(
 def pact_history(*, provider: Pacticipant, consumer: Pacticipant) -> list[ContractPublication]:
     """Every consumer version's current pact between two pacticipants, newest first."""
     return list(_current().filter(provider=provider, consumer=consumer).order_by("-consumer_version_id"))
+
+
+def latest_pact_verification_status(
+    *, provider_name: str, consumer_name: str, tag: str | None = None, untagged: bool = False
+) -> str:
+    """What a pact badge shows for the latest pact (optionally among tagged or untagged
+    versions): "verified", "failed", "failed-pending", "changed" (not verified itself, but
+    an earlier pact of the pair was) or "unknown"."""
+    publications = ContractPublication.objects.filter(
+        is_current=True, provider__name=provider_name, consumer__name=consumer_name
+    )
+    if tag is not None:
+        publications = publications.filter(consumer_version__tags__name=tag)
+    if untagged:
+        publications = publications.filter(consumer_version__tags__isnull=True)
+    latest = publications.order_by("-consumer_version_id").values_list("contract_id", flat=True).first()
+    if latest is None:
+        return "unknown"
+    verification = Verification.objects.filter(contract_id=latest).order_by("-id").first()
+    if verification is not None:
+        if verification.success:
+            return "verified"
+        return "failed-pending" if verification.pending else "failed"
+    earlier = Verification.objects.filter(contract__in=publications.values("contract_id"))
+    return "changed" if earlier.exists() else "unknown"

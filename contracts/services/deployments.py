@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from contracts import events
 from contracts.exceptions import InvalidInput
 from contracts.models import (
     DeployedVersion,
@@ -12,7 +13,7 @@ from contracts.models import (
     ReleasedVersion,
     Version,
 )
-from contracts.services._tx import atomic_with_retry, get_or_insert
+from contracts.services.transactions import atomic_with_retry, get_or_insert
 
 
 def _normalise_target(target: object) -> str | None:
@@ -54,16 +55,19 @@ def deployment_record(
         target=target,
         auto_created=auto_created,
     )
+    events.emit(events.DeploymentRecorded(deployed_version=deployed))
     return deployed, True
 
 
 @atomic_with_retry
 def deployment_end(*, deployed_version: DeployedVersion) -> DeployedVersion:
-    """Record an undeployment (idempotent)."""
-    DeployedVersion.objects.filter(pk=deployed_version.pk, undeployed_at__isnull=True).update(
+    """Record an undeployment (idempotent: only the first raises DeploymentEnded)."""
+    ended = DeployedVersion.objects.filter(pk=deployed_version.pk, undeployed_at__isnull=True).update(
         undeployed_at=timezone.now(), updated_at=timezone.now()
     )
     deployed_version.refresh_from_db()
+    if ended:
+        events.emit(events.DeploymentEnded(deployed_version=deployed_version))
     return deployed_version
 
 
@@ -73,17 +77,22 @@ def release_record(*, version: Version, environment: Environment) -> tuple[Relea
     released, created = get_or_insert(
         ReleasedVersion, version=version, environment=environment, defaults={"pacticipant_id": version.pacticipant_id}
     )
-    if not created and released.support_ended_at is not None:
+    supported_again = not created and released.support_ended_at is not None
+    if supported_again:
         ReleasedVersion.objects.filter(pk=released.pk).update(support_ended_at=None, updated_at=timezone.now())
         released.refresh_from_db()
+    if created or supported_again:
+        events.emit(events.ReleaseRecorded(released_version=released))
     return released, created
 
 
 @atomic_with_retry
 def release_end_support(*, released_version: ReleasedVersion) -> ReleasedVersion:
-    """Record that a release is no longer supported (idempotent)."""
-    ReleasedVersion.objects.filter(pk=released_version.pk, support_ended_at__isnull=True).update(
+    """Record that a release is no longer supported (idempotent: only the first raises ReleaseSupportEnded)."""
+    ended = ReleasedVersion.objects.filter(pk=released_version.pk, support_ended_at__isnull=True).update(
         support_ended_at=timezone.now(), updated_at=timezone.now()
     )
     released_version.refresh_from_db()
+    if ended:
+        events.emit(events.ReleaseSupportEnded(released_version=released_version))
     return released_version

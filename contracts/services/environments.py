@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from contracts.exceptions import InvalidInput, NotFound
 from contracts.models import Environment
-from contracts.services._tx import atomic_with_retry
+from contracts.services.transactions import atomic_with_retry
 
 MAX_LENGTH = 255
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 
 from contracts.exceptions import InvalidInput
 from contracts.models import Label, Pacticipant
-from contracts.services._tx import atomic_with_retry, get_or_insert
 from contracts.services._validation import single_line_name
+from contracts.services.transactions import atomic_with_retry, get_or_insert
 
 EDITABLE_FIELDS = ("display_name", "main_branch", "repository_url", "repository_name", "repository_namespace")
 

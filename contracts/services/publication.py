@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contracts import events
+from contracts.events import Notice
 from contracts.exceptions import Conflict, InvalidInput
 from contracts.models import (
     Contract,
@@ -26,6 +28,7 @@ from contracts.models import (
 )
 from contracts.pact.content import (
     MergeConflict,
+    content_diff,
     content_sha,
     interaction_counts,
     merge_pacts,
@@ -37,9 +40,8 @@ from contracts.pact.validation import (
     validate_pact,
     validate_pact_names,
 )
-from contracts.services._tx import atomic_with_retry, get_or_insert
-from contracts.services.events import publication_events_record
 from contracts.services.pacticipants import pacticipants_find_or_create, validate_name
+from contracts.services.transactions import atomic_with_retry, get_or_insert
 from contracts.services.versions import (
     branch_version_add,
     tag_add,
@@ -69,11 +71,20 @@ class PreparedContract:
 
 @dataclass
 class PublishedContract:
-    """What happened to one contract of a publish request."""
+    """What happened to one contract of a publish request.
+
+    `events` are the events detected, each with the Pact Broker's explanation (or None);
+    `notices` are what the events' subscribers had to say (webhooks triggered, advice).
+    """
 
     publication: ContractPublication
     outcome: str  # created | unchanged | merged | overwritten
-    events: list[str] = field(default_factory=list)
+    events: list[tuple[str, str | None]] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def event_names(self) -> list[str]:
+        return [name for name, _ in self.events]
 
 
 @dataclass
@@ -189,7 +200,12 @@ def _publish_one(
     elif settings.ACCORD_ALLOW_CONTRACT_MODIFICATION:
         outcome = "overwritten"
     else:
-        raise Conflict(_conflict_message(consumer, version, provider), field=conflict_field)
+        difference = content_diff(json.loads(current.contract.document), prepared.document)
+        raise Conflict(
+            _conflict_message(consumer, version, provider),
+            field=conflict_field,
+            notices=[{"type": "info", "text": difference}],
+        )
 
     ContractPublication.objects.filter(pk=current.pk).update(is_current=False)
     publication = ContractPublication.objects.create(
@@ -202,9 +218,10 @@ def _publish_one(
     return PublishedContract(publication, outcome)
 
 
-def _content_changed(published: PublishedContract, version: Version, tag_names: list[str]) -> bool:
-    """The Pact Broker's rule: changed compared with the previous pact for each tag
-    of this version, or with the previous untagged pact when the version has no tags."""
+def _content_changes(published: PublishedContract, version: Version, tag_names: list[str]) -> list[str]:
+    """The Pact Broker's rule for contract_content_changed, with its explanations: changed
+    compared with the previous pact for each tag of this version, or with the previous
+    untagged pact when the version has no tags. Empty when nothing changed."""
     publication = published.publication
     previous = ContractPublication.objects.filter(
         consumer_id=publication.consumer_id,
@@ -212,23 +229,65 @@ def _content_changed(published: PublishedContract, version: Version, tag_names: 
         is_current=True,
         consumer_version_id__lt=version.id,
     ).order_by("-consumer_version_id")
-    scopes = [previous.filter(consumer_version__tags__name=tag) for tag in tag_names] or [
-        previous.filter(consumer_version__tags__isnull=True)
+    scopes = [(tag, previous.filter(consumer_version__tags__name=tag)) for tag in sorted(tag_names)] or [
+        (None, previous.filter(consumer_version__tags__isnull=True))
     ]
-    for scope in scopes:
+    reasons = []
+    for tag, scope in scopes:
         before = scope.values_list("contract_id", flat=True).first()
-        if before is None or before != publication.contract_id:
-            return True
-    return False
+        if before == publication.contract_id:
+            continue
+        if tag is None:
+            reasons.append(
+                "first time untagged pact published"
+                if before is None
+                else "pact content has changed since previous untagged version"
+            )
+        else:
+            reasons.append(
+                f"first time any pact published for this consumer with consumer version tagged {tag}"
+                if before is None
+                else f"pact content has changed since the last consumer version tagged with {tag}"
+            )
+    return reasons
 
 
-def _events_for(published: PublishedContract, version: Version, tag_names: list[str]) -> list[str]:
+def _unchanged_comment(tag_names: list[str]) -> str:
+    if len(tag_names) == 1:
+        return f"pact content is the same as previous version with tag {tag_names[0]} and no new tags were applied"
+    if tag_names:
+        tags = ", ".join(sorted(tag_names))
+        return f"pact content is the same as previous versions with tags {tags} and no new tags were applied"
+    return "pact content is the same as the previous untagged version"
+
+
+def _events_for(published: PublishedContract, version: Version, tag_names: list[str]) -> list[tuple[str, str | None]]:
+    """The events a publication raises, each with the explanation the publish answer shows."""
     if published.outcome == "unchanged":
-        return ["contract_published"]
-    events = ["contract_published"]
-    if published.outcome in {"merged", "overwritten"} or _content_changed(published, version, tag_names):
-        events.append("contract_content_changed")
-    return events
+        return [("contract_published", None), ("contract_content_unchanged", "pact content was unchanged")]
+    if published.outcome in {"merged", "overwritten"}:
+        number = version.number
+        reason = f"pact content modified since previous publication for {published.publication.consumer.name} version {number}"
+        return [("contract_published", None), ("contract_content_changed", reason)]
+    reasons = _content_changes(published, version, tag_names)
+    if reasons:
+        return [("contract_published", None), ("contract_content_changed", ", ".join(reasons))]
+    return [("contract_published", _unchanged_comment(tag_names))]
+
+
+def _raise_events(published: PublishedContract, *, base_url: str | None, build_url: str | None) -> list[Notice]:
+    """Raise the publication's domain events (subscribers record what they owe) and collect
+    their notices. Every publication may need verifying by provider versions that have not
+    verified its content yet, so that event is raised each time; its subscribers decide."""
+    names = published.event_names
+    kinds: list[type[events.PublicationEvent]] = [events.ContractPublished]
+    if "contract_content_changed" in names:
+        kinds.append(events.ContractContentChanged)
+    kinds.append(events.ContractRequiringVerificationPublished)
+    notices: list[Notice] = []
+    for kind in kinds:
+        notices += events.emit(kind(publication=published.publication, base_url=base_url, build_url=build_url))
+    return notices
 
 
 def _touch_integrations(consumer: Pacticipant, providers: list[Pacticipant]) -> None:
@@ -271,9 +330,7 @@ def _publish(
             conflict_field=conflict_field,
         )
         outcome.events = _events_for(outcome, version, tag_names)
-        publication_events_record(
-            publication=outcome.publication, events=outcome.events, base_url=base_url, build_url=build_url
-        )
+        outcome.notices = _raise_events(outcome, base_url=base_url, build_url=build_url)
         published.append(outcome)
     _touch_integrations(consumer, [pacticipants[c.provider_name] for c in contracts])
     # Keep the caller's order in the result (the response lists contracts as sent).

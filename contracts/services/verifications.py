@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from contracts import events
 from contracts.exceptions import InvalidInput
 from contracts.models import (
     Contract,
@@ -17,7 +18,7 @@ from contracts.models import (
     Verification,
     Version,
 )
-from contracts.services._tx import atomic_with_retry
+from contracts.services.transactions import atomic_with_retry
 from contracts.services.versions import version_find_or_create
 
 
@@ -34,8 +35,15 @@ def verification_record(
     pending: bool | None = None,
     consumer_version_selectors: list | None = None,
     execution_date: datetime | None = None,
-) -> tuple[Verification, list[str]]:
-    """Record a provider version's result for a piece of content; returns the events."""
+    consumer_versions: tuple[Version | None, ...] = (None,),
+    base_url: str | None = None,
+) -> Verification:
+    """Record a provider version's result for a piece of content, and raise
+    VerificationPublished (whoever recorded it: a client or Accord's own workers).
+
+    `consumer_versions` are the consumer versions the result reports to; `base_url` is
+    the public URL links in the event point at (the request's; workers use the default).
+    """
     if not isinstance(success, bool):
         raise InvalidInput({"success": ["must be true or false"]})
     provider = contract.provider
@@ -58,8 +66,10 @@ def verification_record(
     Integration.objects.filter(consumer_id=contract.consumer_id, provider_id=contract.provider_id).update(
         contract_data_updated_at=timezone.now()
     )
-    outcome = "provider_verification_succeeded" if success else "provider_verification_failed"
-    return verification, ["provider_verification_published", outcome]
+    events.emit(
+        events.VerificationPublished(verification=verification, consumer_versions=consumer_versions, base_url=base_url)
+    )
+    return verification
 
 
 def _metadata_flags(metadata: dict) -> tuple[bool, bool | None, list[dict]]:
@@ -104,28 +114,6 @@ def _verified_consumer_versions(contract: Contract, metadata: dict, selectors: l
     return list(versions) or [None]
 
 
-def _trigger_webhooks(
-    verification: Verification, events: list[str], consumer_versions: list[Version | None], base_url: str
-) -> None:
-    from contracts.selectors.webhooks import webhooks_matching
-    from contracts.services.webhooks import webhook_template_context, webhooks_trigger
-
-    contract = verification.contract
-    for event_name in events:
-        # Building a template context costs queries: only when some webhook wants the event.
-        if not webhooks_matching(
-            event_name=event_name, consumer=contract.consumer, provider=contract.provider
-        ).exists():
-            continue
-        for consumer_version in consumer_versions:
-            context = webhook_template_context(
-                event_name=event_name, base_url=base_url, verification=verification, consumer_version=consumer_version
-            )
-            webhooks_trigger(
-                event_name=event_name, consumer=contract.consumer, provider=contract.provider, context=context
-            )
-
-
 @atomic_with_retry
 def verification_publish(
     *,
@@ -138,10 +126,10 @@ def verification_publish(
     verified_by: dict | None = None,
     metadata: dict | None = None,
 ) -> Verification:
-    """Record a result a verifier published (through a pact URL with `metadata`) and trigger its webhooks."""
+    """Record a result a verifier published (through a pact URL with `metadata`)."""
     metadata = metadata or {}
     wip, pending, selectors = _metadata_flags(metadata)
-    verification, events = verification_record(
+    return verification_record(
         contract=contract,
         provider_version_number=provider_version_number,
         success=success,
@@ -151,10 +139,9 @@ def verification_publish(
         wip=wip,
         pending=pending,
         consumer_version_selectors=selectors,
+        consumer_versions=tuple(_verified_consumer_versions(contract, metadata, selectors)),
+        base_url=base_url,
     )
-    consumer_versions = _verified_consumer_versions(contract, metadata, selectors)
-    _trigger_webhooks(verification, events, consumer_versions, base_url)
-    return verification
 
 
 @atomic_with_retry

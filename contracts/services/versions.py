@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from contracts.exceptions import InvalidInput
 from contracts.models import Branch, BranchVersion, Pacticipant, Tag, Version
-from contracts.services._tx import atomic_with_retry, get_or_insert
 from contracts.services._validation import single_line_name
+from contracts.services.transactions import atomic_with_retry, get_or_insert
 
 
 def validate_version_number(number: object, field: str = "number") -> str:

@@ -7,7 +7,7 @@ import base64
 import pytest
 from django.test import override_settings
 
-from contracts.models import Webhook
+from webhooks.models import Webhook
 
 CREDENTIALS = {
     "ACCORD_BASIC_AUTH_USERNAME": "writer",

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from contracts.models import Pacticipant, Webhook
+from contracts.models import Pacticipant
 from tests.builders import interaction, pact_document
+from webhooks.models import Webhook
 
 pytestmark = pytest.mark.django_db
 

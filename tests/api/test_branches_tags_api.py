@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from contracts.models import (
-    Branch,
-    BranchVersion,
-    DeployedVersion,
-    Pacticipant,
-    Tag,
-    Version,
-)
+from contracts.models import Branch, BranchVersion, DeployedVersion, Pacticipant, Tag, Version
 from tests.clients.conftest import RUBY_PACT_BROKER, RUST_PACT, run_installed
 
 HAL = "application/hal+json; charset=utf-8"

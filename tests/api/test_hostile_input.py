@@ -59,8 +59,8 @@ def _routes(resolver: URLResolver | None = None, prefix: str = "") -> list[tuple
 @pytest.fixture
 def real_values(td) -> dict[str, str]:
     """Segment values that exist, so hostile bodies get past the 404s to the code behind."""
-    from contracts.models import Environment, Label, Pacticipant, Verification, Webhook
-    from verifier.models import TriggeredWebhook
+    from contracts.models import Environment, Label, Pacticipant, Verification
+    from webhooks.models import TriggeredWebhook, Webhook
 
     td.publish("Web", "1.0", provider="API", branch="main", tags=["prod"]).verify("2.0")
     td.deploy("API", "2.0", to="production")

@@ -9,6 +9,7 @@ import pytest
 
 from contracts.models import Contract, ContractPublication, Pacticipant, Version
 from tests.builders import interaction, pact_document, pact_json
+from webhooks.models import TriggeredWebhook
 
 PUBLISH = "/contracts/publish"
 BASE = "http://testserver"
@@ -141,7 +142,9 @@ def test_notices_for_a_new_version_with_branch_and_tags(api):
         "Created Web version 1.0 with branch main and tags dev, feat-x",
         "Pact successfully published for Web version 1.0 and provider API.",
         f"  View the published pact at {BASE}/pacts/provider/API/consumer/Web/version/1.0",
-        "  Events detected: contract_published, contract_content_changed",
+        "  Events detected: contract_published, contract_content_changed (first time any pact published for this "
+        "consumer with consumer version tagged dev, first time any pact published for this consumer with consumer "
+        "version tagged feat-x)",
         "  Next steps:",
         "    * Add Pact verification tests to the API build. See https://docs.pact.io/go/provider_verification",
         (
@@ -178,7 +181,7 @@ def test_republishing_the_same_content_updates_the_version_and_changes_nothing(a
     notices = texts(response)
     assert notices[0] == "Updated Web version 1.0 with branch main"
     assert "Pact successfully republished for Web version 1.0 and provider API with no content changes." in notices
-    assert "  Events detected: contract_published" in notices
+    assert "  Events detected: contract_published, contract_content_unchanged (pact content was unchanged)" in notices
     assert not any("Add Pact verification tests" in text for text in notices)
     assert ContractPublication.objects.count() == 1
 
@@ -276,6 +279,80 @@ def test_changed_content_for_a_published_version_is_a_409_with_notices(api):
     assert data["errors"]["contracts"] == [data["notices"][0]["text"]]
     assert ContractPublication.objects.count() == 1
     assert not Version.objects.get(number="1.0").tags.exists()  # the tag of the refused request was rolled back
+
+
+def test_a_409_shows_how_the_new_content_differs_from_the_stored_content(api):
+    stored = [interaction("get an order", path="/orders/1")]
+    sent = [interaction("get an order", path="/orders/2")]
+    api.post(PUBLISH, body(contracts=[contract(content=pact_json("Web", "API", interactions=stored))]))
+
+    response = api.post(PUBLISH, body(contracts=[contract(content=pact_json("Web", "API", interactions=sent))]))
+
+    assert response.status_code == 409
+    error, difference = response.json()["notices"]
+    assert error["type"] == "error" and difference["type"] == "info"
+    lines = difference["text"].splitlines()
+    assert lines[:2] == ["--- stored", "+++ published"]
+    assert '-        "path": "/orders/1"' in lines
+    assert '+        "path": "/orders/2"' in lines
+    assert not any('"_id"' in line for line in lines)  # our interaction ids are not content
+
+
+# --- POST /contracts/publish: what the events triggered -------------------------------------------
+
+
+def _webhook(api, *events: str, description: str = "CI build") -> None:
+    created = api.post(
+        "/webhooks",
+        {
+            "description": description,
+            "provider": {"name": "API"},
+            "events": [{"name": name} for name in events],
+            "request": {"method": "POST", "url": "https://ci.example/build"},
+        },
+    )
+    assert created.status_code == 201, created.content
+
+
+def test_each_triggered_webhook_is_named_with_a_link_to_its_logs(api):
+    api.post(PUBLISH, body(version="0.9"))
+    _webhook(api, "contract_published", "contract_content_changed")
+
+    response = api.post(PUBLISH, body(contracts=[contract(content=pact_json("Web", "API", variant="new"))]))
+
+    triggered = {t.event_name: t for t in TriggeredWebhook.objects.all()}
+    assert set(triggered) == {"contract_published", "contract_content_changed"}
+    notices = texts(response)
+    for event_name in ("contract_published", "contract_content_changed"):
+        assert (
+            f'  Webhook "CI build" triggered for event {event_name}.\n'
+            f"    View logs at {BASE}/triggered-webhooks/{triggered[event_name].uuid}/logs"
+        ) in notices
+    assert "  No enabled webhooks found for the detected events" not in notices
+    assert not any("Configure separate" in text for text in notices)
+
+
+def test_webhooks_that_match_no_detected_event_are_reported(api):
+    api.post(PUBLISH, body(version="0.9"))
+    _webhook(api, "provider_verification_published")
+
+    notices = texts(api.post(PUBLISH, body()))
+
+    assert "  No enabled webhooks found for the detected events" in notices
+    assert not any("triggered for event" in text for text in notices)
+    assert not any("Configure separate" in text for text in notices)
+    assert not TriggeredWebhook.objects.exists()
+
+
+def test_content_published_again_unchanged_under_a_tag_says_so(api):
+    api.post(PUBLISH, body(version="1.0", tags=["main"]))
+
+    notices = texts(api.post(PUBLISH, body(version="1.1", tags=["main"])))
+
+    assert (
+        "  Events detected: contract_published (pact content is the same as previous version with tag main and no "
+        "new tags were applied)"
+    ) in notices
 
 
 def test_a_missing_version_number_is_the_pact_brokers_exact_400(api):

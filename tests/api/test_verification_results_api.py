@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from contracts.models import Verification, Version, Webhook
+from contracts.models import Verification, Version
 from contracts.services.versions import tag_add
-from verifier.models import TriggeredWebhook
+from webhooks.models import TriggeredWebhook, Webhook
 
 HAL = "application/hal+json"
 BASE = "http://testserver"

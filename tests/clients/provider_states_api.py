@@ -22,10 +22,10 @@ from tests.clients.provider_states_data import STATES
 ACTIONS = ("setup", "teardown")
 # Rows that hold a PROTECT reference go before the rows they protect (publications before
 # content); a model not listed here is tried first and retried until nothing protects it.
-_APPS = ("verifier", "contracts")
+_APPS = ("webhooks", "verifier", "contracts")
 _PREFERRED_ORDER = (
-    "verifier.webhookexecution",
-    "verifier.triggeredwebhook",
+    "webhooks.webhookexecution",
+    "webhooks.triggeredwebhook",
     "contracts.verification",
     "contracts.contractpublication",
     "contracts.contract",
@@ -37,7 +37,7 @@ _PREFERRED_ORDER = (
     "contracts.branchversion",
     "contracts.version",
     "contracts.label",
-    "contracts.webhook",
+    "webhooks.webhook",
     "contracts.environment",
     "contracts.pacticipant",
 )

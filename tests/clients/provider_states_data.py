@@ -11,13 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from contracts.models import (
-    Contract,
-    DeployedVersion,
-    Environment,
-    Pacticipant,
-    Version,
-)
+from contracts.models import Contract, DeployedVersion, Environment, Pacticipant, Version
 from contracts.services.deployments import deployment_record
 from contracts.services.environments import environment_create
 from contracts.services.pacticipants import (
@@ -31,8 +25,8 @@ from contracts.services.versions import (
     tag_add,
     version_find_or_create,
 )
-from contracts.services.webhooks import webhook_put
 from tests.builders import pact_json
+from webhooks.services.definitions import webhook_put
 
 TEST_ENV_UUID = "16926ef3-590f-4e3f-838e-719717aa88c9"
 # The environment the record-deployment/record-release interactions post to.

@@ -19,15 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from contracts.models import (
-    DeployedVersion,
-    Environment,
-    Pacticipant,
-    Verification,
-    Version,
-    Webhook,
-)
-from contracts.services.webhooks import webhook_put
+from contracts.models import DeployedVersion, Environment, Pacticipant, Verification, Version
 from tests.builders import TestData
 from tests.clients.conftest import ROOT, run_cli
 from tests.clients.provider_states_data import (
@@ -38,6 +30,8 @@ from tests.clients.provider_states_data import (
     TEST_ENV_UUID,
     WEBHOOK_UUID,
 )
+from webhooks.models import Webhook
+from webhooks.services.definitions import webhook_put
 
 pytestmark = pytest.mark.clients
 

@@ -10,19 +10,12 @@ import json
 
 import pytest
 
-from contracts.models import (
-    ContractPublication,
-    DeployedVersion,
-    Environment,
-    Pacticipant,
-    ReleasedVersion,
-    Version,
-    Webhook,
-)
+from contracts.models import ContractPublication, DeployedVersion, Environment, Pacticipant, ReleasedVersion, Version
 from contracts.services.deployments import deployment_record, release_record
 from contracts.services.environments import environment_create
 from tests.builders import TestData
 from tests.clients.conftest import run_cli, succeeded
+from webhooks.models import Webhook
 
 pytestmark = pytest.mark.clients
 

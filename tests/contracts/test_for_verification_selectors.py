@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 import broker.urls  # noqa: F401  (registers the `seg` URL converter the API modules' routes use)
-from contracts.api.for_verification import for_verification_query
 from contracts.models import Pacticipant
 from contracts.selectors.for_verification import pacts_for_verification
+from contracts.selectors.for_verification_query import for_verification_query
 
 
 @pytest.fixture

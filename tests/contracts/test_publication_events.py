@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.models import Webhook
 from contracts.services.publication import contracts_publish, prepare_contract
 from tests.builders import pact_json
-from verifier.models import TriggeredWebhook
+from webhooks.models import TriggeredWebhook, Webhook
 
 pytestmark = pytest.mark.django_db
 

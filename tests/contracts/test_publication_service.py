@@ -30,7 +30,14 @@ def test_first_publish_creates_everything_once():
     assert list(version.branch_versions.values_list("branch_name", flat=True)) == ["main"]
     assert Pacticipant.objects.get(name="Web").main_branch == "main"
     assert result.contracts[0].outcome == "created"
-    assert result.contracts[0].events == ["contract_published", "contract_content_changed"]
+    assert result.contracts[0].events == [
+        ("contract_published", None),
+        (
+            "contract_content_changed",
+            "first time any pact published for this consumer with consumer version tagged dev, "
+            "first time any pact published for this consumer with consumer version tagged feat-x",
+        ),
+    ]
     assert Integration.objects.filter(consumer__name="Web", provider__name="API").count() == 1
 
 
@@ -39,7 +46,10 @@ def test_same_content_again_is_a_no_op():
     again = publish()
 
     assert again.contracts[0].outcome == "unchanged"
-    assert again.contracts[0].events == ["contract_published"]
+    assert again.contracts[0].events == [
+        ("contract_published", None),
+        ("contract_content_unchanged", "pact content was unchanged"),
+    ]
     assert Contract.objects.count() == 1
     assert ContractPublication.objects.count() == 1
 
@@ -50,7 +60,9 @@ def test_same_content_from_another_version_shares_the_content_row():
 
     assert Contract.objects.count() == 1
     assert ContractPublication.objects.count() == 2
-    assert second.contracts[0].events == ["contract_published"]
+    assert second.contracts[0].events == [
+        ("contract_published", "pact content is the same as the previous untagged version")
+    ]
 
 
 def test_reordered_keys_and_interactions_are_the_same_content():
@@ -97,9 +109,23 @@ def test_content_changed_fires_per_tag_against_the_previous_pact_with_that_tag()
     changed_for_tag = publish(version="1.2", tags=["main"], variant="two")
     first_for_new_tag = publish(version="1.3", tags=["feat"], variant="two")
 
-    assert "contract_content_changed" not in unchanged_for_tag.contracts[0].events
-    assert "contract_content_changed" in changed_for_tag.contracts[0].events
-    assert "contract_content_changed" in first_for_new_tag.contracts[0].events
+    assert unchanged_for_tag.contracts[0].events == [
+        (
+            "contract_published",
+            "pact content is the same as previous version with tag main and no new tags were applied",
+        )
+    ]
+    assert changed_for_tag.contracts[0].events == [
+        ("contract_published", None),
+        ("contract_content_changed", "pact content has changed since the last consumer version tagged with main"),
+    ]
+    assert first_for_new_tag.contracts[0].events == [
+        ("contract_published", None),
+        (
+            "contract_content_changed",
+            "first time any pact published for this consumer with consumer version tagged feat",
+        ),
+    ]
 
 
 @pytest.mark.parametrize(

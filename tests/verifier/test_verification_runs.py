@@ -326,8 +326,7 @@ def test_a_worker_killed_mid_run_leaves_a_run_that_is_requeued_and_completed_nev
 @pytest.mark.django_db
 @LOOPBACK
 def test_a_finished_run_raises_accords_own_event_for_webhooks(api, provider_factory):
-    from contracts.models import Webhook
-    from verifier.models import TriggeredWebhook
+    from webhooks.models import TriggeredWebhook, Webhook
 
     Webhook.objects.create(
         uuid="run-events-hook-0001",

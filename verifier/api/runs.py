@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import uuid as uuid_module
-
-from django.db import transaction
 from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
-from contracts.api.for_verification import for_verification_query
 from contracts.api.links import Links
 from contracts.api.timestamps import iso
-from contracts.exceptions import InvalidInput, NotFound
+from contracts.exceptions import InvalidInput
+from contracts.selectors.for_verification_query import for_verification_query
 from contracts.selectors.pacticipants import pacticipant_by_name
 from verifier import http
 from verifier.models import VerificationRun, VerificationTarget
-from verifier.services.runs import _validate_headers, _validate_url, verification_run_create
+from verifier.selectors import run_get, run_pacts, runs_list, target_get, targets_of
+from verifier.services.runs import verification_run_create
+from verifier.services.targets import verification_target_delete, verification_target_put
 
 RUN_FIELDS = {
     "provider",
@@ -103,21 +102,10 @@ def run_body(run: VerificationRun, links: Links, *, detail: bool) -> dict:
                 if run_pact.verification_id
                 else {},
             }
-            for run_pact in run.pacts.select_related("contract__consumer").prefetch_related("interactions")
+            for run_pact in run_pacts(run)
         ],
     )
     return body
-
-
-def _get_run(uuid: str) -> VerificationRun:
-    try:
-        key = uuid_module.UUID(uuid)
-    except ValueError:
-        raise NotFound(f"No verification run {uuid}") from None
-    run = VerificationRun.objects.select_related("provider").filter(uuid=key).first()
-    if run is None:
-        raise NotFound(f"No verification run {uuid}")
-    return run
 
 
 class VerificationRunsApi(BrokerApi):
@@ -147,35 +135,28 @@ class VerificationRunsApi(BrokerApi):
                 if key in data
             }
         )
-        with transaction.atomic():
-            run = verification_run_create(
-                provider=provider,
-                provider_version_number=data["providerVersion"],
-                base_url=data["baseUrl"],
-                state_change_url=data.get("stateChangeUrl"),
-                headers=data.get("headers"),
-                query=query,
-                selectors=data.get("consumerVersionSelectors") or [],
-            )
+        run = verification_run_create(
+            provider=provider,
+            provider_version_number=data["providerVersion"],
+            base_url=data["baseUrl"],
+            state_change_url=data.get("stateChangeUrl"),
+            headers=data.get("headers"),
+            query=query,
+            selectors=data.get("consumerVersionSelectors") or [],
+        )
         links = Links(request)
         response = Response(run_body(run, links, detail=False), status=201)
         response["Location"] = _run_href(links, run)
         return response
 
     def get(self, request: Request) -> Response:
-        runs = VerificationRun.objects.select_related("provider").order_by("-id")
         name = request.query_params.get("provider")
-        if name:
-            runs = runs.filter(provider=pacticipant_by_name(name=name))
-        status = request.query_params.get("status")
-        if status:
-            if status not in VerificationRun.Status.values:
-                raise InvalidInput({"status": [f"must be one of {', '.join(VerificationRun.Status.values)}"]})
-            runs = runs.filter(status=status)
+        provider = pacticipant_by_name(name=name) if name else None
+        runs = runs_list(provider=provider, status=request.query_params.get("status"))
         links = Links(request)
         return Response(
             {
-                "_embedded": {"verificationRuns": [run_body(run, links, detail=False) for run in runs[:100]]},
+                "_embedded": {"verificationRuns": [run_body(run, links, detail=False) for run in runs]},
                 "_links": {"self": {"href": links.url("verification-runs"), "title": "Verification runs"}},
             }
         )
@@ -185,7 +166,7 @@ class VerificationRunApi(BrokerApi):
     """GET one run: status, per-interaction results with mismatches, redacted log."""
 
     def get(self, request: Request, uuid: str) -> Response:
-        return Response(run_body(_get_run(uuid), Links(request), detail=True))
+        return Response(run_body(run_get(uuid=uuid), Links(request), detail=True))
 
 
 def target_body(target: VerificationTarget, links: Links) -> dict:
@@ -202,20 +183,6 @@ def target_body(target: VerificationTarget, links: Links) -> dict:
     }
 
 
-def _target_fields(data) -> dict:
-    if not isinstance(data, dict):
-        raise InvalidInput({"body": ["must be a JSON object"]})
-    enabled = data.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise InvalidInput({"enabled": ["must be true or false"]})
-    return {
-        "base_url": _validate_url(data.get("baseUrl"), "baseUrl", required=True),
-        "state_change_url": _validate_url(data.get("stateChangeUrl"), "stateChangeUrl", required=False),
-        "headers": _validate_headers(data.get("headers")),
-        "enabled": enabled,
-    }
-
-
 class VerificationTargetsApi(BrokerApi):
     """GET a provider's targets."""
 
@@ -224,9 +191,7 @@ class VerificationTargetsApi(BrokerApi):
         links = Links(request)
         return Response(
             {
-                "_embedded": {
-                    "verificationTargets": [target_body(t, links) for t in provider.verification_targets.all()]
-                },
+                "_embedded": {"verificationTargets": [target_body(t, links) for t in targets_of(provider)]},
                 "_links": {"self": {"href": links.url("pacticipants", pacticipant, "verification-targets")}},
             }
         )
@@ -237,25 +202,15 @@ class VerificationTargetApi(BrokerApi):
 
     def put(self, request: Request, pacticipant: str, name: str) -> Response:
         provider = pacticipant_by_name(name=pacticipant)
-        fields = _target_fields(request.data)
-        target, created = VerificationTarget.objects.update_or_create(provider=provider, name=name, defaults=fields)
+        target, created = verification_target_put(provider=provider, name=name, data=request.data)
         return Response(target_body(target, Links(request)), status=201 if created else 200)
 
     def get(self, request: Request, pacticipant: str, name: str) -> Response:
-        return Response(target_body(self._target(pacticipant, name), Links(request)))
+        return Response(target_body(target_get(provider_name=pacticipant, name=name), Links(request)))
 
     def delete(self, request: Request, pacticipant: str, name: str) -> Response:
-        self._target(pacticipant, name).delete()
+        verification_target_delete(target=target_get(provider_name=pacticipant, name=name))
         return Response(status=204)
-
-    @staticmethod
-    def _target(pacticipant: str, name: str) -> VerificationTarget:
-        target = (
-            VerificationTarget.objects.select_related("provider").filter(provider__name=pacticipant, name=name).first()
-        )
-        if target is None:
-            raise NotFound(f"No verification target '{name}' for {pacticipant}")
-        return target
 
 
 urlpatterns = [

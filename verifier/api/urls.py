@@ -1,5 +1,5 @@
 """Routes of the verifier app's API."""
 
-from verifier.api import runs, webhooks
+from verifier.api import runs
 
-urlpatterns = [*webhooks.urlpatterns, *runs.urlpatterns]
+urlpatterns = [*runs.urlpatterns]

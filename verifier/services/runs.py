@@ -4,7 +4,7 @@ A run picks pacts exactly as pacts-for-verification does for its selectors, repl
 them with the reference engine (verifier/engine.py), and records verification results
 into the matrix, as a client publishing results would.
 
-Reliability (ecosystem.md B6 item 5):
+Reliability (ecosystem.md B6 item 5), on the lease mechanism of verifier/leases.py:
 - a worker claims a queued run with a conditional UPDATE and a fresh claim token;
 - while it works, a heartbeat renews its lease; a run whose lease lapses (the worker
   died) is re-queued by the reaper, or ends in `error` after its attempts: never success;
@@ -18,56 +18,50 @@ Reliability (ecosystem.md B6 item 5):
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from contracts.exceptions import InvalidInput
+from contracts import events
+from contracts.events import ContractRequiringVerificationPublished
 from contracts.models import Contract, ContractPublication, Pacticipant
 from contracts.selectors.for_verification import ForVerificationQuery, VerifiablePact, pacts_for_verification
-from contracts.selectors.pacts import encode_metadata  # noqa: F401 - documents the metadata link
+from contracts.selectors.for_verification_query import for_verification_query
+from contracts.services.transactions import atomic_with_retry
 from contracts.services.verifications import verification_record
-from contracts.services.versions import branch_version_add, tag_add, version_find_or_create
+from contracts.services.versions import (
+    branch_version_add,
+    tag_add,
+    validate_version_number,
+    version_find_or_create,
+)
 from verifier import engine, http
+from verifier.events import VerificationRunFinished, VerifiedPact
+from verifier.leases import Lease, LeaseLost
 from verifier.models import InteractionResult, VerificationRun, VerificationRunPact, VerificationTarget
+from verifier.queue import send_after_commit
+from verifier.services.targets import validate_headers, validate_url
 
 logger = logging.getLogger("accord.verification_runs")
 Status = VerificationRun.Status
+RUN_TASK = "verifier.verification_run"
+
+lease = Lease(VerificationRun, seconds=lambda: settings.ACCORD_VERIFICATION_LEASE_SECONDS)
 
 
 class ProviderUnavailable(Exception):
     """The provider build could not be reached: worth trying again later."""
 
 
-class ClaimLost(Exception):
-    """Another worker took this run over (our lease lapsed): our results must not count."""
-
-
 # ------------------------------------------------------------------------- creating runs
 
 
-def _validate_url(value: Any, field: str, *, required: bool) -> str | None:
-    if value in (None, "") and not required:
-        return None
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")) or len(value) > 2048:
-        raise InvalidInput({field: ["must be an absolute http(s) URL"]})
-    return value
-
-
-def _validate_headers(value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise InvalidInput({"headers": ["must be an object of string header names to string values"]})
-    return value
-
-
+@atomic_with_retry
 def verification_run_create(
     *,
     provider: Pacticipant,
@@ -82,17 +76,15 @@ def verification_run_create(
     trigger: str = "api",
 ) -> VerificationRun:
     """Queue a run (the task is sent once the caller's transaction commits)."""
-    from contracts.services.versions import validate_version_number
-
     validate_version_number(provider_version_number, "providerVersion")
     run = VerificationRun.objects.create(
         provider=provider,
         provider_version_number=provider_version_number,
         provider_version_branch=query.provider_version_branch,
         provider_version_tags=list(query.provider_version_tags),
-        base_url=_validate_url(base_url, "baseUrl", required=True),
-        state_change_url=_validate_url(state_change_url, "stateChangeUrl", required=False),
-        headers=_validate_headers(headers),
+        base_url=validate_url(base_url, "baseUrl", required=True),
+        state_change_url=validate_url(state_change_url, "stateChangeUrl", required=False),
+        headers=validate_headers(headers),
         consumer_version_selectors=selectors,
         include_pending_status=query.include_pending_status,
         include_wip_pacts_since=query.include_wip_pacts_since.date() if query.include_wip_pacts_since else None,
@@ -105,34 +97,24 @@ def verification_run_create(
 
 
 def runs_enqueue(ids: list[int], countdown: float | None = None) -> None:
-    """Send run tasks after the current transaction commits."""
-    from verifier.tasks import verification_run_task
-
-    queue = settings.ACCORD_VERIFICATION_QUEUE  # read now: the setting may differ at commit time in tests
-
-    def send() -> None:
-        for run_id in ids:
-            verification_run_task.apply_async(args=[run_id], countdown=countdown, queue=queue)
-
-    # robust: a broker outage must not fail the request whose rows already committed; the
-    # sweeper re-sends what was due.
-    transaction.on_commit(send, robust=True)
+    """Send run tasks after the current transaction commits (the reaper re-sends lost ones)."""
+    # The queue is read now: the setting may differ at commit time in tests.
+    send_after_commit(RUN_TASK, ids, countdown=countdown, queue=settings.ACCORD_VERIFICATION_QUEUE)
 
 
 def render_target_template(template: str, *, provider_version: str, branch: str | None) -> str:
     return template.replace("${providerVersion}", provider_version).replace("${providerVersionBranch}", branch or "")
 
 
-def verification_runs_for_publication(*, publication: ContractPublication) -> list[VerificationRun]:
-    """Start runs for a new contract on every registered target of its provider (the
-    `contract_requiring_verification_published` event, without anyone calling the API)."""
+def verification_runs_for_publication(event: ContractRequiringVerificationPublished) -> None:
+    """Start runs for new content on every registered target of its provider, for each
+    provider version that should verify it and has not (the event's provider versions),
+    without anyone calling the API. A subscriber of contracts' event (verifier.apps)."""
+    publication = event.publication
     targets = list(VerificationTarget.objects.filter(provider_id=publication.provider_id, enabled=True))
     if not targets:
-        return []
-    from contracts.services.events import versions_requiring_verification
-
-    runs = []
-    for provider_version, _description in versions_requiring_verification(publication):
+        return
+    for provider_version, _description in event.provider_versions:
         branch = provider_version.branch_versions.order_by("-id").values_list("branch_name", flat=True).first()
         for target in targets:
             pending_already = VerificationRun.objects.filter(
@@ -143,39 +125,31 @@ def verification_runs_for_publication(*, publication: ContractPublication) -> li
             ).exists()
             if pending_already:
                 continue
-            runs.append(
-                verification_run_create(
-                    provider=publication.provider,
-                    provider_version_number=provider_version.number,
-                    base_url=render_target_template(
-                        target.base_url, provider_version=provider_version.number, branch=branch
-                    ),
-                    state_change_url=render_target_template(
-                        target.state_change_url, provider_version=provider_version.number, branch=branch
-                    )
-                    if target.state_change_url
-                    else None,
-                    headers=target.headers,
-                    query=ForVerificationQuery(provider_version_branch=branch),
-                    selectors=[],
-                    contract_ids=[publication.contract_id],
-                    target=target,
-                    trigger="contract_requiring_verification_published",
+            verification_run_create(
+                provider=publication.provider,
+                provider_version_number=provider_version.number,
+                base_url=render_target_template(
+                    target.base_url, provider_version=provider_version.number, branch=branch
+                ),
+                state_change_url=render_target_template(
+                    target.state_change_url, provider_version=provider_version.number, branch=branch
                 )
+                if target.state_change_url
+                else None,
+                headers=target.headers,
+                query=ForVerificationQuery(provider_version_branch=branch),
+                selectors=[],
+                contract_ids=[publication.contract_id],
+                target=target,
+                trigger="contract_requiring_verification_published",
             )
-    return runs
 
 
 # ------------------------------------------------------------------------- claiming
 
 
-def _lease() -> timedelta:
-    return timedelta(seconds=settings.ACCORD_VERIFICATION_LEASE_SECONDS)
-
-
 def _claim(run_id: int) -> uuid.UUID | None:
     """Take a queued run if the provider is under its concurrency cap; returns the claim token."""
-    token = uuid.uuid4()
     with transaction.atomic():
         run = VerificationRun.objects.filter(id=run_id).only("provider_id", "status").first()
         if run is None or run.status != Status.QUEUED:
@@ -186,58 +160,20 @@ def _claim(run_id: int) -> uuid.UUID | None:
         if running >= settings.ACCORD_VERIFICATION_CONCURRENCY_PER_PROVIDER:
             return None
         now = timezone.now()
-        claimed = (
-            VerificationRun.objects.filter(id=run_id, status=Status.QUEUED)
-            .exclude(not_before__gt=now)
-            .update(
-                status=Status.RUNNING,
-                claim=token,
-                lease_expires_at=now + _lease(),
-                attempts=F("attempts") + 1,
-                started_at=now,
-                updated_at=now,
-            )
+        return lease.claim(
+            run_id,
+            where=Q(status=Status.QUEUED) & ~Q(not_before__gt=now),
+            status=Status.RUNNING,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            updated_at=now,
         )
-    return token if claimed else None
-
-
-class _Heartbeat:
-    """Renews the lease while the run works; stops renewing if the claim was taken over."""
-
-    def __init__(self, run_id: int, token: uuid.UUID) -> None:
-        self.run_id, self.token = run_id, token
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._beat, daemon=True)
-
-    def __enter__(self) -> _Heartbeat:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopped.set()
-        self.thread.join()
-
-    def _beat(self) -> None:
-        from django.db import connection
-
-        interval = max(settings.ACCORD_VERIFICATION_LEASE_SECONDS / 3, 0.5)
-        try:
-            while not self.stopped.wait(interval):
-                renewed = VerificationRun.objects.filter(
-                    id=self.run_id, claim=self.token, status=Status.RUNNING
-                ).update(lease_expires_at=timezone.now() + _lease())
-                if not renewed:
-                    return
-        finally:
-            connection.close()
 
 
 # ------------------------------------------------------------------------- running
 
 
 def _query(run: VerificationRun) -> ForVerificationQuery:
-    from contracts.api.for_verification import for_verification_query
-
     body: dict[str, Any] = {
         "consumerVersionSelectors": run.consumer_version_selectors,
         "includePendingStatus": run.include_pending_status,
@@ -297,7 +233,7 @@ def verification_run_execute(*, run_id: int) -> str:
     ]
     secrets: list[str] = []
     try:
-        with _Heartbeat(run.id, token):
+        with lease.heartbeat(run.id, token):
             target, secrets = _target(run)
             _probe(run)
             outcomes = []
@@ -321,8 +257,8 @@ def verification_run_execute(*, run_id: int) -> str:
         status = _end(run, token, Status.ERROR, str(exc), log, secrets)
     except ProviderUnavailable as exc:
         status = _retry_or_fail(run, token, str(exc), log, secrets)
-    except ClaimLost:
-        logger.warning("verification run %s: claim lost, results discarded", run.id)
+    except LeaseLost:
+        logger.warning("verification run %s: lease lost, results discarded", run.id)
         return "claim lost"
     except Exception as exc:  # noqa: BLE001 - an unexpected error ends the run, never as success
         logger.exception("verification run %s failed unexpectedly", run.id)
@@ -342,13 +278,13 @@ def _redacted(log: list[str], secrets: list[str]) -> str:
 
 def _end(run: VerificationRun, token: uuid.UUID, status: str, error: str, log: list[str], secrets: list[str]) -> str:
     log.append(f"Error: {error}")
-    ended = VerificationRun.objects.filter(id=run.id, claim=token, status=Status.RUNNING).update(
+    ended = lease.release(
+        run.id,
+        token,
         status=status,
         error=http.redact_text(error, secrets),
         log=_redacted(log, secrets),
         finished_at=timezone.now(),
-        lease_expires_at=None,
-        claim=None,
         updated_at=timezone.now(),
     )
     return status if ended else "claim lost"
@@ -362,10 +298,10 @@ def _retry_or_fail(run: VerificationRun, token: uuid.UUID, error: str, log: list
         )
     delay = schedule[run.attempts - 1]
     log.append(f"Provider unreachable ({error}); retrying in {delay}s")
-    requeued = VerificationRun.objects.filter(id=run.id, claim=token, status=Status.RUNNING).update(
+    requeued = lease.release(
+        run.id,
+        token,
         status=Status.QUEUED,
-        claim=None,
-        lease_expires_at=None,
         not_before=timezone.now() + timedelta(seconds=delay),
         log=_redacted(log, secrets),
         error=http.redact_text(error, secrets),
@@ -382,16 +318,14 @@ def _finish(run: VerificationRun, token: uuid.UUID, outcomes: list, log: list[st
     status = Status.FAILED if failed_blocking else Status.SUCCEEDED
     log.append(f"{len(outcomes)} pact(s) verified; {len(failed_blocking)} failed (pending failures do not count)")
     with transaction.atomic():
-        locked = VerificationRun.objects.select_for_update().filter(id=run.id, claim=token, status=Status.RUNNING)
-        if not locked.exists():
-            raise ClaimLost
+        lease.hold(run.id, token)
         provider_version, _ = version_find_or_create(pacticipant=run.provider, number=run.provider_version_number)
         if run.provider_version_branch:
             branch_version_add(version=provider_version, branch_name=run.provider_version_branch)
         for tag in run.provider_version_tags:
             tag_add(version=provider_version, name=tag)
         for pact, outcome in outcomes:
-            verification, events = verification_record(
+            verification = verification_record(
                 contract=Contract.objects.get(id=pact.publication.contract_id),
                 provider_version_number=run.provider_version_number,
                 success=outcome.success,
@@ -404,6 +338,7 @@ def _finish(run: VerificationRun, token: uuid.UUID, outcomes: list, log: list[st
                 wip=pact.wip,
                 pending=pact.pending,
                 consumer_version_selectors=[s.metadata() for s in pact.selectors],
+                consumer_versions=(pact.publication.consumer_version,),
             )
             run_pact = VerificationRunPact.objects.create(
                 run=run,
@@ -427,43 +362,25 @@ def _finish(run: VerificationRun, token: uuid.UUID, outcomes: list, log: list[st
                     for item in outcome.interactions
                 ]
             )
-        locked.update(
+        lease.release(
+            run.id,
+            token,
             status=status,
             log=_redacted(log, secrets),
             finished_at=timezone.now(),
-            lease_expires_at=None,
-            claim=None,
             error=None,
             updated_at=timezone.now(),
         )
-        _run_events(run, status, outcomes)
+        run.status = status
+        verified = tuple(VerifiedPact(pact.publication, outcome.success) for pact, outcome in outcomes)
+        events.emit(VerificationRunFinished(run=run, succeeded=status == Status.SUCCEEDED, pacts=verified))
     return status
-
-
-def _run_events(run: VerificationRun, status: str, outcomes: list) -> None:
-    """Accord's own events, for webhooks: one per consumer whose pact the run verified."""
-    from contracts.services.events import default_base_url, events_listened_to
-    from contracts.services.webhooks import webhook_template_context, webhooks_trigger
-
-    event = "verification_run_succeeded" if status == Status.SUCCEEDED else "verification_run_failed"
-    if not events_listened_to([event]):
-        return
-    base = default_base_url()
-    for pact, outcome in outcomes:
-        context = webhook_template_context(event_name=event, base_url=base, publication=pact.publication)
-        context.update(
-            verificationRunUrl=f"{base}/verification-runs/{run.uuid}",
-            providerVersionNumber=run.provider_version_number,
-            verificationRunStatus=status,
-            pactVerified="true" if outcome.success else "false",
-        )
-        webhooks_trigger(event_name=event, consumer=pact.publication.consumer, provider=run.provider, context=context)
 
 
 def verification_runs_reap() -> dict[str, int]:
     """Runs whose worker died (lease lapsed): re-queue them, or end them in error."""
     now = timezone.now()
-    stale = VerificationRun.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now)
+    stale = lease.expired(now).filter(status=Status.RUNNING)
     max_attempts = settings.ACCORD_VERIFICATION_MAX_ATTEMPTS
     failed = stale.filter(attempts__gte=max_attempts).update(
         status=Status.ERROR,
@@ -474,20 +391,20 @@ def verification_runs_reap() -> dict[str, int]:
         updated_at=now,
     )
     requeue_ids = list(stale.filter(attempts__lt=max_attempts).values_list("id", flat=True))
-    requeued = VerificationRun.objects.filter(
-        id__in=requeue_ids, status=Status.RUNNING, lease_expires_at__lt=now
-    ).update(
-        status=Status.QUEUED,
-        claim=None,
-        lease_expires_at=None,
-        not_before=None,
-        updated_at=now,
-        log=F("log"),
+    # Still lapsed at the update: a worker that renewed meanwhile keeps its run.
+    requeued = (
+        lease.expired(now)
+        .filter(id__in=requeue_ids, status=Status.RUNNING)
+        .update(
+            status=Status.QUEUED,
+            claim=None,
+            lease_expires_at=None,
+            not_before=None,
+            updated_at=now,
+            error="re-queued: the previous worker stopped mid-run",
+        )
     )
-    if requeue_ids:
-        for run_id in requeue_ids:
-            VerificationRun.objects.filter(id=run_id).update(error="re-queued: the previous worker stopped mid-run")
-        runs_enqueue(requeue_ids)
+    runs_enqueue(requeue_ids)
     # Queued runs whose message was lost (broker restart) are sent again.
     lost = list(
         VerificationRun.objects.filter(status=Status.QUEUED, updated_at__lt=now - timedelta(minutes=5))

@@ -7,9 +7,8 @@ import json
 import pytest
 from django.test import override_settings
 
-from contracts.models import Webhook
-from verifier.models import TriggeredWebhook, WebhookExecution
-from verifier.services.delivery import webhook_deliver
+from webhooks.models import TriggeredWebhook, Webhook, WebhookExecution
+from webhooks.services.delivery import webhook_deliver
 
 pytestmark = pytest.mark.django_db
 

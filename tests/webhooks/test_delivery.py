@@ -7,11 +7,10 @@ import json
 import pytest
 from django.test import override_settings
 
-from contracts.models import Webhook
 from tests.builders import pact_json
 from tests.conftest import wait_until
-from verifier.models import TriggeredWebhook, WebhookExecution
-from verifier.services.delivery import deliveries_sweep, webhook_deliver
+from webhooks.models import TriggeredWebhook, Webhook, WebhookExecution
+from webhooks.services.delivery import deliveries_sweep, webhook_deliver
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,9 @@
-"""Webhooks: definitions (create, replace, delete), templates, and the delivery outbox.
+"""Webhook definitions: create, replace and delete, with the Pact Broker's validation.
 
-`webhooks_trigger` records one TriggeredWebhook per matching webhook inside the caller's
-transaction, so an event and the deliveries it owes commit (or roll back) together;
-workers deliver the rows later (verifier app).
+What a definition may ask for (schemes, methods) follows the Pact Broker's whitelists
+(settings ACCORD_WEBHOOK_SCHEMES / _METHODS); where it may send to is decided at
+delivery time by the outbound seam (verifier/http.py), so a definition cannot reach a
+private address by being saved before the allow-list changed.
 """
 
 from __future__ import annotations
@@ -12,200 +13,22 @@ import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from contracts.exceptions import InvalidInput
-from contracts.models import (
-    ContractPublication,
-    Pacticipant,
-    Verification,
-    Version,
-    Webhook,
-)
-from contracts.models.webhook import EVENT_NAMES
-from contracts.selectors.webhooks import (
-    contract_latest_verification,
-    pacticipant_label_names,
-    verification_publication,
-    version_branch_name,
-    version_tag_names,
-    webhooks_matching,
-)
-from contracts.services._tx import atomic_with_retry
-from verifier import http
-from verifier.models import TriggeredWebhook
+from contracts.models import Pacticipant
+from contracts.services.transactions import atomic_with_retry
+from webhooks.models import EVENT_NAMES, Webhook
+from webhooks.rendering import PARAMETER
 
 DEFAULT_EVENT = "contract_content_changed"
 UUID_FORMAT = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-PARAMETER = re.compile(r"\$\{pactbroker\.([A-Za-z0-9_]+)\}")
-MASK = http.MASK
 # RFC 9110 method and header-name tokens.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-
-# ---------------------------------------------------------------- templates
-
-
-def render_template(text: str, context: Mapping[str, str], *, url: bool = False) -> str:
-    """Replace `${pactbroker.X}` with context values; form-escape them inside a URL.
-
-    Unknown parameters are left as written, so the receiver can see what was not filled.
-    """
-
-    def value(match: re.Match) -> str:
-        name = match.group(1)
-        if name not in context:
-            return match.group(0)
-        text_value = str(context[name])
-        return quote_plus(text_value) if url else text_value
-
-    return PARAMETER.sub(value, text)
-
-
-def render_json(value: Any, context: Mapping[str, str]) -> Any:
-    """Render every string (keys included) inside a parsed JSON body."""
-    if isinstance(value, str):
-        return render_template(value, context)
-    if isinstance(value, list):
-        return [render_json(item, context) for item in value]
-    if isinstance(value, dict):
-        return {render_template(key, context): render_json(item, context) for key, item in value.items()}
-    return value
-
-
-def is_only_parameters(text: str) -> bool:
-    """True when the text has parameters and nothing else but spaces (nothing secret to hide)."""
-    return bool(PARAMETER.search(text)) and not PARAMETER.sub("", text).strip()
-
-
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers as shown to people: the outbound seam's rule for what is secret, except that a
-    value made only of `${pactbroker.*}` placeholders holds nothing secret and is shown."""
-    masked = http.redact_headers(headers)
-    return {name: value if is_only_parameters(str(value)) else masked[name] for name, value in headers.items()}
-
-
-def _status_names(verification: Verification | None) -> dict[str, str]:
-    if verification is None:
-        names = ("pending", "INPROGRESS", "pending", "pending")
-    elif verification.success:
-        names = ("success", "SUCCESSFUL", "success", "succeeded")
-    else:
-        names = ("failure", "FAILED", "failed", "failed")
-    keys = ("github", "bitbucket", "gitlab", "azureDevOps")
-    return {f"{key}VerificationStatus": name for key, name in zip(keys, names, strict=True)}
-
-
-def _seg(value: str) -> str:
-    # The same encoding as contracts.api.links.seg (services do not import the API layer).
-    return quote(value, safe="")
-
-
-def webhook_template_context(
-    *,
-    event_name: str,
-    base_url: str,
-    publication: ContractPublication | None = None,
-    verification: Verification | None = None,
-    consumer_version: Version | None = None,
-    provider_version: Version | None = None,
-    pact_url: str | None = None,
-    build_url: str | None = None,
-    provider_version_descriptions: str | None = None,
-) -> dict[str, str]:
-    """The `${pactbroker.*}` values for an event, from its publication and/or verification.
-
-    Contract events pass the publication (and, for contract_requiring_verification_published,
-    the provider version to verify); the newest verification of the content fills the
-    provider side. Verification events pass the verification and, when known, the
-    publication or consumer version it was for.
-    """
-    base = base_url.rstrip("/")
-    if publication is None and verification is not None:
-        publication = verification_publication(verification, consumer_version=consumer_version)
-    if publication is not None:
-        consumer_version = consumer_version or publication.consumer_version
-        if verification is None and provider_version is None:
-            verification = contract_latest_verification(publication)
-    contract = publication.contract if publication else (verification.contract if verification else None)
-    if verification is not None and provider_version is None:
-        provider_version = verification.provider_version
-    consumer = contract.consumer if contract else (consumer_version.pacticipant if consumer_version else None)
-    provider = contract.provider if contract else (provider_version.pacticipant if provider_version else None)
-
-    pact_version_url = ""
-    if contract is not None:
-        pact_version_url = (
-            f"{base}/pacts/provider/{_seg(contract.provider.name)}/consumer/{_seg(contract.consumer.name)}"
-            f"/pact-version/{contract.sha}"
-        )
-    if build_url is None:
-        source_build = (
-            verification.build_url if verification else (consumer_version.build_url if consumer_version else None)
-        )
-        build_url = source_build or ""
-    return {
-        "pactUrl": pact_url or pact_version_url,
-        "verificationResultUrl": f"{pact_version_url}/verification-results/{verification.id}" if verification else "",
-        "consumerName": consumer.name if consumer else "",
-        "providerName": provider.name if provider else "",
-        "consumerVersionNumber": consumer_version.number if consumer_version else "",
-        "providerVersionNumber": provider_version.number if provider_version else "",
-        "consumerVersionTags": ", ".join(version_tag_names(consumer_version)),
-        "providerVersionTags": ", ".join(version_tag_names(provider_version)),
-        "consumerVersionBranch": version_branch_name(consumer_version) or "",
-        "providerVersionBranch": version_branch_name(provider_version) or "",
-        "providerVersionDescriptions": provider_version_descriptions or "",
-        "consumerLabels": ", ".join(pacticipant_label_names(consumer)),
-        "providerLabels": ", ".join(pacticipant_label_names(provider)),
-        "buildUrl": build_url,
-        "eventName": event_name,
-        **_status_names(verification),
-    }
-
-
-# ---------------------------------------------------------------- the outbox
-
-
-def webhooks_trigger(
-    *, event_name: str, consumer: Pacticipant, provider: Pacticipant, context: dict
-) -> list[TriggeredWebhook]:
-    """Record a delivery for every webhook matching the event, in the caller's transaction."""
-    # Outside a transaction the event could commit while its deliveries are lost (or the
-    # reverse); refuse rather than silently break the outbox guarantee.
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("webhooks_trigger must run inside the transaction that records the event")
-    webhooks = list(webhooks_matching(event_name=event_name, consumer=consumer, provider=provider))
-    if not webhooks:
-        return []
-    now = timezone.now()
-    created = TriggeredWebhook.objects.bulk_create(
-        [
-            TriggeredWebhook(
-                webhook=webhook,
-                webhook_uuid=webhook.uuid,
-                event_name=event_name,
-                status=TriggeredWebhook.Status.NOT_RUN,
-                context=dict(context),
-                consumer=consumer,
-                provider=provider,
-                next_attempt_at=now,
-            )
-            for webhook in webhooks
-        ]
-    )
-    # Queued only once the event commits; the sweeper covers a queue that loses them.
-    from verifier.services.delivery import deliveries_enqueue
-
-    deliveries_enqueue([triggered.id for triggered in created])
-    return created
-
-
-# ---------------------------------------------------------------- definitions
 
 
 def webhook_uuid_new() -> str:

@@ -8,9 +8,9 @@ import re
 import pytest
 from django.test import override_settings
 
-from contracts.models import Pacticipant, Webhook
-from contracts.services.webhooks import MASK
-from verifier.models import TriggeredWebhook
+from contracts.models import Pacticipant
+from webhooks.models import TriggeredWebhook, Webhook
+from webhooks.rendering import MASK
 
 HAL = "application/hal+json"
 BASE = "http://testserver"

@@ -8,22 +8,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contracts.models import (
-    ContractPublication,
-    Label,
-    Pacticipant,
-    Verification,
-    Version,
-    Webhook,
-)
-from contracts.services.webhooks import (
-    render_json,
-    render_template,
-    webhook_create,
-    webhook_template_context,
-    webhooks_trigger,
-)
-from verifier.models import TriggeredWebhook
+from contracts.models import ContractPublication, Label, Pacticipant, Verification, Version
+from webhooks.models import TriggeredWebhook, Webhook
+from webhooks.rendering import render_json, render_template
+from webhooks.selectors import template_context
+from webhooks.services.definitions import webhook_create
+from webhooks.services.outbox import webhooks_trigger
 
 EVENT = "contract_published"
 CONTEXT = {"consumerName": "Foo", "providerName": "Bar", "eventName": EVENT}
@@ -220,7 +210,7 @@ def published(td) -> ContractPublication:
 
 
 def test_context_for_a_contract_event_without_verifications(published):
-    context = webhook_template_context(event_name=EVENT, base_url=BASE + "/", publication=published)
+    context = template_context(event_name=EVENT, base_url=BASE + "/", publication=published)
 
     pact_url = f"{BASE}/pacts/provider/Pricing%20Service/consumer/Foo/pact-version/{published.contract.sha}"
     assert context == {
@@ -252,9 +242,7 @@ def test_context_for_a_verification_event(td, published):
     Verification.objects.filter(pk=verification.pk).update(build_url="https://ci.example.com/provider/7")
     verification.refresh_from_db()
 
-    context = webhook_template_context(
-        event_name="provider_verification_failed", base_url=BASE, verification=verification
-    )
+    context = template_context(event_name="provider_verification_failed", base_url=BASE, verification=verification)
 
     pact_url = f"{BASE}/pacts/provider/Pricing%20Service/consumer/Foo/pact-version/{published.contract.sha}"
     assert context["verificationResultUrl"] == f"{pact_url}/verification-results/{verification.id}"
@@ -272,7 +260,7 @@ def test_context_for_a_verification_event(td, published):
 def test_a_contract_event_reports_the_known_status_from_the_providers_main_branch(td, published):
     td.verify("2.0", success=True, branch="main").verify("3.0", success=False, branch="feat-x")
 
-    context = webhook_template_context(event_name=EVENT, base_url=BASE, publication=published)
+    context = template_context(event_name=EVENT, base_url=BASE, publication=published)
 
     assert context["providerVersionNumber"] == "2.0"
     assert context["githubVerificationStatus"] == "success"
@@ -282,7 +270,7 @@ def test_a_contract_requiring_verification_names_the_provider_version_to_verify(
     td.verify("2.0", success=True, branch="main")
     provider_version = td.version("Pricing Service", "4.0")
 
-    context = webhook_template_context(
+    context = template_context(
         event_name="contract_requiring_verification_published",
         base_url=BASE,
         publication=published,

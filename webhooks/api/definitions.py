@@ -16,18 +16,12 @@ from rest_framework.response import Response
 from contracts.api.base import BrokerApi
 from contracts.api.links import Links
 from contracts.api.timestamps import iso
-from contracts.models import Pacticipant, Webhook
+from contracts.models import Pacticipant
 from contracts.selectors.pacticipants import pacticipant_by_name
-from contracts.selectors.webhooks import webhook_get, webhooks_list
-from contracts.services.webhooks import (
-    MASK,
-    PARAMETER,
-    is_only_parameters,
-    redact_headers,
-    webhook_create,
-    webhook_delete,
-    webhook_put,
-)
+from webhooks.models import Webhook
+from webhooks.rendering import MASK, PARAMETER, is_only_parameters, redact_headers
+from webhooks.selectors import webhook_get, webhooks_list
+from webhooks.services.definitions import webhook_create, webhook_delete, webhook_put
 
 EXECUTE_TITLE = "Test the execution of the webhook with the latest matching pact or verification by sending a POST request to this URL"
 

@@ -1,10 +1,11 @@
-"""Webhook execution on demand, and what happened to triggered webhooks."""
+"""Webhook deliveries: a test execution on demand, and what happened to triggered webhooks."""
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
-from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
 from rest_framework.request import Request
@@ -13,83 +14,63 @@ from rest_framework.response import Response
 from contracts.api.base import BrokerApi
 from contracts.api.links import Links, base_url
 from contracts.api.timestamps import iso
-from contracts.models import ContractPublication, Webhook
+from contracts.exceptions import NotFound
 from contracts.selectors.pacticipants import pacticipants_by_names
-from contracts.selectors.webhooks import webhook_get
-from contracts.services.webhooks import webhook_template_context
 from verifier import http
-from verifier.models import TriggeredWebhook, WebhookExecution
-from verifier.services.delivery import webhook_attempt, webhook_request_render
+from webhooks.models import TriggeredWebhook
+from webhooks.selectors import (
+    triggered_for_consumer_version,
+    triggered_latest_per_webhook,
+    triggered_webhook_executions,
+    triggered_webhook_get,
+    webhook_get,
+)
+from webhooks.services.delivery import webhook_execute
 
 Status = TriggeredWebhook.Status
 
 
-def _latest_publication(webhook: Webhook) -> ContractPublication | None:
-    """The newest publication in the webhook's scope: what a test execution renders with."""
-    publications = ContractPublication.objects.filter(is_current=True).select_related(
-        "contract", "consumer", "provider", "consumer_version"
-    )
-    if webhook.consumer_id:
-        publications = publications.filter(consumer_id=webhook.consumer_id)
-    if webhook.provider_id:
-        publications = publications.filter(provider_id=webhook.provider_id)
-    return publications.order_by("-id").first()
+def _json_or_text(text: str | None):
+    """A body as the Pact Broker shows it: parsed when it is JSON, else the text."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 class WebhookExecuteApi(BrokerApi):
-    """POST /webhooks/{uuid}/execute: send the webhook now, with the latest matching pact."""
+    """POST /webhooks/{uuid}/execute: send the webhook now with the latest matching pact or
+    verification (`${pactbroker.eventName}` is "test"), and show what was sent and received."""
 
     def post(self, request: Request, uuid: str) -> Response:
-        webhook = webhook_get(uuid=uuid)
-        publication = _latest_publication(webhook)
-        event = (webhook.events or ["contract_published"])[0]
-        context = webhook_template_context(event_name=event, base_url=base_url(request), publication=publication)
-        outcome = webhook_attempt(webhook, context)
-        with transaction.atomic():
-            triggered = TriggeredWebhook.objects.create(
-                webhook=webhook,
-                webhook_uuid=webhook.uuid,
-                event_name=event,
-                trigger_type="user",
-                status=Status.SUCCESS if outcome.success else Status.FAILURE,
-                context=context,
-                consumer=publication.consumer if publication else webhook.consumer,
-                provider=publication.provider if publication else webhook.provider,
-                attempts_made=1,
-            )
-            WebhookExecution.objects.create(
-                triggered_webhook=triggered,
-                attempt=1,
-                success=outcome.success,
-                status_code=outcome.status_code,
-                request_log=outcome.request_log,
-                response_log=outcome.response_log,
-                error=outcome.error,
-                duration_ms=outcome.duration_ms,
-            )
-        rendered = webhook_request_render(webhook, context)
+        executed = webhook_execute(webhook=webhook_get(uuid=uuid), base_url=base_url(request))
+        rendered, outcome = executed.rendered, executed.outcome
         links = Links(request)
-        body = {
+        body: dict = {
             "request": {
                 "method": rendered.method,
                 "url": http.redact_url(rendered.url),
                 "headers": http.redact_headers(rendered.headers),
-                "body": http.redact_text(rendered.body or "", rendered.secrets),
-            },
-            "response": {"status": outcome.status_code} if outcome.status_code else None,
-            "logs": "\n".join(part for part in (outcome.request_log, outcome.response_log) if part),
-            "success": outcome.success,
-            "_links": {
-                "webhook": {"href": links.url("webhooks", webhook.uuid), "title": "Webhook"},
-                "try-again": {
-                    "href": links.url("webhooks", webhook.uuid, "execute"),
-                    "title": "Execute the webhook again",
-                },
-                "pb:logs": {"href": links.url("triggered-webhooks", triggered.uuid, "logs")},
+                "body": _json_or_text(http.redact_text(rendered.body, rendered.secrets) if rendered.body else None),
             },
         }
+        if outcome.status_code is not None:
+            body["response"] = {
+                "status": outcome.status_code,
+                "headers": outcome.response_headers,
+                "body": _json_or_text(outcome.response_body),
+            }
         if outcome.error:
             body["error"] = {"message": outcome.error}
+        body["logs"] = "\n".join(part for part in (outcome.request_log, outcome.response_log) if part)
+        body["success"] = outcome.success
+        body["_links"] = {
+            "webhook": {"href": links.url("webhooks", uuid), "title": "Webhook"},
+            "try-again": {"href": links.url("webhooks", uuid, "execute"), "title": "Execute the webhook again"},
+            "pb:logs": {"href": links.url("triggered-webhooks", executed.triggered.uuid, "logs")},
+        }
         return Response(body)
 
 
@@ -120,13 +101,7 @@ class PactTriggeredWebhooksApi(BrokerApi):
 
     def get(self, request: Request, provider: str, consumer: str, version: str) -> Response:
         provider_row, consumer_row = pacticipants_by_names(provider, consumer)
-        triggered = (
-            TriggeredWebhook.objects.filter(
-                provider=provider_row, consumer=consumer_row, context__consumerVersionNumber=version
-            )
-            .select_related("webhook")
-            .order_by("id")
-        )
+        triggered = triggered_for_consumer_version(provider=provider_row, consumer=consumer_row, version_number=version)
         links = Links(request)
         return Response(
             {
@@ -155,12 +130,7 @@ class WebhooksStatusApi(BrokerApi):
 
     def get(self, request: Request, provider: str, consumer: str) -> Response:
         provider_row, consumer_row = pacticipants_by_names(provider, consumer)
-        latest = list(
-            TriggeredWebhook.objects.filter(provider=provider_row, consumer=consumer_row)
-            .order_by("webhook_uuid", "-id")
-            .distinct("webhook_uuid")
-            .select_related("webhook")
-        )
+        latest = triggered_latest_per_webhook(provider=provider_row, consumer=consumer_row)
         counts = {status: sum(1 for t in latest if t.status == status) for status in Status.values}
         links = Links(request)
         return Response(
@@ -186,17 +156,18 @@ class WebhooksStatusApi(BrokerApi):
         )
 
 
-def triggered_webhook_logs(request, uuid: str) -> HttpResponse:
+def triggered_webhook_logs(request: HttpRequest, uuid: str) -> HttpResponse:
     """GET /triggered-webhooks/{uuid}/logs: every attempt, redacted, as text."""
-    triggered = TriggeredWebhook.objects.filter(uuid=uuid).first() if _is_uuid(uuid) else None
-    if triggered is None:
-        return HttpResponse(f"No triggered webhook with uuid {uuid}\n", status=404, content_type="text/plain")
+    try:
+        triggered = triggered_webhook_get(uuid=uuid)
+    except NotFound as exc:
+        return HttpResponse(f"{exc.message}\n", status=404, content_type="text/plain")
     lines = [
         f"Webhook {triggered.webhook_uuid} triggered by {triggered.event_name} at {iso(triggered.created_at)}",
         f"Status: {triggered.status} after {triggered.attempts_made} attempt(s)",
         "",
     ]
-    for execution in triggered.executions.order_by("attempt"):
+    for execution in triggered_webhook_executions(triggered):
         lines += [
             f"--- attempt {execution.attempt} at {iso(execution.created_at)}: "
             f"{'success' if execution.success else 'failure'}",
@@ -209,16 +180,6 @@ def triggered_webhook_logs(request, uuid: str) -> HttpResponse:
     if triggered.next_attempt_at and triggered.status == Status.RETRYING:
         lines.append(f"Next attempt at {iso(triggered.next_attempt_at)} (now {iso(timezone.now())})")
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid as uuid_module
-
-    try:
-        uuid_module.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 urlpatterns = [

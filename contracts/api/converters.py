@@ -1,4 +1,4 @@
-"""URL converters."""
+"""URL converters (registered by ContractsConfig.ready(); every app's routes use `seg`)."""
 
 from urllib.parse import quote, unquote
 

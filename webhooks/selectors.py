@@ -1,0 +1,275 @@
+"""Reads for webhooks: definitions, the webhooks an event matches, the values that fill
+`${pactbroker.*}` templates, and what happened to triggered webhooks."""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from urllib.parse import quote
+
+from django.db.models import Q, QuerySet, Subquery
+
+from contracts.exceptions import NotFound
+from contracts.models import (
+    ContractPublication,
+    Label,
+    Pacticipant,
+    Verification,
+    Version,
+)
+from webhooks.models import TriggeredWebhook, Webhook, WebhookExecution
+
+
+def webhook_get(*, uuid: str) -> Webhook:
+    """The webhook with this uuid, or NotFound."""
+    webhook = Webhook.objects.select_related("consumer", "provider").filter(uuid=uuid).first()
+    if webhook is None:
+        raise NotFound(f"No webhook with uuid '{uuid}' found")
+    return webhook
+
+
+def webhooks_list(
+    *, scoped: bool = False, consumer: Pacticipant | None = None, provider: Pacticipant | None = None
+) -> QuerySet[Webhook]:
+    """All webhooks, or (scoped) those whose consumer and provider are exactly the ones given."""
+    webhooks = Webhook.objects.select_related("consumer", "provider").order_by("id")
+    if scoped:
+        webhooks = webhooks.filter(
+            consumer=consumer, provider=provider, consumer_label__isnull=True, provider_label__isnull=True
+        )
+    return webhooks
+
+
+def _scope_matches(field: str, pacticipant: Pacticipant) -> Q:
+    labels = Label.objects.filter(pacticipant=pacticipant).values("name")
+    return (
+        Q(**{f"{field}__isnull": True, f"{field}_label__isnull": True})
+        | Q(**{field: pacticipant})
+        | Q(**{f"{field}_label__in": Subquery(labels)})
+    )
+
+
+def webhooks_matching(*, event_name: str, consumer: Pacticipant, provider: Pacticipant) -> QuerySet[Webhook]:
+    """Enabled webhooks for the event whose consumer and provider scopes match: any (null),
+    the pacticipant itself, or one of its labels. One query, label lookups as subqueries."""
+    return (
+        Webhook.objects.filter(enabled=True, events__contains=[event_name])
+        .filter(_scope_matches("consumer", consumer))
+        .filter(_scope_matches("provider", provider))
+        .order_by("id")
+    )
+
+
+def version_tag_names(version: Version | None) -> list[str]:
+    """A version's tag names, oldest first."""
+    return list(version.tags.order_by("id").values_list("name", flat=True)) if version else []
+
+
+def version_branch_name(version: Version | None) -> str | None:
+    """The branch a version was most recently added to (a version can be on several)."""
+    if version is None:
+        return None
+    return version.branch_versions.order_by("-id").values_list("branch_name", flat=True).first()
+
+
+def pacticipant_label_names(pacticipant: Pacticipant | None) -> list[str]:
+    """A pacticipant's labels, alphabetically."""
+    return list(pacticipant.labels.order_by("name").values_list("name", flat=True)) if pacticipant else []
+
+
+def contract_latest_verification(publication: ContractPublication) -> Verification | None:
+    """The newest result for a publication's content, preferring the provider's main branch.
+
+    This is how the Pact Broker fills the provider side of contract events, so a pact
+    republished with unchanged content reports the status it already has.
+    """
+    results = Verification.objects.filter(contract_id=publication.contract_id).select_related("provider_version")
+    main_branch = publication.provider.main_branch
+    if main_branch:
+        on_main = results.filter(provider_version__branch_versions__branch_name=main_branch).order_by("-id").first()
+        if on_main is not None:
+            return on_main
+    return results.order_by("-id").first()
+
+
+def verification_publication(
+    verification: Verification, *, consumer_version: Version | None = None
+) -> ContractPublication | None:
+    """The publication a verification was for: of the given consumer version, else the newest."""
+    publications = ContractPublication.objects.filter(contract_id=verification.contract_id, is_current=True)
+    if consumer_version is not None:
+        publications = publications.filter(consumer_version=consumer_version)
+    return publications.select_related("consumer_version").order_by("-consumer_version_id").first()
+
+
+def _status_names(verification: Verification | None) -> dict[str, str]:
+    if verification is None:
+        names = ("pending", "INPROGRESS", "pending", "pending")
+    elif verification.success:
+        names = ("success", "SUCCESSFUL", "success", "succeeded")
+    else:
+        names = ("failure", "FAILED", "failed", "failed")
+    keys = ("github", "bitbucket", "gitlab", "azureDevOps")
+    return {f"{key}VerificationStatus": name for key, name in zip(keys, names, strict=True)}
+
+
+def _seg(value: str) -> str:
+    # The same encoding as contracts.api.links.seg (a selector does not import the API layer).
+    return quote(value, safe="")
+
+
+def template_context(
+    *,
+    event_name: str,
+    base_url: str,
+    publication: ContractPublication | None = None,
+    verification: Verification | None = None,
+    consumer_version: Version | None = None,
+    provider_version: Version | None = None,
+    pact_url: str | None = None,
+    build_url: str | None = None,
+    provider_version_descriptions: str | None = None,
+) -> dict[str, str]:
+    """The `${pactbroker.*}` values for an event, from its publication and/or verification.
+
+    Contract events pass the publication (and, for contract_requiring_verification_published,
+    the provider version to verify); the newest verification of the content fills the
+    provider side. Verification events pass the verification and, when known, the
+    publication or consumer version it was for.
+    """
+    base = base_url.rstrip("/")
+    if publication is None and verification is not None:
+        publication = verification_publication(verification, consumer_version=consumer_version)
+    if publication is not None:
+        consumer_version = consumer_version or publication.consumer_version
+        if verification is None and provider_version is None:
+            verification = contract_latest_verification(publication)
+    contract = publication.contract if publication else (verification.contract if verification else None)
+    if verification is not None and provider_version is None:
+        provider_version = verification.provider_version
+    consumer = contract.consumer if contract else (consumer_version.pacticipant if consumer_version else None)
+    provider = contract.provider if contract else (provider_version.pacticipant if provider_version else None)
+
+    pact_version_url = ""
+    if contract is not None:
+        pact_version_url = (
+            f"{base}/pacts/provider/{_seg(contract.provider.name)}/consumer/{_seg(contract.consumer.name)}"
+            f"/pact-version/{contract.sha}"
+        )
+    if build_url is None:
+        source_build = (
+            verification.build_url if verification else (consumer_version.build_url if consumer_version else None)
+        )
+        build_url = source_build or ""
+    return {
+        "pactUrl": pact_url or pact_version_url,
+        "verificationResultUrl": f"{pact_version_url}/verification-results/{verification.id}" if verification else "",
+        "consumerName": consumer.name if consumer else "",
+        "providerName": provider.name if provider else "",
+        "consumerVersionNumber": consumer_version.number if consumer_version else "",
+        "providerVersionNumber": provider_version.number if provider_version else "",
+        "consumerVersionTags": ", ".join(version_tag_names(consumer_version)),
+        "providerVersionTags": ", ".join(version_tag_names(provider_version)),
+        "consumerVersionBranch": version_branch_name(consumer_version) or "",
+        "providerVersionBranch": version_branch_name(provider_version) or "",
+        "providerVersionDescriptions": provider_version_descriptions or "",
+        "consumerLabels": ", ".join(pacticipant_label_names(consumer)),
+        "providerLabels": ", ".join(pacticipant_label_names(provider)),
+        "buildUrl": build_url,
+        "eventName": event_name,
+        **_status_names(verification),
+    }
+
+
+def events_listened_to(event_names: list[str]) -> set[str]:
+    """The subset of events some enabled webhook listens to (one query)."""
+    wanted = Q()
+    for name in event_names:
+        wanted |= Q(events__contains=[name])
+    listening: set[str] = set()
+    for events in Webhook.objects.filter(wanted, enabled=True).values_list("events", flat=True):
+        listening.update(events)
+    return listening & set(event_names)
+
+
+def webhooks_exist_for(*, consumer: Pacticipant, provider: Pacticipant) -> bool:
+    """Is any enabled webhook scoped so that it could fire for this pair?
+
+    A webhook scoped by label might apply, so any webhook not scoped to other
+    pacticipants by name counts (the publish answer's "configure a webhook" advice).
+    """
+    return (
+        Webhook.objects.filter(enabled=True)
+        .filter(Q(provider__isnull=True) | Q(provider=provider))
+        .filter(Q(consumer__isnull=True) | Q(consumer=consumer))
+        .exists()
+    )
+
+
+def any_enabled_webhook() -> bool:
+    return Webhook.objects.filter(enabled=True).exists()
+
+
+def latest_publication_in_scope(webhook: Webhook) -> ContractPublication | None:
+    """The newest publication in the webhook's scope: what a test execution renders with."""
+    publications = ContractPublication.objects.filter(is_current=True).select_related(
+        "contract", "consumer", "provider", "consumer_version"
+    )
+    if webhook.consumer_id:
+        publications = publications.filter(consumer_id=webhook.consumer_id)
+    if webhook.provider_id:
+        publications = publications.filter(provider_id=webhook.provider_id)
+    return publications.order_by("-id").first()
+
+
+def latest_verification_in_scope(webhook: Webhook) -> Verification | None:
+    """The newest verification result in the webhook's scope (test executions of
+    verification webhooks render with it)."""
+    verifications = Verification.objects.select_related("contract__consumer", "contract__provider", "provider_version")
+    if webhook.consumer_id:
+        verifications = verifications.filter(consumer_id=webhook.consumer_id)
+    if webhook.provider_id:
+        verifications = verifications.filter(provider_id=webhook.provider_id)
+    return verifications.order_by("-id").first()
+
+
+# ------------------------------------------------------------------- triggered webhooks
+
+
+def triggered_webhook_get(*, uuid: str) -> TriggeredWebhook:
+    """A triggered webhook by its uuid, or NotFound."""
+    try:
+        key = uuid_module.UUID(uuid)
+    except ValueError:
+        key = None
+    triggered = TriggeredWebhook.objects.filter(uuid=key).first() if key else None
+    if triggered is None:
+        raise NotFound(f"No triggered webhook with uuid {uuid}")
+    return triggered
+
+
+def triggered_for_consumer_version(
+    *, provider: Pacticipant, consumer: Pacticipant, version_number: str
+) -> QuerySet[TriggeredWebhook]:
+    """What a consumer version's pact triggered, oldest first."""
+    return (
+        TriggeredWebhook.objects.filter(
+            provider=provider, consumer=consumer, context__consumerVersionNumber=version_number
+        )
+        .select_related("webhook")
+        .order_by("id")
+    )
+
+
+def triggered_latest_per_webhook(*, provider: Pacticipant, consumer: Pacticipant) -> list[TriggeredWebhook]:
+    """The newest triggered webhook of each webhook for a pair (the status resource)."""
+    return list(
+        TriggeredWebhook.objects.filter(provider=provider, consumer=consumer)
+        .order_by("webhook_uuid", "-id")
+        .distinct("webhook_uuid")
+        .select_related("webhook")
+    )
+
+
+def triggered_webhook_executions(triggered: TriggeredWebhook) -> list[WebhookExecution]:
+    """Every attempt of a delivery, first to last."""
+    return list(triggered.executions.order_by("attempt"))
