@@ -40,9 +40,13 @@ test: clients lint
 test-fast: $(VENV)/.dev-installed
 	$(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest -m "not clients"
 
+## lint: ruff, the layering contracts (.importlinter) and models without migrations
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	@# The history check needs no database; the warning that none is running is noise here.
+	$(BIN)/python -W ignore::RuntimeWarning manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) .clients .pytest_cache

@@ -341,3 +341,51 @@ def test_a_finished_run_raises_accords_own_event_for_webhooks(api, provider_fact
     triggered = TriggeredWebhook.objects.get(event_name="verification_run_failed")
     assert triggered.context["verificationRunUrl"].endswith(f"/verification-runs/{run.uuid}")
     assert triggered.context["consumerName"] == "Web" and triggered.context["providerVersionNumber"] == "2.0"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+@override_settings(ACCORD_WEBHOOK_SCHEMES=["http", "https"])
+def test_results_recorded_by_the_worker_fire_the_same_webhooks_as_results_a_client_publishes(
+    api, celery_worker_process, provider_factory, receiver
+):
+    publish(branch="main")
+    created = api.post(
+        "/webhooks",
+        {
+            "provider": {"name": "API"},
+            "events": [{"name": "provider_verification_published"}, {"name": "provider_verification_failed"}],
+            "request": {
+                "method": "POST",
+                "url": receiver.url + "/status",
+                "body": {
+                    "event": "${pactbroker.eventName}",
+                    "providerVersion": "${pactbroker.providerVersionNumber}",
+                    "consumerVersion": "${pactbroker.consumerVersionNumber}",
+                    "github": "${pactbroker.githubVerificationStatus}",
+                },
+            },
+        },
+    )
+    assert created.status_code == 201, created.content
+
+    run = run_row(queue_run(api, provider_factory("broken").url, includePendingStatus=False))
+    wait_until(_finished(run), 90, "the worker to finish the run")
+    assert run.status == "failed", run.log
+    wait_until(lambda: len(receiver.requests) >= 2, 60, "the worker's two webhook deliveries")
+
+    # The client path, for comparison: the same pact's result published over the API.
+    verification = Verification.objects.get()
+    results_url = f"/pacts/provider/API/consumer/Web/pact-version/{verification.contract.sha}/verification-results"
+    published = api.post(results_url, {"success": False, "providerApplicationVersion": "2.9"})
+    assert published.status_code == 201, published.content
+    wait_until(lambda: len(receiver.requests) >= 4, 60, "the client result's two webhook deliveries")
+
+    bodies = sorted(
+        (json.loads(r["body"]) for r in receiver.requests), key=lambda b: (b["providerVersion"], b["event"])
+    )
+    assert bodies == [
+        {"event": event, "providerVersion": version, "consumerVersion": "1.0", "github": "failure"}
+        for version in ("2.0", "2.9")
+        for event in ("provider_verification_failed", "provider_verification_published")
+    ]

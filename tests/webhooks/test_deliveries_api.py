@@ -44,6 +44,41 @@ def test_execute_sends_the_webhook_with_the_latest_pact_and_stores_the_attempt(a
     assert triggered.status == "success" and triggered.executions.count() == 1
 
 
+@override_settings(ACCORD_OUTBOUND_ALLOW=["127.0.0.1"])
+def test_executing_a_verification_webhook_renders_the_latest_verification_as_a_test_event(api, td, receiver):
+    td.publish("Web", "3.1", provider="API").verify("7.0", success=False)
+    Webhook.objects.create(
+        uuid="execute-verification-01",
+        events=["provider_verification_published"],
+        method="POST",
+        url=receiver.url + "/status",
+        body=json.dumps(
+            {
+                "event": "${pactbroker.eventName}",
+                "provider": "${pactbroker.providerVersionNumber}",
+                "state": "${pactbroker.githubVerificationStatus}",
+                "result": "${pactbroker.verificationResultUrl}",
+            }
+        ),
+        body_is_json=True,
+    )
+
+    response = api.post("/webhooks/execute-verification-01/execute")
+
+    assert response.status_code == 200
+    sent = json.loads(receiver.requests[0]["body"])
+    assert sent["event"] == "test"
+    assert sent["provider"] == "7.0" and sent["state"] == "failure"
+    assert "/verification-results/" in sent["result"]
+    body = response.json()
+    assert body["request"]["body"] == sent
+    # What came back, as the Pact Broker shows it: status, headers and the (parsed) body.
+    assert body["response"]["status"] == 200
+    assert body["response"]["headers"]["content-type"] == "application/json"
+    assert body["response"]["body"] == {"received": 1}
+    assert TriggeredWebhook.objects.get(trigger_type="user").event_name == "test"
+
+
 @override_settings(ACCORD_OUTBOUND_ALLOW=[])
 def test_execute_reports_a_refused_address_as_an_unsuccessful_result(api):
     hook("http://169.254.169.254/latest/meta-data")
