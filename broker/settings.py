@@ -163,6 +163,8 @@ ACCORD_VERIFIED_BY_OTHER_BRANCH_LOOKBACK_DAYS = env_int(
     "PACT_BROKER_VERIFIED_BY_OTHER_BRANCH_LOOKBACK_DAYS", default=30, minimum=1
 )
 ACCORD_CREATE_DEPLOYED_VERSIONS_FOR_TAGS = env_bool("PACT_BROKER_CREATE_DEPLOYED_VERSIONS_FOR_TAGS", default=True)
+# Example data (contracts/services/example_data.py) after `migrate`, into a broker with no pacticipants.
+ACCORD_SEED_EXAMPLE_DATA = env_bool("PACT_BROKER_SEED_EXAMPLE_DATA", "ACCORD_SEED_EXAMPLE_DATA", default=False)
 
 # Webhooks: what a webhook definition may ask for (the Pact Broker's whitelists).
 ACCORD_WEBHOOK_SCHEMES = env_list("PACT_BROKER_WEBHOOK_SCHEME_WHITELIST", "ACCORD_WEBHOOK_SCHEMES", default=("https",))

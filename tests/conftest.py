@@ -36,8 +36,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _drop_abandoned_test_databases()
 
 
-def _drop_abandoned_test_databases() -> None:
-    """Drop test databases of runs that were killed before they could clean up."""
+def postgres_connection(dbname: str = "postgres"):
+    """An autocommit psycopg connection to a database of the test server (`postgres`: to create and drop others)."""
     import psycopg
     from django.conf import settings
 
@@ -47,18 +47,36 @@ def _drop_abandoned_test_databases() -> None:
         "port": db["PORT"] or None,
         "user": db["USER"] or None,
         "password": db["PASSWORD"] or None,
-        "dbname": "postgres",
+        "dbname": dbname,
     }
-    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
-        names = conn.execute("SELECT datname FROM pg_database WHERE datname ~ '^test_accord_[0-9]+$'").fetchall()
+    return psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True)
+
+
+def _drop_abandoned_test_databases() -> None:
+    """Drop test databases (and extra ones named after them) of runs killed before they could clean up."""
+    with postgres_connection() as conn:
+        names = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname ~ '^test_accord_[0-9]+(_\\w+)?$'"
+        ).fetchall()
         for (name,) in names:
-            pid = int(name.rsplit("_", 1)[1])
+            pid = int(name.split("_")[2])
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             except PermissionError:
                 pass
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> None:
+    """The test database without the rows migrations seed (contracts 0002: the `test` and
+    `production` environments), so every test starts from an empty broker, as tests after a
+    `transactional_db` flush do anyway. tests/test_fresh_database.py checks the seeding."""
+    from contracts.models import Environment
+
+    with django_db_blocker.unblock():
+        Environment.objects.all().delete()
 
 
 @pytest.fixture

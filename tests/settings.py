@@ -20,5 +20,9 @@ if not os.environ.get("CELERY_BROKER_URL"):
     # A Redis database of its own, apart from a `make run` worker sharing the embedded Redis.
     CELERY_BROKER_URL = runtime.embedded_broker_url() + "?virtual_host=15"
 
+# Test databases start empty whatever the developer's environment says (the seeding itself
+# is tested on databases of its own: tests/test_fresh_database.py).
+ACCORD_SEED_EXAMPLE_DATA = False
+
 # The test-only provider-state endpoint (tests/clients/provider_states_api.py).
 ROOT_URLCONF = "tests.urls"
