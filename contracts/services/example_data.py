@@ -15,10 +15,10 @@ import logging
 from django.db import connection
 
 from contracts.models import Environment, Pacticipant
-from contracts.services._tx import atomic_with_retry
 from contracts.services.deployments import deployment_record
 from contracts.services.environments import environment_create
 from contracts.services.publication import contracts_publish, prepare_contract
+from contracts.services.transactions import atomic_with_retry
 from contracts.services.verifications import verification_record
 from contracts.services.versions import branch_version_add, version_find_or_create
 

@@ -23,7 +23,7 @@ def seed_environments(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contracts", "0001_initial"),
+        ("contracts", "0002_webhooks_moved_out"),
     ]
 
     operations = [
