@@ -8,10 +8,12 @@ environment with `_links["pb:environments"].find!(name)` and fails without it).
 from __future__ import annotations
 
 from django.urls import path
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contracts.api.base import BrokerApi, json_object
+from contracts.api.base import BrokerApi
+from contracts.api.inputs import Flag, Input, Items, Object, Text, no_spaces, parse, single_line
 from contracts.api.links import Links
 from contracts.api.timestamps import timestamps
 from contracts.models import Environment
@@ -52,13 +54,31 @@ def environment_body(environment: Environment, links: Links) -> dict:
     return body
 
 
-def _fields(body: dict) -> dict:
-    return {
-        "name": body.get("name"),
-        "display_name": body.get("displayName"),
-        "production": body.get("production"),
-        "contacts": body.get("contacts"),
-    }
+class ContactInput(Input):
+    name = Text(validators=[single_line])
+    details = Object(required=False)
+
+
+class EnvironmentInput(Input):
+    """An environment as POST creates it and PUT replaces it (PUT ignores `uuid`)."""
+
+    name = Text(max_length=255, validators=[single_line, no_spaces], error_messages={"blank": "must be filled"})
+    displayName = Text(source="display_name", required=False, allow_null=True, max_length=255, validators=[single_line])
+    production = Flag(error_messages={"invalid": "must be one of: true, false"})
+    contacts = Items(child=ContactInput(), required=False, allow_null=True)
+    uuid = serializers.UUIDField(required=False, error_messages={"invalid": "is not a valid UUID"})
+
+
+class EnvironmentsQuery(Input):
+    name = Text(required=False)
+
+
+def _fields(data: dict) -> dict:
+    fields = parse(EnvironmentInput, data)
+    fields.pop("uuid", None)
+    fields.setdefault("display_name", None)
+    fields["contacts"] = [dict(contact) for contact in fields.get("contacts") or []]
+    return fields
 
 
 class EnvironmentCollectionApi(BrokerApi):
@@ -66,7 +86,7 @@ class EnvironmentCollectionApi(BrokerApi):
 
     def get(self, request: Request) -> Response:
         links = Links(request)
-        environments = environments_list(name=request.query_params.get("name"))
+        environments = environments_list(name=parse(EnvironmentsQuery, request.query_params).get("name"))
         return Response(
             {
                 "_embedded": {"environments": [environment_body(environment, links) for environment in environments]},
@@ -81,8 +101,8 @@ class EnvironmentCollectionApi(BrokerApi):
         )
 
     def post(self, request: Request) -> Response:
-        body = json_object(request.data)
-        environment = environment_create(**_fields(body), uuid=body.get("uuid"))
+        uuid = parse(EnvironmentInput, request.data).get("uuid")
+        environment = environment_create(**_fields(request.data), uuid=str(uuid) if uuid else None)
         links = Links(request)
         return Response(
             environment_body(environment, links),
@@ -99,7 +119,7 @@ class EnvironmentApi(BrokerApi):
 
     def put(self, request: Request, uuid: str) -> Response:
         environment = environment_get(uuid=uuid)
-        environment = environment_replace(environment=environment, **_fields(json_object(request.data)))
+        environment = environment_replace(environment=environment, **_fields(request.data))
         return Response(environment_body(environment, Links(request)))
 
     def delete(self, request: Request, uuid: str) -> Response:

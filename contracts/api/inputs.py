@@ -1,0 +1,164 @@
+"""Request input, in one style: a DRF serializer for every request body and query string.
+
+A view hands what it received to `parse(SomeInput, data)` and gets validated values or a
+400 in the Pact Broker's validation shape, the same everywhere:
+
+    {"errors": {"request.url": ["is missing"], "contracts[1].content": ["is not valid Base64"]}}
+
+Nested serializers and lists are flattened into dotted and indexed keys, a body that is
+not a JSON object is `{"body": [...]}`, and cross-field problems go under `base`. Fields
+speak the house language ("is missing", "must be a string", "cannot be blank") rather
+than DRF's defaults, and never coerce: `1` is not the string "1", "true" is not `true`
+in a JSON body. The serializers double as the request schemas of the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+
+from contracts.exceptions import InvalidInput
+
+BODY = "body"
+BASE = "base"
+
+
+def _messages(**extra: str) -> dict[str, str]:
+    return {"required": "is missing", "null": "cannot be null", **extra}
+
+
+class Text(serializers.CharField):
+    """A JSON string, never a number or a boolean coerced into one; kept as sent (no trimming)."""
+
+    default_error_messages = _messages(
+        invalid="must be a string",
+        blank="cannot be blank",
+        max_length="is longer than {max_length} characters",
+        min_length="is shorter than {min_length} characters",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Flag(serializers.Field):
+    """`true` or `false` in a JSON body; "true"/"false" in a query string (`query=True`)."""
+
+    default_error_messages = _messages(invalid="must be true or false")
+
+    def __init__(self, *, query: bool = False, **kwargs: Any) -> None:
+        self.query = query
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        if self.query and isinstance(data, str) and data.lower() in ("true", "false"):
+            return data.lower() == "true"
+        self.fail("invalid")
+
+    def to_representation(self, value: Any) -> bool:
+        return bool(value)
+
+
+class Whole(serializers.IntegerField):
+    """A whole number; in a query string, digits only."""
+
+    default_error_messages = _messages(
+        invalid="must be a whole number",
+        max_value="must be at most {max_value}",
+        min_value="must be at least {min_value}",
+        max_string_length="is too long",
+    )
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or (isinstance(data, str) and not (data.isascii() and data.isdigit())):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Items(serializers.ListField):
+    """A JSON array (of strings unless `child` says otherwise)."""
+
+    default_error_messages = _messages(
+        not_a_list="must be an array",
+        empty="cannot be empty",
+        max_length="has more than {max_length} items",
+        min_length="has fewer than {min_length} items",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", Text())
+        super().__init__(**kwargs)
+
+
+class Object(serializers.DictField):
+    """A JSON object of any values."""
+
+    default_error_messages = _messages(not_a_dict="must be an object")
+
+
+def single_line(value: str) -> None:
+    if "\n" in value or "\r" in value:
+        raise serializers.ValidationError("cannot contain multiple lines")
+
+
+def no_spaces(value: str) -> None:
+    if any(char.isspace() for char in value):
+        raise serializers.ValidationError("cannot contain spaces")
+
+
+class Input(serializers.Serializer):
+    """The base of every request serializer (a body's fields, or a query string's)."""
+
+    default_error_messages = {"invalid": "must be an object"}
+
+
+def flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"a.b": [...], "items[0].c": [...]}; cross-field errors under `base`."""
+    flat: dict[str, list[str]] = {}
+
+    def add(key: str, message: Any) -> None:
+        flat.setdefault(key or BASE, []).append(str(message))
+
+    def walk(detail: Any, key: str) -> None:
+        if isinstance(detail, Mapping):
+            for name, value in detail.items():
+                if name == "non_field_errors":
+                    walk(value, key)
+                elif isinstance(name, int):
+                    walk(value, f"{key}[{name}]")
+                else:
+                    walk(value, f"{key}.{name}" if key else str(name))
+        elif isinstance(detail, list) and detail and all(isinstance(item, str) for item in detail):
+            for message in detail:
+                add(key, message)
+        elif isinstance(detail, list):
+            for index, value in enumerate(detail):
+                if value:
+                    walk(value, f"{key}[{index}]")
+        else:
+            add(key, detail)
+
+    walk(errors, prefix)
+    return flat
+
+
+def parse(input_class: type[serializers.Serializer], data: Any, **context: Any) -> dict:
+    """Validated values of `data` (a parsed body or a QueryDict), or InvalidInput naming every problem."""
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise InvalidInput({BODY: ["must be a JSON object"]})
+    serializer = input_class(data=data, context=context)
+    if not serializer.is_valid():
+        raise InvalidInput(flatten(serializer.errors))
+    return dict(serializer.validated_data)
