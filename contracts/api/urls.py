@@ -11,6 +11,7 @@ from contracts.api import (
     deployments,
     environments,
     for_verification,
+    integrations,
     matrix,
     pacticipants,
     pacts,
@@ -35,4 +36,5 @@ urlpatterns = [
     *for_verification.urlpatterns,
     *verification_results.urlpatterns,
     *matrix.urlpatterns,
+    *integrations.urlpatterns,
 ]
