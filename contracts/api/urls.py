@@ -13,6 +13,7 @@ from contracts.api import (
     for_verification,
     integrations,
     matrix,
+    metrics,
     pacticipants,
     pacts,
     publish,
@@ -37,4 +38,5 @@ urlpatterns = [
     *verification_results.urlpatterns,
     *matrix.urlpatterns,
     *integrations.urlpatterns,
+    *metrics.urlpatterns,
 ]
