@@ -9,6 +9,7 @@ from django.urls import path
 from contracts.api import (
     badges,
     deployments,
+    docs,
     environments,
     for_verification,
     integrations,
@@ -39,4 +40,5 @@ urlpatterns = [
     *matrix.urlpatterns,
     *integrations.urlpatterns,
     *metrics.urlpatterns,
+    *docs.urlpatterns,
 ]
