@@ -9,12 +9,16 @@ import pytest
 from django.test import override_settings
 
 from contracts.models import (
+    Branch,
+    BranchVersion,
     Contract,
     ContractPublication,
     DeployedVersion,
     Environment,
     Integration,
+    Label,
     Pacticipant,
+    ReleasedVersion,
     Tag,
     Verification,
     Version,
@@ -297,9 +301,10 @@ def test_delete_all_removes_every_pacticipant_and_what_refers_to_one_but_keeps_e
     response = api.delete("/integrations")
 
     assert response.status_code == 204
-    from contracts.services.integrations import _ALL_DATA
-
-    for model in (*_ALL_DATA, Webhook, TriggeredWebhook, WebhookExecution, VerificationRun):
+    emptied = (Pacticipant, Label, Version, Branch, BranchVersion, Tag, Contract, ContractPublication, Integration,
+               Verification, DeployedVersion, ReleasedVersion, Webhook, TriggeredWebhook, WebhookExecution,
+               VerificationRun)  # fmt: skip
+    for model in emptied:
         assert not model.objects.exists(), model.__name__
     assert list(Environment.objects.values_list("name", flat=True)) == ["production"]
     assert api.get("/integrations").json()["_embedded"]["integrations"] == []
