@@ -1,7 +1,7 @@
 """API views: `/doc/{rel}`, the pages the curies of HAL resources point at.
 
 Index, pact, pacticipant and version resources link `/doc/{rel}?context=...`, webhook
-collections `/doc/webhooks-{rel}`; the texts are in contracts/api/doc_pages.py.
+collections `/doc/webhooks-{rel}`; the texts are in contracts/api/doc_pages/.
 """
 
 from __future__ import annotations
