@@ -11,3 +11,7 @@ urlpatterns = [
     path("", include("verifier.api.urls")),
     path("", include("contracts.api.urls")),
 ]
+
+# Unknown paths and crashes outside DRF answer JSON like every other API error.
+handler404 = "contracts.api.errors.page_not_found"
+handler500 = "contracts.api.errors.server_error"

@@ -1,4 +1,8 @@
-"""One exception handler for the API: domain errors and DRF errors to client bodies."""
+"""One exception handler for the API: domain errors and DRF errors to client bodies.
+
+Also Django's handler404 and handler500 (set in broker/urls.py), so that an unknown
+path or a crash outside a DRF view answers JSON like every other error.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,39 @@ import logging
 import uuid
 
 from django.db import DataError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from contracts.exceptions import BrokerError
 
 logger = logging.getLogger("accord.api")
+HAL_CONTENT_TYPE = "application/hal+json; charset=utf-8"
+INTERNAL_ERROR = "An internal error occurred"
+
+
+def json_error(message: str, status: int) -> JsonResponse:
+    """`{"error": message}` as HAL+JSON, for views and handlers outside DRF."""
+    return JsonResponse({"error": message}, status=status, content_type=HAL_CONTENT_TYPE)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: no route matches the path (or a plain Django view raised Http404)."""
+    if isinstance(exception, Resolver404) or not str(exception or ""):
+        message = f"No resource at {request.path}: see the index at / for the paths this broker serves"
+    else:
+        message = str(exception)
+    return json_error(message, 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a crash outside DRF views (Django's request logger adds the traceback next)."""
+    reference = uuid.uuid4().hex[:12]
+    logger.error("Unhandled error (reference %s) on %s %s", reference, request.method, request.path)
+    return JsonResponse(
+        {"error": {"message": INTERNAL_ERROR, "reference": reference}}, status=500, content_type=HAL_CONTENT_TYPE
+    )
 
 
 def exception_handler(exc: Exception, context: dict) -> Response:
@@ -46,4 +76,4 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     # Anything else is our bug: log it with a reference the client can quote to us.
     reference = uuid.uuid4().hex[:12]
     logger.exception("Unhandled error (reference %s)", reference)
-    return Response({"error": {"message": "An internal error occurred", "reference": reference}}, status=500)
+    return Response({"error": {"message": INTERNAL_ERROR, "reference": reference}}, status=500)

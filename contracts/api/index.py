@@ -164,5 +164,6 @@ class IndexApi(BrokerApi):
         body["curies"] = [
             {"name": "pb", "href": links.template("/doc/{rel}?context=index"), "templated": True},
             {"name": "beta", "href": links.template("/doc/{rel}?context=index"), "templated": True},
+            {"name": "accord", "href": links.template("/doc/{rel}?context=index"), "templated": True},
         ]
         return Response({"_links": body})

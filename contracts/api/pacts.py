@@ -297,11 +297,31 @@ class ProviderPactsApi(BrokerApi):
 
 
 class PactVersionsApi(BrokerApi):
-    """GET /pacts/provider/P/consumer/C/versions: every consumer version's pact, newest first."""
+    """GET /pacts/provider/P/consumer/C/versions: every consumer version's pact, newest first.
 
-    def get(self, request: Request, provider: str, consumer: str) -> Response:
+    Also .../tag/{tag}, .../branch/{b}, .../branch/versions (the consumer's main branch)
+    and .../branch[/{b}]/latest/versions (only the newest of those).
+    """
+
+    main_branch = False
+    latest = False
+
+    def get(
+        self, request: Request, provider: str, consumer: str, tag: str | None = None, branch: str | None = None
+    ) -> Response:
         owner, user = pacticipants_by_names(provider, consumer)
-        publications = selectors.pact_history(provider=owner, consumer=user)
+        publications = selectors.pact_history(
+            provider=owner, consumer=user, tag=tag, branch=branch, main_branch=self.main_branch, latest=self.latest
+        )
+        scope = (
+            f" with tag {tag}"
+            if tag is not None
+            else f" from branch {branch}"
+            if branch is not None
+            else f" from the main branch of {consumer}"
+            if self.main_branch
+            else ""
+        )
         links = Links(request)
         pacts = [
             {
@@ -323,8 +343,9 @@ class PactVersionsApi(BrokerApi):
                 "_embedded": {"pacts": pacts},
                 "_links": {
                     "self": {
-                        "href": links.url(*pair_segments(provider, consumer), "versions"),
-                        "title": f"All versions of the pact between {consumer} and {provider}",
+                        "href": _self_href(request, links),
+                        "title": f"{'Latest' if self.latest else 'All'} versions of the pact between "
+                        f"{consumer} and {provider}{scope}",
                     },
                     "pb:consumer": {"title": "Consumer", "name": consumer, "href": links.url("pacticipants", consumer)},
                     "pb:provider": {"title": "Provider", "name": provider, "href": links.url("pacticipants", provider)},
@@ -364,4 +385,18 @@ urlpatterns = [
         PAIR + "/pact-version/<seg:sha>/metadata/<seg:metadata>", PactContentApi.as_view(), name="pact-content-metadata"
     ),
     path(PAIR + "/versions", PactVersionsApi.as_view(), name="pact-versions"),
+    path(PAIR + "/tag/<seg:tag>", PactVersionsApi.as_view(), name="pact-versions-tag"),
+    # Before branch/<b>: "versions" and "latest" here are keywords for the main branch, as upstream.
+    path(PAIR + "/branch/versions", PactVersionsApi.as_view(main_branch=True), name="pact-versions-main-branch"),
+    path(
+        PAIR + "/branch/latest/versions",
+        PactVersionsApi.as_view(main_branch=True, latest=True),
+        name="pact-versions-main-branch-latest",
+    ),
+    path(PAIR + "/branch/<seg:branch>", PactVersionsApi.as_view(), name="pact-versions-branch"),
+    path(
+        PAIR + "/branch/<seg:branch>/latest/versions",
+        PactVersionsApi.as_view(latest=True),
+        name="pact-versions-branch-latest",
+    ),
 ]

@@ -9,9 +9,12 @@ from django.urls import path
 from contracts.api import (
     badges,
     deployments,
+    docs,
     environments,
     for_verification,
+    integrations,
     matrix,
+    metrics,
     pacticipants,
     pacts,
     provider_states,
@@ -35,4 +38,7 @@ urlpatterns = [
     *for_verification.urlpatterns,
     *verification_results.urlpatterns,
     *matrix.urlpatterns,
+    *integrations.urlpatterns,
+    *metrics.urlpatterns,
+    *docs.urlpatterns,
 ]

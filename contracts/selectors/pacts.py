@@ -130,9 +130,29 @@ def provider_pacts(
     return sorted(publications, key=lambda p: (p.consumer.name, -p.consumer_version_id))
 
 
-def pact_history(*, provider: Pacticipant, consumer: Pacticipant) -> list[ContractPublication]:
-    """Every consumer version's current pact between two pacticipants, newest first."""
-    return list(_current().filter(provider=provider, consumer=consumer).order_by("-consumer_version_id"))
+def pact_history(
+    *,
+    provider: Pacticipant,
+    consumer: Pacticipant,
+    tag: str | None = None,
+    branch: str | None = None,
+    main_branch: bool = False,
+    latest: bool = False,
+) -> list[ContractPublication]:
+    """Every consumer version's current pact between two pacticipants, newest first.
+
+    `tag`/`branch` keep consumer versions with that tag or on that branch, `main_branch`
+    those on the consumer's main branch; `latest` keeps only the newest of them.
+    """
+    publications = _current().filter(provider=provider, consumer=consumer)
+    if tag is not None:
+        publications = publications.filter(consumer_version__tags__name=tag)
+    if branch is not None:
+        publications = publications.filter(consumer_version__branch_versions__branch_name=branch)
+    if main_branch:
+        publications = publications.filter(consumer_version__branch_versions__branch_name=F("consumer__main_branch"))
+    publications = publications.order_by("-consumer_version_id")
+    return list(publications[:1] if latest else publications)
 
 
 def latest_pact_verification_status(

@@ -382,6 +382,44 @@ def test_pact_history_lists_every_version_newest_first(api, td, django_assert_nu
     assert all(TIMESTAMP.match(p["createdAt"]) for p in pacts)
 
 
+@pytest.fixture
+def branches_and_tags(td) -> None:
+    """Web (main branch "main"): 1.0 on main tagged prod, 2.0 on feat/x, 3.0 on main, 4.0 for Other only."""
+    td.publish("Web", "1.0", provider="API", branch="main", tags=["prod"])
+    td.publish("Web", "2.0", provider="API", branch="feat/x", tags=["dev"], variant="b")
+    td.publish("Web", "3.0", provider="API", branch="main", variant="c")
+    td.publish("Web", "4.0", provider="Other", branch="main")
+
+
+@pytest.mark.parametrize(
+    ("path", "numbers", "title"),
+    [
+        (f"{PAIR}/tag/prod", ["1.0"], "All versions of the pact between Web and API with tag prod"),
+        (f"{PAIR}/branch/feat%2Fx", ["2.0"], "All versions of the pact between Web and API from branch feat/x"),
+        (f"{PAIR}/branch/main", ["3.0", "1.0"], "All versions of the pact between Web and API from branch main"),
+        (f"{PAIR}/branch/main/latest/versions", ["3.0"], "Latest versions of the pact between Web and API from branch main"),
+        (f"{PAIR}/branch/versions", ["3.0", "1.0"], "All versions of the pact between Web and API from the main branch of Web"),
+        (f"{PAIR}/branch/latest/versions", ["3.0"], "Latest versions of the pact between Web and API from the main branch of Web"),
+        (f"{PAIR}/tag/none", [], "All versions of the pact between Web and API with tag none"),
+    ],
+)  # fmt: skip
+def test_pact_versions_by_tag_and_branch(api, branches_and_tags, path, numbers, title):
+    response = api.get(path)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert [p["_embedded"]["consumerVersion"]["number"] for p in body["_embedded"]["pacts"]] == numbers
+    assert body["_links"]["self"] == {"href": f"{BASE}{path}", "title": title}
+    assert body["_links"]["pb:consumer"]["href"] == f"{BASE}/pacticipants/Web"
+
+
+def test_pact_versions_of_unknown_pacticipants_are_404(api, branches_and_tags):
+    response = api.get("/pacts/provider/Nobody/consumer/Web/branch/main")
+
+    assert response.status_code == 404
+    assert "Nobody" in response.json()["error"]
+
+
 # --- under gunicorn -----------------------------------------------------------------------------
 
 
