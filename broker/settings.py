@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "contracts",
     "verifier",
@@ -236,4 +238,28 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "contracts.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "contracts.api.schema.AccordSchema",
+}
+
+# The API describes itself: GET /openapi.json (OpenAPI 3.1), browsable at /openapi.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Accord",
+    "DESCRIPTION": (
+        "A consumer-driven contract broker that speaks the Pact Broker's HAL API, plus Accord's own "
+        "verification runs. Every response is HAL+JSON unless stated; names in paths are percent-encoded "
+        "path segments (a branch feat/x is feat%2Fx)."
+    ),
+    "VERSION": ACCORD_VERSION,
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SORT_OPERATIONS": False,
+    "PREPROCESSING_HOOKS": ["contracts.api.schema.public_endpoints"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "contracts.api.schema.add_components",
+    ],
 }

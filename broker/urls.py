@@ -3,10 +3,14 @@
 from django.urls import include, path
 
 from broker import diagnostics
+from contracts.api.openapi import OpenApiDocument, OpenApiPage
 
 urlpatterns = [
     path("diagnostic/status/heartbeat", diagnostics.heartbeat, name="heartbeat"),
     path("diagnostic/status/dependencies", diagnostics.dependencies, name="dependencies"),
+    # The API's own description (OpenAPI 3.1) and a page to browse and try it.
+    path("openapi.json", OpenApiDocument.as_view(), name="openapi"),
+    path("openapi", OpenApiPage.as_view(), name="openapi-ui"),
     path("", include("webhooks.api.urls")),
     path("", include("verifier.api.urls")),
     path("", include("contracts.api.urls")),

@@ -48,13 +48,16 @@ def _embedded_version(version: Version, links: Links) -> dict:
     return {
         "pacticipant": {
             "name": pacticipant.name,
-            "_links": {"self": links.link("pacticipants", pacticipant.name)},
+            "_links": {"self": links.link("pacticipant", {"name": pacticipant.name})},
         },
         "version": {
             "number": version.number,
             "_links": {
                 "self": links.link(
-                    "pacticipants", pacticipant.name, "versions", version.number, title="Version", name=version.number
+                    "version",
+                    {"name": pacticipant.name, "number": version.number},
+                    title="Version",
+                    name=version.number,
                 ),
             },
         },
@@ -74,7 +77,7 @@ def deployed_version_body(deployed: DeployedVersion, links: Links, *, with_envir
     body["_embedded"] = _embedded_version(deployed.version, links)
     if with_environment:
         body["_embedded"]["environment"] = environment_body(deployed.environment, links)
-    body["_links"] = {"self": links.link("deployed-versions", deployed.uuid)}
+    body["_links"] = {"self": links.link("deployed-version", {"uuid": deployed.uuid})}
     return body
 
 
@@ -88,7 +91,7 @@ def released_version_body(released: ReleasedVersion, links: Links, *, with_envir
     body["_embedded"] = _embedded_version(released.version, links)
     if with_environment:
         body["_embedded"]["environment"] = environment_body(released.environment, links)
-    body["_links"] = {"self": links.link("released-versions", released.uuid)}
+    body["_links"] = {"self": links.link("released-version", {"uuid": released.uuid})}
     return body
 
 

@@ -8,6 +8,7 @@ environment with `_links["pb:environments"].find!(name)` and fails without it).
 from __future__ import annotations
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from contracts.api.base import BrokerApi
 from contracts.api.inputs import Flag, Input, Items, Object, Text, no_spaces, parse, single_line
 from contracts.api.links import Links
+from contracts.api.schema import BOOLEAN, STRING, TIMESTAMP, hal
 from contracts.api.timestamps import timestamps
 from contracts.models import Environment
 from contracts.selectors.environments import environment_get, environments_list
@@ -40,14 +42,14 @@ def environment_body(environment: Environment, links: Links) -> dict:
     body["contacts"] = environment.contacts or []
     body.update(timestamps(environment.created_at, environment.updated_at))
     body["_links"] = {
-        "self": links.link("environments", environment.uuid, title="Environment", name=environment.name),
+        "self": links.link("environment", {"uuid": environment.uuid}, title="Environment", name=environment.name),
         "pb:currently-deployed-deployed-versions": {
             "title": f"Versions currently deployed to {label} environment",
-            "href": links.url("environments", environment.uuid, "deployed-versions", "currently-deployed"),
+            "href": links.route("environment-currently-deployed", uuid=environment.uuid),
         },
         "pb:currently-supported-released-versions": {
             "title": f"Versions released and supported in {label} environment",
-            "href": links.url("environments", environment.uuid, "released-versions", "currently-supported"),
+            "href": links.route("environment-currently-supported", uuid=environment.uuid),
         },
         "pb:environments": links.link("environments", title="Environments"),
     }
@@ -73,6 +75,24 @@ class EnvironmentsQuery(Input):
     name = Text(required=False)
 
 
+ENVIRONMENT = hal(
+    {
+        "uuid": {"type": "string", "format": "uuid"},
+        "name": STRING,
+        "displayName": STRING,
+        "production": BOOLEAN,
+        "contacts": {"type": "array", "items": {"type": "object"}},
+        "createdAt": TIMESTAMP,
+        "updatedAt": TIMESTAMP,
+    },
+    required=("uuid", "name", "production", "createdAt"),
+)
+ENVIRONMENTS = hal(
+    {"_embedded": {"type": "object", "properties": {"environments": {"type": "array", "items": ENVIRONMENT}}}},
+    required=("_embedded",),
+)
+
+
 def _fields(data: dict) -> dict:
     fields = parse(EnvironmentInput, data)
     fields.pop("uuid", None)
@@ -84,6 +104,7 @@ def _fields(data: dict) -> dict:
 class EnvironmentCollectionApi(BrokerApi):
     """GET /environments[?name=x] lists environments; POST creates one."""
 
+    @extend_schema(parameters=[EnvironmentsQuery], responses={200: ENVIRONMENTS})
     def get(self, request: Request) -> Response:
         links = Links(request)
         environments = environments_list(name=parse(EnvironmentsQuery, request.query_params).get("name"))
@@ -93,13 +114,16 @@ class EnvironmentCollectionApi(BrokerApi):
                 "_links": {
                     "self": links.link("environments", title="Environments"),
                     "pb:environments": [
-                        links.link("environments", environment.uuid, title="Environment", name=environment.name)
+                        links.link(
+                            "environment", {"uuid": environment.uuid}, title="Environment", name=environment.name
+                        )
                         for environment in environments
                     ],
                 },
             }
         )
 
+    @extend_schema(request=EnvironmentInput, responses={201: ENVIRONMENT})
     def post(self, request: Request) -> Response:
         uuid = parse(EnvironmentInput, request.data).get("uuid")
         environment = environment_create(**_fields(request.data), uuid=str(uuid) if uuid else None)
@@ -107,21 +131,24 @@ class EnvironmentCollectionApi(BrokerApi):
         return Response(
             environment_body(environment, links),
             status=201,
-            headers={"Location": links.url("environments", environment.uuid)},
+            headers={"Location": links.route("environment", uuid=environment.uuid)},
         )
 
 
 class EnvironmentApi(BrokerApi):
     """GET, PUT (replace; cannot create) and DELETE /environments/{uuid}."""
 
+    @extend_schema(responses={200: ENVIRONMENT})
     def get(self, request: Request, uuid: str) -> Response:
         return Response(environment_body(environment_get(uuid=uuid), Links(request)))
 
+    @extend_schema(request=EnvironmentInput, responses={200: ENVIRONMENT})
     def put(self, request: Request, uuid: str) -> Response:
         environment = environment_get(uuid=uuid)
         environment = environment_replace(environment=environment, **_fields(request.data))
         return Response(environment_body(environment, Links(request)))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, uuid: str) -> Response:
         environment_delete(environment=environment_get(uuid=uuid))
         return Response(status=204)

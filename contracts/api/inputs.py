@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.exceptions import InvalidInput
@@ -49,6 +50,7 @@ class Text(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "boolean"})
 class Flag(serializers.Field):
     """`true` or `false` in a JSON body; "true"/"false" in a query string (`query=True`)."""
 

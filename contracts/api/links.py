@@ -1,11 +1,59 @@
-"""Absolute links: from ACCORD_BASE_URL when configured, else from the request's Host."""
+"""Absolute links: from ACCORD_BASE_URL when configured, else from the request's Host.
+
+Hrefs are built from route names (`links.route("version", name=..., number=...)`), so a
+link cannot drift from the URL conf: renaming a path changes every link to it, and a
+link to a route that does not exist fails loudly. Each name segment is percent-encoded
+once (a branch `feat/x` is `feat%2Fx`), which Django's reverse() cannot do: it would
+encode our `%2F` a second time.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
 from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+_PLACEHOLDER = re.compile(r"^\{\w+\}$")
+
+
+@functools.cache
+def _routes(urlconf: str) -> dict[str, str]:
+    """Route name -> path pattern ("pacticipants/<seg:name>/versions/<seg:number>")."""
+    found: dict[str, str] = {}
+
+    def walk(patterns: list, prefix: str) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern) and entry.name:
+                found.setdefault(entry.name, prefix + str(entry.pattern))
+
+    walk(get_resolver(urlconf).url_patterns, "")
+    return found
+
+
+def route_path(name: str, params: dict[str, object]) -> str:
+    """The path of route `name` with its parameters filled in (without the leading slash).
+
+    A value written as a placeholder ("{version}") is kept as it is, for templated links.
+    """
+    pattern = _routes(settings.ROOT_URLCONF).get(name)
+    if pattern is None:
+        raise KeyError(f"no route named {name!r}")
+    missing = [param for param in _PARAMETER.findall(pattern) if param not in params]
+    if missing:
+        raise KeyError(f"route {name!r} needs {', '.join(missing)}")
+
+    def fill(match: re.Match) -> str:
+        value = str(params[match.group(1)])
+        return value if _PLACEHOLDER.match(value) else seg(value)
+
+    return _PARAMETER.sub(fill, pattern)
 
 
 def base_url(request: HttpRequest) -> str:
@@ -39,12 +87,22 @@ class Links:
             href += "?" + urlencode(query, doseq=True)
         return href
 
+    def route(self, route_name: str, /, *, query: dict | list | None = None, **params: object) -> str:
+        """The absolute href of a route; placeholder values ("{tag}") make a templated href."""
+        href = f"{self.base}/{route_path(route_name, params)}".rstrip("/") or self.base
+        if query:
+            href += "?" + urlencode(query, doseq=True)
+        return href
+
     def template(self, path: str) -> str:
         """A templated href: `path` keeps its {placeholders} as they are."""
         return f"{self.base}{path}"
 
-    def link(self, *segments: object, title: str | None = None, name: str | None = None) -> dict:
-        out: dict = {"href": self.url(*segments)}
+    def link(
+        self, route: str, params: dict | None = None, *, title: str | None = None, name: str | None = None
+    ) -> dict:
+        """A HAL link object to route `route`, with an optional title and name."""
+        out: dict = {"href": self.route(route, **(params or {}))}
         if title is not None:
             out["title"] = title
         if name is not None:

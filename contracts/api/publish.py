@@ -401,7 +401,7 @@ urlpatterns = [
     path("contracts/publish", ContractsPublishApi.as_view(), name="contracts-publish"),
     path(f"pacts/{PAIR}/version/<seg:version>", PactPublishApi.as_view(), name="pact"),
     # Deprecated spellings the Pact Broker still routes.
-    path(f"pacts/{PAIR}/versions/<seg:version>", PactPublishApi.as_view()),
-    path(f"pact/{PAIR}/version/<seg:version>", PactPublishApi.as_view()),
-    path(f"pact/{PAIR}/versions/<seg:version>", PactPublishApi.as_view()),
+    path(f"pacts/{PAIR}/versions/<seg:version>", PactPublishApi.as_view(), name="pact-deprecated-versions"),
+    path(f"pact/{PAIR}/version/<seg:version>", PactPublishApi.as_view(), name="pact-deprecated-singular"),
+    path(f"pact/{PAIR}/versions/<seg:version>", PactPublishApi.as_view(), name="pact-deprecated-singular-versions"),
 ]

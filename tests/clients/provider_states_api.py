@@ -93,4 +93,4 @@ class ProviderStatesApi(BrokerApi):
         return Response({"action": action, "state": state})
 
 
-urlpatterns = [path("_pact/provider_states", ProviderStatesApi.as_view(), name="provider-states")]
+urlpatterns = [path("_pact/provider_states", ProviderStatesApi.as_view(), name="test-provider-states")]
