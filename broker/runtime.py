@@ -394,12 +394,24 @@ def _exit_status(proc: subprocess.Popen | None, pid: int | None) -> str | None:
     return "process gone"
 
 
-def _last_line(path: Path) -> str:
+def _log_size(path: Path) -> int:
     try:
-        lines = path.read_text(errors="replace").strip().splitlines()
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _last_error(path: Path, since: int) -> str:
+    """The last error line a server logged after byte `since` (else its last line)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(since)
+            text = handle.read().decode(errors="replace")
     except OSError:
         return ""
-    return lines[-1].strip() if lines else ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if any(word in line for word in ("FATAL", "PANIC", "ERROR", " # "))]
+    return (errors or lines or [""])[-1]
 
 
 def _stop(proc: subprocess.Popen | None, pid: int | None, sig: int, timeout: float) -> None:
@@ -582,13 +594,14 @@ class Supervisor:
                 self._restart(watch)
 
     def _restart(self, watch: _Watch) -> None:
+        logged = _log_size(watch.log) if watch.log else 0
         try:
             watch.restart()
         except Exception as exc:  # noqa: BLE001 - any failure is retried; say what it was
             watch.failures += 1
             delay = self.backoff(watch.failures)
             watch.retry_at = time.monotonic() + delay
-            detail = _last_line(watch.log) if watch.log else ""
+            detail = _last_error(watch.log, logged) if watch.log else ""
             _log(
                 f"{watch.label} did not restart ({exc}{'; ' + detail if detail else ''}); next attempt in {delay:.0f}s"
             )
