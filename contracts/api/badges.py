@@ -17,6 +17,7 @@ from django.urls import path
 from django.views.decorators.http import require_safe
 
 from contracts.api.matrix import branch_to_environment_query, tag_to_tag_query
+from contracts.api.outage import unavailable_dependency
 from contracts.exceptions import BrokerError
 from contracts.matrix.pipeline import MatrixResult, matrix_evaluate
 from contracts.matrix.query import MatrixQuery, SelectorSpec
@@ -88,7 +89,9 @@ def _safely(request: HttpRequest, compute: Callable[[], tuple[str, str, str]], f
         return _svg(*compute())
     except BrokerError:
         return _svg(fallback_left, UNKNOWN[0], UNKNOWN[1])
-    except Exception:  # a badge must never break a README; log it, draw grey
+    except Exception as exc:  # a badge must never break a README; log it, draw grey
+        if unavailable_dependency(exc):
+            raise  # an outage: 503 with Retry-After (broker.middleware), so caches do not keep a grey badge
         logger.exception("Badge failed; answering with an unknown badge")
         return _svg(fallback_left, UNKNOWN[0], UNKNOWN[1])
 

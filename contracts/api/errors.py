@@ -15,6 +15,7 @@ from django.urls import Resolver404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
+from contracts.api.outage import outage_answer
 from contracts.exceptions import BrokerError
 
 logger = logging.getLogger("accord.api")
@@ -57,6 +58,11 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         return Response({"errors": detail}, status=400)
     if isinstance(exc, drf.UnsupportedMediaType):
         return Response({"error": f"{exc.detail} Send the body as application/json."}, status=415)
+    # The database or broker is down (a refused or lost connection): not the request's
+    # fault and not our bug. 503 with Retry-After; logged once per outage.
+    outage = outage_answer(exc, Response)
+    if outage is not None:
+        return outage
     if isinstance(exc, DataError):
         # A value PostgreSQL cannot store (a NUL character, an out-of-range number): the
         # request's transaction has rolled back, so nothing was stored. Input, not our bug.

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from django.http import HttpResponse
 from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
 from contracts.api.hal import HAL_JSON
 from contracts.api.negotiation import preferred_media_type
+from contracts.api.schema import hal
 from contracts.api.timestamps import iso
 from contracts.selectors.metrics import BrokerMetrics, broker_metrics
 
@@ -194,9 +196,20 @@ def _prometheus_response(media_type: str) -> HttpResponse:
     return HttpResponse(text, content_type=CONTENT_TYPES[media_type])
 
 
+_TEXT = {"type": "string", "description": "Prometheus text exposition (0.0.4), or OpenMetrics 1.0 when asked for"}
+_EXPOSITION = OpenApiResponse(response=_TEXT, description="The counts as Prometheus metrics")
+
+
 class MetricsApi(BrokerApi):
     """GET /metrics: JSON counts, or the Prometheus exposition when the Accept header prefers it."""
 
+    @extend_schema(
+        responses={
+            (200, "application/hal+json"): OpenApiResponse(response=hal(links=False), description="The counts"),
+            (200, "text/plain"): _EXPOSITION,
+            (200, "application/openmetrics-text"): _EXPOSITION,
+        }
+    )
     def get(self, request: Request) -> Response | HttpResponse:
         # JSON first: on a tie (axios sends `application/json, text/plain, */*`) JSON wins.
         offered = (HAL_JSON, "application/json", OPENMETRICS, TEXT_PLAIN)
@@ -209,6 +222,7 @@ class MetricsApi(BrokerApi):
 class PrometheusMetricsApi(BrokerApi):
     """GET /metrics/prometheus: the Prometheus exposition (OpenMetrics when asked for)."""
 
+    @extend_schema(responses={(200, "text/plain"): _EXPOSITION, (200, "application/openmetrics-text"): _EXPOSITION})
     def get(self, request: Request) -> HttpResponse:
         return _prometheus_response(preferred_media_type(request.headers.get("Accept"), (TEXT_PLAIN, OPENMETRICS)))
 

@@ -155,7 +155,11 @@ class AccordSchema(AutoSchema):
     def get_response_serializers(self) -> Any:
         # Views declare their shapes with extend_schema; an operation without one says so
         # (tests/api/test_openapi.py lists those that remain).
-        return {"204" if self.method == "DELETE" else "200": UNDESCRIBED}
+        if self.method == "DELETE":
+            return {"204": None}
+        if self.method in ("POST", "PUT", "PATCH"):
+            return {"200": UNDESCRIBED, "201": UNDESCRIBED}
+        return {"200": UNDESCRIBED}
 
     def _get_response_bodies(self, direction: str = "response") -> dict:
         responses = super()._get_response_bodies(direction)
