@@ -14,7 +14,7 @@ in a JSON body. The serializers double as the request schemas of the OpenAPI doc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -164,3 +164,28 @@ def parse(input_class: type[serializers.Serializer], data: Any, **context: Any) 
     if not serializer.is_valid():
         raise InvalidInput(flatten(serializer.errors))
     return dict(serializer.validated_data)
+
+
+# ---------------------------------------------------------------- additions: publishing, pacts for verification, results
+
+
+def no_control_characters(value: str) -> None:
+    """Refuses text PostgreSQL cannot store (NUL) or that no name needs (other control characters)."""
+    if any(ord(char) < 32 or char == "\x7f" for char in value):
+        raise serializers.ValidationError("cannot contain control characters")
+
+
+def checked_by(rule: Callable[[Any, str], Any]) -> Callable[[Any], None]:
+    """A field validator applying a domain rule that raises InvalidInput (e.g. `validate_version_number`).
+
+    The rule stays in one place, with its messages, for the API and for the services that
+    apply it again before writing.
+    """
+
+    def validator(value: Any) -> None:
+        try:
+            rule(value, "value")
+        except InvalidInput as exc:
+            raise serializers.ValidationError([message for messages in exc.errors.values() for message in messages])
+
+    return validator

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import unquote
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
-from contracts.api.links import Links, seg
+from contracts.api.links import Links
+from contracts.api.schema import STRING, TIMESTAMP, hal, with_links
 from contracts.api.timestamps import iso
 from contracts.exceptions import NotFound
 from contracts.models import ContractPublication
@@ -33,98 +34,96 @@ def pact_name(publication: ContractPublication) -> str:
     )
 
 
-def pair_segments(provider: str, consumer: str) -> tuple[str, ...]:
-    return ("pacts", "provider", provider, "consumer", consumer)
-
-
 def pact_url(links: Links, publication: ContractPublication) -> str:
     """The consumer-version URL of a pact (where it was published)."""
-    pair = pair_segments(publication.provider.name, publication.consumer.name)
-    return links.url(*pair, "version", publication.consumer_version.number)
+    return links.route(
+        "pact",
+        provider=publication.provider.name,
+        consumer=publication.consumer.name,
+        version=publication.consumer_version.number,
+    )
 
 
-def _path(*segments: str) -> str:
-    return "/" + "/".join(seg(part) for part in segments)
+def doc_curies(links: Links, context: str) -> list[dict]:
+    """The `curies` link: where the documentation of each `pb:` relation is."""
+    return [{"name": "pb", "href": links.route("doc", rel="{rel}") + f"?context={context}", "templated": True}]
 
 
 def pact_links(links: Links, publication: ContractPublication, metadata: str | None = None) -> dict:
     """The `_links` of a pact; `metadata` goes into the verification results href."""
     consumer, provider = publication.consumer.name, publication.provider.name
     number, sha = publication.consumer_version.number, publication.contract.sha
-    pair = pair_segments(provider, consumer)
-    version = (*pair, "version", number)
-    content = (*pair, "pact-version", sha)
-    results = (*content, "metadata", metadata) if metadata else content
+    pair = {"provider": provider, "consumer": consumer}
+    version_href = links.route("pact", **pair, version=number)
+    content_href = links.route("pact-content", **pair, sha=sha)
+    if metadata:
+        results_href = links.route("verification-results-metadata", **pair, sha=sha, metadata=metadata)
+    else:
+        results_href = links.route("verification-results", **pair, sha=sha)
     matrix_query = [("q[][pacticipant]", consumer), ("q[][version]", number), ("latestby", "cvpv")]
     return {
-        "self": {"title": "Pact", "name": pact_name(publication), "href": links.url(*version)},
-        "pb:consumer": {"title": "Consumer", "name": consumer, "href": links.url("pacticipants", consumer)},
-        "pb:consumer-version": {
-            "title": "Consumer version",
-            "name": number,
-            "href": links.url("pacticipants", consumer, "versions", number),
-        },
-        "pb:provider": {"title": "Provider", "name": provider, "href": links.url("pacticipants", provider)},
-        "pb:pact-version": {"title": "Pact content version permalink", "name": sha, "href": links.url(*content)},
-        "pb:latest-pact-version": {"title": "Latest version of this pact", "href": links.url(*pair, "latest")},
-        "pb:all-pact-versions": {"title": "All versions of this pact", "href": links.url(*pair, "versions")},
-        "pb:latest-untagged-pact-version": {
-            "title": "Latest untagged version of this pact",
-            "href": links.url(*pair, "latest-untagged"),
-        },
+        "self": {"title": "Pact", "name": pact_name(publication), "href": version_href},
+        "pb:consumer": links.link("pacticipant", {"name": consumer}, title="Consumer", name=consumer),
+        "pb:consumer-version": links.link(
+            "version", {"name": consumer, "number": number}, title="Consumer version", name=number
+        ),
+        "pb:provider": links.link("pacticipant", {"name": provider}, title="Provider", name=provider),
+        "pb:pact-version": {"title": "Pact content version permalink", "name": sha, "href": content_href},
+        "pb:latest-pact-version": links.link("pact-latest", pair, title="Latest version of this pact"),
+        "pb:all-pact-versions": links.link("pact-versions", pair, title="All versions of this pact"),
+        "pb:latest-untagged-pact-version": links.link(
+            "pact-latest-untagged", pair, title="Latest untagged version of this pact"
+        ),
         "pb:latest-tagged-pact-version": {
             "title": "Latest tagged version of this pact",
-            "href": links.template(_path(*pair) + "/latest/{tag}"),
+            "href": links.route("pact-latest-tag", **pair, tag="{tag}"),
             "templated": True,
         },
+        # The diff resources are not served (yet); their hrefs extend the pact's own, as upstream.
         "pb:previous-distinct": {
             "title": "Previous distinct version of this pact",
-            "href": links.url(*version, "previous-distinct"),
+            "href": f"{version_href}/previous-distinct",
         },
         "pb:diff-previous-distinct": {
             "title": "Diff with previous distinct version of this pact",
-            "href": links.url(*version, "diff", "previous-distinct"),
+            "href": f"{version_href}/diff/previous-distinct",
         },
         "pb:diff": {
             "title": "Diff with another specified version of this pact",
-            "href": links.template(_path(*content) + "/diff/pact-version/{pactVersion}"),
+            "href": content_href + "/diff/pact-version/{pactVersion}",
             "templated": True,
         },
-        "pb:pact-webhooks": {
-            "title": f"Webhooks for the pact between {consumer} and {provider}",
-            "href": links.url("webhooks", "provider", provider, "consumer", consumer),
-        },
+        "pb:pact-webhooks": links.link(
+            "webhooks-provider-consumer", pair, title=f"Webhooks for the pact between {consumer} and {provider}"
+        ),
         # The Pact Broker points this at the provider's name (a bug); we use the consumer's.
-        "pb:consumer-webhooks": {
-            "title": f"Webhooks for all pacts with consumer {consumer}",
-            "href": links.url("webhooks", "consumer", consumer),
-        },
-        "pb:tag-prod-version": {
-            "title": "PUT to this resource to tag this consumer version as 'production'",
-            "href": links.url("pacticipants", consumer, "versions", number, "tags", "prod"),
-        },
+        "pb:consumer-webhooks": links.link(
+            "webhooks-consumer", {"consumer": consumer}, title=f"Webhooks for all pacts with consumer {consumer}"
+        ),
+        "pb:tag-prod-version": links.link(
+            "version-tag",
+            {"name": consumer, "number": number, "tag": "prod"},
+            title="PUT to this resource to tag this consumer version as 'production'",
+        ),
         "pb:tag-version": {
             "title": "PUT to this resource to tag this consumer version",
-            "href": links.template(_path("pacticipants", consumer, "versions", number, "tags") + "/{tag}"),
+            "href": links.route("version-tag", name=consumer, number=number, tag="{tag}"),
             "templated": True,
         },
-        "pb:publish-verification-results": {
-            "title": "Publish verification results",
-            "href": links.url(*results, "verification-results"),
-        },
-        "pb:latest-verification-results": {
-            "title": "Latest verification results",
-            "href": links.url(*content, "verification-results", "latest"),
-        },
-        "pb:triggered-webhooks": {
-            "title": "Webhooks triggered by the publication of this pact",
-            "href": links.url(*version, "triggered-webhooks"),
-        },
+        "pb:publish-verification-results": {"title": "Publish verification results", "href": results_href},
+        "pb:latest-verification-results": links.link(
+            "verification-result", {**pair, "sha": sha, "number": "latest"}, title="Latest verification results"
+        ),
+        "pb:triggered-webhooks": links.link(
+            "pact-triggered-webhooks",
+            {**pair, "version": number},
+            title="Webhooks triggered by the publication of this pact",
+        ),
         "pb:matrix-for-consumer-version": {
             "title": "View matrix rows for the consumer version to which this pact belongs",
-            "href": links.url("matrix", query=matrix_query),
+            "href": links.route("matrix", query=matrix_query),
         },
-        "curies": [{"name": "pb", "href": links.template("/doc/{rel}?context=pact"), "templated": True}],
+        "curies": doc_curies(links, "pact"),
     }
 
 
@@ -146,14 +145,114 @@ def pact_not_found(provider: str, consumer: str, message: str) -> NotFound:
     return NotFound(message)
 
 
-def _self_href(request: Request, links: Links) -> str:
-    # Rebuilt from the routed path so names are encoded the same way as in every other href.
-    return links.url(*(unquote(part) for part in request.path_info.strip("/").split("/")))
+def self_href(request: Request, links: Links) -> str:
+    """The href of the route this request came in by (one view serves several routes)."""
+    match = request.resolver_match
+    return links.route(match.url_name, **match.kwargs)
+
+
+# ---------------------------------------------------------------- response shapes
+
+_NAMED = {"type": "object", "properties": {"name": STRING}, "required": ["name"]}
+_OBJECTS = {"type": "array", "items": {"type": "object"}}
+PACT = with_links(
+    hal(
+        {
+            "consumer": _NAMED,
+            "provider": _NAMED,
+            "interactions": _OBJECTS,
+            "messages": _OBJECTS,
+            "metadata": {"type": "object"},
+            "createdAt": TIMESTAMP,
+        },
+        required=("consumer", "provider", "createdAt"),
+    ),
+    # What the verifiers follow: the provider (branch and tag PUTs) and where results go.
+    "self",
+    "pb:provider",
+    "pb:publish-verification-results",
+)
+_PACTICIPANT = hal({"name": STRING}, required=("name",))
+LATEST_PACTS = with_links(
+    hal(
+        {
+            "pacts": {
+                "type": "array",
+                "items": hal(
+                    {
+                        "createdAt": TIMESTAMP,
+                        "_embedded": {
+                            "type": "object",
+                            "properties": {
+                                "consumer": hal(
+                                    {
+                                        "name": STRING,
+                                        "_embedded": {
+                                            "type": "object",
+                                            "properties": {
+                                                "version": hal({"number": STRING}, required=("number",), links=False)
+                                            },
+                                            "required": ["version"],
+                                        },
+                                    },
+                                    required=("name", "_embedded"),
+                                ),
+                                "provider": _PACTICIPANT,
+                            },
+                            "required": ["consumer", "provider"],
+                        },
+                    },
+                    required=("createdAt", "_embedded"),
+                ),
+            }
+        },
+        required=("pacts",),
+    ),
+    "self",
+    "pb:pacts",
+    "pacts",
+)
+# `pacts` (deprecated) is what the Rust verifier reads when given no selectors.
+PROVIDER_PACTS = with_links(hal(), "self", "pb:provider", "pb:pacts", "pacts")
+PACT_VERSIONS = with_links(
+    hal(
+        {
+            "_embedded": {
+                "type": "object",
+                "properties": {
+                    "pacts": {
+                        "type": "array",
+                        "items": hal(
+                            {
+                                "createdAt": TIMESTAMP,
+                                "_embedded": {
+                                    "type": "object",
+                                    "properties": {"consumerVersion": hal({"number": STRING}, required=("number",))},
+                                    "required": ["consumerVersion"],
+                                },
+                            },
+                            required=("createdAt", "_embedded"),
+                        ),
+                    }
+                },
+                "required": ["pacts"],
+            }
+        },
+        required=("_embedded",),
+    ),
+    "self",
+    "pb:consumer",
+    "pb:provider",
+)
+
+
+# ---------------------------------------------------------------- views
 
 
 class PactApi(BrokerApi):
     """GET /pacts/provider/P/consumer/C/version/V: that consumer version's pact."""
 
+    @extend_schema(responses={200: PACT})
     def get(self, request: Request, provider: str, consumer: str, version: str) -> Response:
         publication = selectors.pact_for_version(provider_name=provider, consumer_name=consumer, version_number=version)
         if publication is None:
@@ -166,6 +265,7 @@ class PactApi(BrokerApi):
 class PactContentApi(BrokerApi):
     """GET .../pact-version/{sha}[/metadata/{m}]: pact content by sha (the verifiers' URL)."""
 
+    @extend_schema(responses={200: PACT})
     def get(self, request: Request, provider: str, consumer: str, sha: str, metadata: str | None = None) -> Response:
         sha = sha.lower()
         publication = None
@@ -184,6 +284,7 @@ class LatestPactApi(BrokerApi):
 
     untagged = False
 
+    @extend_schema(responses={200: PACT})
     def get(
         self, request: Request, provider: str, consumer: str, tag: str | None = None, branch: str | None = None
     ) -> Response:
@@ -219,41 +320,46 @@ def _pact_links(links: Links, publications: list[ContractPublication]) -> tuple[
     return current, deprecated
 
 
+def _pacticipant_self(links: Links, name: str) -> dict:
+    return {"self": {"href": links.route("pacticipant", name=name)}}
+
+
 class LatestPactsApi(BrokerApi):
     """GET /pacts/latest: the latest pact of every integration."""
 
+    @extend_schema(responses={200: LATEST_PACTS})
     def get(self, request: Request) -> Response:
         links = Links(request)
         publications = selectors.pacts_latest_per_integration()
-        pacts = []
-        for p in publications:
-            pair = pair_segments(p.provider.name, p.consumer.name)
-            pacts.append(
-                {
-                    "createdAt": iso(p.created_at),
-                    "_embedded": {
-                        "consumer": {
-                            "name": p.consumer.name,
-                            "_links": {"self": {"href": links.url("pacticipants", p.consumer.name)}},
-                            "_embedded": {"version": {"number": p.consumer_version.number}},
-                        },
-                        "provider": {
-                            "name": p.provider.name,
-                            "_links": {"self": {"href": links.url("pacticipants", p.provider.name)}},
-                        },
+        pacts = [
+            {
+                "createdAt": iso(p.created_at),
+                "_embedded": {
+                    "consumer": {
+                        "name": p.consumer.name,
+                        "_links": _pacticipant_self(links, p.consumer.name),
+                        "_embedded": {"version": {"number": p.consumer_version.number}},
                     },
-                    "_links": {"self": [{"href": links.url(*pair, "latest")}, {"href": pact_url(links, p)}]},
-                }
-            )
+                    "provider": {"name": p.provider.name, "_links": _pacticipant_self(links, p.provider.name)},
+                },
+                "_links": {
+                    "self": [
+                        {"href": links.route("pact-latest", provider=p.provider.name, consumer=p.consumer.name)},
+                        {"href": pact_url(links, p)},
+                    ]
+                },
+            }
+            for p in publications
+        ]
         current, deprecated = _pact_links(links, publications)
         return Response(
             {
                 "pacts": pacts,
                 "_links": {
-                    "self": {"href": links.url("pacts", "latest"), "title": "Latest pact versions"},
+                    "self": links.link("pacts-latest", title="Latest pact versions"),
                     "pb:pacts": current,
                     "pacts": deprecated,
-                    "curies": [{"name": "pb", "href": links.template("/doc/{rel}?context=index"), "templated": True}],
+                    "curies": doc_curies(links, "index"),
                 },
             }
         )
@@ -265,6 +371,7 @@ class ProviderPactsApi(BrokerApi):
     latest = False
     main_branch = False
 
+    @extend_schema(responses={200: PROVIDER_PACTS})
     def get(self, request: Request, provider: str, tag: str | None = None, branch: str | None = None) -> Response:
         owner = pacticipant_by_name(name=provider)
         publications = selectors.provider_pacts(
@@ -282,11 +389,11 @@ class ProviderPactsApi(BrokerApi):
         )
         title = f"{'Latest' if self.latest else 'All'} pact versions for the provider {provider}{scope}"
         current, deprecated = _pact_links(links, publications)
-        provider_href = links.url("pacticipants", provider)
+        provider_href = links.route("pacticipant", name=provider)
         return Response(
             {
                 "_links": {
-                    "self": {"href": _self_href(request, links), "title": title},
+                    "self": {"href": self_href(request, links), "title": title},
                     "pb:provider": {"href": provider_href, "name": provider, "title": "Provider"},
                     "pb:pacts": current,
                     "provider": {"href": provider_href, "title": provider},
@@ -306,6 +413,7 @@ class PactVersionsApi(BrokerApi):
     main_branch = False
     latest = False
 
+    @extend_schema(responses={200: PACT_VERSIONS})
     def get(
         self, request: Request, provider: str, consumer: str, tag: str | None = None, branch: str | None = None
     ) -> Response:
@@ -330,7 +438,7 @@ class PactVersionsApi(BrokerApi):
                     "consumerVersion": {
                         "number": p.consumer_version.number,
                         "_links": {
-                            "self": {"href": links.url("pacticipants", consumer, "versions", p.consumer_version.number)}
+                            "self": {"href": links.route("version", name=consumer, number=p.consumer_version.number)}
                         },
                     }
                 },
@@ -343,12 +451,12 @@ class PactVersionsApi(BrokerApi):
                 "_embedded": {"pacts": pacts},
                 "_links": {
                     "self": {
-                        "href": _self_href(request, links),
+                        "href": self_href(request, links),
                         "title": f"{'Latest' if self.latest else 'All'} versions of the pact between "
                         f"{consumer} and {provider}{scope}",
                     },
-                    "pb:consumer": {"title": "Consumer", "name": consumer, "href": links.url("pacticipants", consumer)},
-                    "pb:provider": {"title": "Provider", "name": provider, "href": links.url("pacticipants", provider)},
+                    "pb:consumer": links.link("pacticipant", {"name": consumer}, title="Consumer", name=consumer),
+                    "pb:provider": links.link("pacticipant", {"name": provider}, title="Provider", name=provider),
                 },
             }
         )

@@ -13,13 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
+from contracts.api.inputs import Input, Items, Text, checked_by, parse
 from contracts.api.links import Links, base_url
-from contracts.api.pacts import PactApi, pact_not_found, pact_response, pair_segments
+from contracts.api.pacts import PACT, PactApi, pact_not_found, pact_response
+from contracts.api.schema import STRING, hal, with_links
 from contracts.events import Notice
 from contracts.exceptions import Conflict, InvalidInput
 from contracts.selectors import pacts as selectors
@@ -51,6 +55,72 @@ def _json_body(request: Request) -> bytes:
     return raw
 
 
+# ---------------------------------------------------------------- input
+
+
+def _decode_content(content: str) -> bytes:
+    # Strict, as the Pact Broker: standard alphabet with padding, no line breaks.
+    return base64.b64decode(content, validate=True)
+
+
+class ContractInput(Input):
+    """One `contracts[i]`: validated down to its pact document, so a bad one in a batch stores nothing."""
+
+    consumerName = Text(validators=[checked_by(validate_name)])
+    providerName = Text(validators=[checked_by(validate_name)])
+    specification = Text(help_text="Only 'pact' contracts are stored; others are skipped with a warning")
+    contentType = Text(help_text="application/json")
+    content = Text(help_text="The pact document, Base64-encoded (standard alphabet, padded, no line breaks)")
+    onConflict = serializers.ChoiceField(
+        choices=ON_CONFLICT,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        error_messages={"invalid_choice": f"must be one of: {', '.join(ON_CONFLICT)}"},
+    )
+
+    def validate_consumerName(self, consumer: str) -> str:
+        # A cross-field rule read from the raw body, so that it is reported with every other problem.
+        pacticipant = self.root.initial_data.get("pacticipantName")
+        if isinstance(pacticipant, str) and consumer != pacticipant:
+            raise serializers.ValidationError(f"must match pacticipantName ('{pacticipant}') but is '{consumer}'")
+        return consumer
+
+    def validate(self, attrs: dict) -> dict:
+        """The pact itself: `prepared` is its validated document, or None for a skipped specification."""
+        if attrs["specification"].lower() != "pact":
+            return {**attrs, "prepared": None}
+        if "json" not in attrs["contentType"].lower():
+            message = f"'{attrs['contentType']}' is not supported: publish pacts as application/json"
+            raise serializers.ValidationError({"contentType": [message]})
+        try:
+            raw = _decode_content(attrs["content"])
+        except ValueError:
+            message = "is not valid Base64 (strict encoding: standard alphabet, padded, no line breaks)"
+            raise serializers.ValidationError({"content": [message]}) from None
+        try:
+            prepared = prepare_contract(
+                raw,
+                consumer_name=attrs["consumerName"],
+                provider_name=attrs["providerName"],
+                on_conflict=attrs.get("onConflict") or "overwrite",
+            )
+        except InvalidInput as exc:
+            raise serializers.ValidationError({"content": exc.errors["content"]}) from None
+        return {**attrs, "prepared": prepared}
+
+
+class PublishInput(Input):
+    """The `POST /contracts/publish` body (api spec 3.1)."""
+
+    pacticipantName = Text(validators=[checked_by(validate_name)])
+    pacticipantVersionNumber = Text(validators=[checked_by(validate_version_number)])
+    branch = Text(required=False, allow_null=True, validators=[checked_by(validate_ref_name)])
+    tags = Items(child=Text(validators=[checked_by(validate_ref_name)]), required=False, allow_null=True)
+    buildUrl = Text(required=False, allow_null=True, allow_blank=True, max_length=BUILD_URL_MAX_LENGTH)
+    contracts = Items(child=ContractInput())
+
+
 @dataclass
 class PublishRequest:
     """A validated `POST /contracts/publish` body."""
@@ -64,134 +134,18 @@ class PublishRequest:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (specification, provider name)
 
 
-class _Errors:
-    """Collects every problem in a request, so one 400 lists them all."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, key: str, message: str) -> None:
-        messages = self.errors.setdefault(key, [])
-        if message not in messages:
-            messages.append(message)
-
-    def check(self, validator: Any, value: Any, key: str) -> bool:
-        try:
-            validator(value, key)
-        except InvalidInput as exc:
-            for name, messages in exc.errors.items():
-                self.errors.setdefault(name, []).extend(messages)
-            return False
-        return True
-
-    def required_string(self, body: dict, name: str, key: str, validator: Any = None) -> str | None:
-        value = body.get(name)
-        if value is None:
-            self.add(key, "is missing")
-        elif not isinstance(value, str):
-            self.add(key, "must be a string")
-        elif validator is None or self.check(validator, value, key):
-            return value
-        return None
-
-
-def _decode_content(content: str) -> bytes:
-    # Strict, as the Pact Broker: standard alphabet with padding, no line breaks.
-    return base64.b64decode(content, validate=True)
-
-
-def _contract(errors: _Errors, item: Any, key: str, pacticipant_name: str | None) -> PreparedContract | tuple | None:
-    """One contracts[i]: a PreparedContract, (specification, provider) when skipped, or None on errors."""
-    if not isinstance(item, dict):
-        errors.add(key, "must be an object")
-        return None
-    before = len(errors.errors)
-    consumer = errors.required_string(item, "consumerName", f"{key}.consumerName", validate_name)
-    if consumer is not None and pacticipant_name is not None and consumer != pacticipant_name:
-        errors.add(f"{key}.consumerName", f"must match pacticipantName ('{pacticipant_name}') but is '{consumer}'")
-    provider = errors.required_string(item, "providerName", f"{key}.providerName", validate_name)
-    specification = errors.required_string(item, "specification", f"{key}.specification")
-    content_type = errors.required_string(item, "contentType", f"{key}.contentType")
-    content = errors.required_string(item, "content", f"{key}.content")
-    on_conflict = item.get("onConflict") or "overwrite"
-    if on_conflict not in ON_CONFLICT:
-        errors.add(f"{key}.onConflict", f"must be one of: {', '.join(ON_CONFLICT)}")
-    if len(errors.errors) != before:
-        return None
-    if specification.lower() != "pact":
-        return (specification, provider)
-    if "json" not in content_type.lower():
-        errors.add(f"{key}.contentType", f"'{content_type}' is not supported: publish pacts as application/json")
-        return None
-    try:
-        raw = _decode_content(content)
-    except ValueError:
-        errors.add(f"{key}.content", "is not valid Base64 (strict encoding: standard alphabet, padded, no line breaks)")
-        return None
-    try:
-        return prepare_contract(
-            raw, consumer_name=consumer, provider_name=provider, on_conflict=on_conflict, field=f"{key}.content"
-        )
-    except InvalidInput as exc:
-        for name, messages in exc.errors.items():
-            errors.errors.setdefault(name, []).extend(messages)
-        return None
-
-
 def publish_request_parse(body: Any) -> PublishRequest:
     """Validate a publish body completely, or raise InvalidInput listing every problem."""
-    if not isinstance(body, dict):
-        raise InvalidInput({"body": ["must be a JSON object"]})
-    errors = _Errors()
-    name = errors.required_string(body, "pacticipantName", "pacticipantName", validate_name)
-    number = errors.required_string(
-        body, "pacticipantVersionNumber", "pacticipantVersionNumber", validate_version_number
-    )
-    branch = body.get("branch")
-    if branch is not None:
-        if not isinstance(branch, str):
-            errors.add("branch", "must be a string")
-        else:
-            errors.check(validate_ref_name, branch, "branch")
-    tags = body.get("tags") if body.get("tags") is not None else []
-    if not isinstance(tags, list):
-        errors.add("tags", "must be an array of strings")
-        tags = []
-    for tag in tags:
-        if not isinstance(tag, str):
-            errors.add("tags", "must be an array of strings")
-        else:
-            errors.check(validate_ref_name, tag, "tags")
-    build_url = body.get("buildUrl")
-    if build_url is not None and not isinstance(build_url, str):
-        errors.add("buildUrl", "must be a string")
-    elif build_url is not None and len(build_url) > BUILD_URL_MAX_LENGTH:
-        errors.add("buildUrl", f"is longer than {BUILD_URL_MAX_LENGTH} characters")
-    items = body.get("contracts")
-    if items is None:
-        errors.add("contracts", "is missing")
-        items = []
-    elif not isinstance(items, list):
-        errors.add("contracts", "must be an array")
-        items = []
-    prepared: list[PreparedContract] = []
-    skipped: list[tuple[str, str]] = []
-    for index, item in enumerate(items):
-        outcome = _contract(errors, item, f"contracts[{index}]", name)
-        if isinstance(outcome, PreparedContract):
-            prepared.append(outcome)
-        elif outcome is not None:
-            skipped.append(outcome)
-    if errors.errors:
-        raise InvalidInput(errors.errors)
+    values = parse(PublishInput, body)
+    items = values["contracts"]
     return PublishRequest(
-        pacticipant_name=name,
-        version_number=number,
-        branch=branch,
-        tags=list(dict.fromkeys(tags)),
-        build_url=build_url or None,
-        contracts=prepared,
-        skipped=skipped,
+        pacticipant_name=values["pacticipantName"],
+        version_number=values["pacticipantVersionNumber"],
+        branch=values.get("branch"),
+        tags=list(dict.fromkeys(values.get("tags") or [])),
+        build_url=values.get("buildUrl") or None,
+        contracts=[item["prepared"] for item in items if item["prepared"] is not None],
+        skipped=[(item["specification"], item["providerName"]) for item in items if item["prepared"] is None],
     )
 
 
@@ -226,7 +180,7 @@ def _contract_notices(links: Links, parsed: PublishRequest, published: Published
                 ),
             }
         ]
-    url = links.url(*pair_segments(provider.name, consumer), "version", number)
+    url = links.route("pact", provider=provider.name, consumer=consumer, version=number)
     notices.append({"type": "debug", "text": f"  View the published pact at {url}"})
     detected = ", ".join(name + (f" ({comment})" if comment else "") for name, comment in published.events)
     notices.append({"type": "debug", "text": f"  Events detected: {detected}"})
@@ -280,8 +234,8 @@ def publish_response_body(links: Links, parsed: PublishRequest, result: PublishR
         )
     for published in result.contracts:
         notices.extend(_contract_notices(links, parsed, published))
-    pacticipant_href = links.url("pacticipants", name)
-    version_href = links.url("pacticipants", name, "versions", number)
+    pacticipant_href = links.route("pacticipant", name=name)
+    version_href = links.route("version", name=name, number=number)
     return {
         "notices": notices,
         "logs": [
@@ -298,14 +252,16 @@ def publish_response_body(links: Links, parsed: PublishRequest, result: PublishR
             "pb:pacticipant": {"title": "Pacticipant", "name": name, "href": pacticipant_href},
             "pb:pacticipant-version": {"title": "Pacticipant version", "name": number, "href": version_href},
             "pb:pacticipant-version-tags": [
-                {"title": "Tag", "name": tag, "href": links.url("pacticipants", name, "versions", number, "tags", tag)}
+                links.link("version-tag", {"name": name, "number": number, "tag": tag}, title="Tag", name=tag)
                 for tag in parsed.tags
             ],
             "pb:contracts": [
                 {
                     "title": "Pact",
                     "name": f"Pact between {name} ({number}) and {published.publication.provider.name}",
-                    "href": links.url(*pair_segments(published.publication.provider.name, name), "version", number),
+                    "href": links.route(
+                        "pact", provider=published.publication.provider.name, consumer=name, version=number
+                    ),
                 }
                 for published in result.contracts
             ],
@@ -313,9 +269,50 @@ def publish_response_body(links: Links, parsed: PublishRequest, result: PublishR
     }
 
 
+# ---------------------------------------------------------------- response shapes
+
+_NOTICE = {"type": "object", "properties": {"type": STRING, "text": STRING}, "required": ["type", "text"]}
+_LOG = {
+    "type": "object",
+    "properties": {"level": STRING, "message": STRING, "deprecationWarning": STRING},
+    "required": ["level", "message", "deprecationWarning"],
+}
+# The Rust CLI parses all of this strictly (and warns that it cannot show the notices otherwise).
+PUBLISHED = with_links(
+    hal(
+        {
+            "notices": {"type": "array", "items": _NOTICE},
+            "logs": {"type": "array", "items": _LOG},
+            "_embedded": {
+                "type": "object",
+                "properties": {
+                    "pacticipant": hal({"name": STRING}, required=("name",)),
+                    "version": hal({"number": STRING}, required=("number",)),
+                },
+                "required": ["pacticipant", "version"],
+            },
+        },
+        required=("notices", "logs", "_embedded"),
+    ),
+    "pb:pacticipant",
+    "pb:pacticipant-version",
+    "pb:pacticipant-version-tags",
+    "pb:contracts",
+)
+# A pact document as the clients write it: checked against the JSON Schema of its specification.
+PACT_BODY = {
+    "application/json": {
+        "type": "object",
+        "description": "A pact document (consumer, provider, interactions or messages, metadata)",
+    }
+}
+PACT_DELETED = with_links(hal(), "index", "pb:latest-pact-version")
+
+
 class ContractsPublishApi(BrokerApi):
     """POST /contracts/publish: a consumer version with its branch, tags and pacts."""
 
+    @extend_schema(request=PublishInput, responses={200: PUBLISHED})
     def post(self, request: Request) -> Response:
         _json_body(request)
         parsed = publish_request_parse(request.data)
@@ -344,6 +341,7 @@ class PactPublishApi(PactApi):
         publication = selectors.pact_for_version(provider_name=provider, consumer_name=consumer, version_number=version)
         return pact_response(request, publication, status=201 if created else 200)
 
+    @extend_schema(request=PACT_BODY, responses={201: PACT, 200: PACT})
     def put(self, request: Request, provider: str, consumer: str, version: str) -> Response:
         raw = _json_body(request)
         try:
@@ -358,6 +356,7 @@ class PactPublishApi(PactApi):
             return Response({"error": exc.message}, status=409)
         return self._answer(request, provider, consumer, version, published.outcome == "created")
 
+    @extend_schema(request=PACT_BODY, responses={201: PACT, 200: PACT})
     def patch(self, request: Request, provider: str, consumer: str, version: str) -> Response:
         raw = _json_body(request)
         validate_name(consumer, "consumer")
@@ -374,6 +373,7 @@ class PactPublishApi(PactApi):
             return Response({"error": exc.message}, status=409)
         return self._answer(request, provider, consumer, version, result.contracts[0].outcome == "created")
 
+    @extend_schema(responses={200: PACT_DELETED})
     def delete(self, request: Request, provider: str, consumer: str, version: str) -> Response:
         publication = selectors.pact_for_version(provider_name=provider, consumer_name=consumer, version_number=version)
         if publication is None:
@@ -385,11 +385,10 @@ class PactPublishApi(PactApi):
         return Response(
             {
                 "_links": {
-                    "index": {"href": links.base, "title": "Index"},
-                    "pb:latest-pact-version": {
-                        "href": links.url(*pair_segments(provider, consumer), "latest"),
-                        "title": "Latest version of this pact",
-                    },
+                    "index": links.link("index", title="Index"),
+                    "pb:latest-pact-version": links.link(
+                        "pact-latest", {"provider": provider, "consumer": consumer}, title="Latest version of this pact"
+                    ),
                 }
             }
         )

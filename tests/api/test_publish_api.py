@@ -378,7 +378,7 @@ BAD_REQUESTS = {
     "contracts missing": (body(contracts=...), "contracts"),
     "contracts not an array": (body(contracts={"a": 1}), "contracts"),
     "tags not an array": (body(tags="dev"), "tags"),
-    "blank tag": (body(tags=["ok", " "]), "tags"),
+    "blank tag": (body(tags=["ok", " "]), "tags[1]"),
     "branch not a string": (body(branch=["main"]), "branch"),
     "buildUrl too long": (body(buildUrl="http://x/" + "a" * 3000), "buildUrl"),
     "contract not an object": (body(contracts=["x"]), "contracts[0]"),
@@ -423,6 +423,26 @@ def test_one_bad_contract_in_a_batch_stores_nothing(api):
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["contracts[1].content"]
+    assert_nothing_stored()
+
+
+def test_every_problem_in_a_body_is_reported_at_once_with_its_path(api):
+    response = api.post(
+        PUBLISH,
+        body(
+            version="1.0\n",
+            tags=["dev", 7],
+            contracts=[contract("Mobile"), contract(provider="Good"), contract(provider="Bad", content="{")],
+        ),
+    )
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"pacticipantVersionNumber", "tags[1]", "contracts[0].consumerName", "contracts[2].content"}
+    assert errors["pacticipantVersionNumber"] == ["cannot contain a new line"]
+    assert errors["tags[1]"] == ["must be a string"]
+    assert errors["contracts[0].consumerName"] == ["must match pacticipantName ('Web') but is 'Mobile'"]
+    assert [message.split(":")[0] for message in errors["contracts[2].content"]] == ["is not valid JSON"]
     assert_nothing_stored()
 
 
