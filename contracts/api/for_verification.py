@@ -12,15 +12,27 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
+from contracts.api.inputs import Flag, Input, Items, Text, no_control_characters, parse
 from contracts.api.links import Links
 from contracts.api.pacts import pact_name
+from contracts.api.schema import BOOLEAN, STRING, hal, with_links
 from contracts.exceptions import BrokerError, NotFound
 from contracts.selectors.for_verification import ForVerificationQuery, VerifiablePact, pacts_for_verification
-from contracts.selectors.for_verification_query import for_verification_query, query_string_body
+from contracts.selectors.for_verification_query import (
+    EMPTY_BRANCH,
+    FIELD,
+    empty_branch_allowed,
+    for_verification_query_build,
+    query_string_body,
+    selectors_problems,
+    wip_since,
+)
 from contracts.selectors.pacticipants import pacticipant_by_name
 from contracts.selectors.pacts import METADATA_MAX_LENGTH, encode_metadata
 
@@ -47,6 +59,109 @@ def require_json(request: Request) -> None:
     content_type = (request.content_type or "").split(";")[0].strip().lower()
     if content_type not in JSON_TYPES:
         raise UnsupportedMediaType(f"Content-Type {content_type or '(none)'} is not supported: send application/json")
+
+
+# ---------------------------------------------------------------- input
+
+
+def _filled(value: str) -> None:
+    if not value.strip():
+        raise serializers.ValidationError("cannot be blank")
+
+
+SELECTOR = {
+    "type": "object",
+    "description": "Which consumer versions' pacts to verify (api spec 3.11)",
+    "properties": {
+        "mainBranch": {"const": True},
+        "branch": {"anyOf": [STRING, {"const": True}], "description": "a branch name, or true for every branch"},
+        "fallbackBranch": STRING,
+        "matchingBranch": {"const": True},
+        "tag": STRING,
+        "fallbackTag": STRING,
+        "latest": BOOLEAN,
+        "consumer": STRING,
+        "environment": STRING,
+        "deployed": BOOLEAN,
+        "released": BOOLEAN,
+        "deployedOrReleased": BOOLEAN,
+    },
+}
+
+
+@extend_schema_field({"type": "array", "items": SELECTOR})
+class ConsumerVersionSelectors(serializers.Field):
+    """The selectors array. Each problem is listed under this one key, ending "(at index N)":
+    people read these in CI logs, where "consumerVersionSelectors[3]" says less."""
+
+    default_error_messages = {"required": "is missing", "null": "cannot be null", "invalid": "must be an array"}
+
+    def to_internal_value(self, data: Any) -> list[dict]:
+        if not isinstance(data, list):
+            self.fail("invalid")
+        # matchingBranch needs the body's providerVersionBranch: read it as sent, so this
+        # field's problems are reported with everyone else's.
+        problems = selectors_problems(data, self.root.initial_data.get("providerVersionBranch"))
+        if problems:
+            raise serializers.ValidationError(problems)
+        return data
+
+    def to_representation(self, value: Any) -> list[dict]:
+        return list(value)
+
+
+@extend_schema_field({"type": "string", "description": "a date (YYYY-MM-DD) or an ISO-8601 date-time"})
+class WipSince(serializers.Field):
+    default_error_messages = {
+        "required": "is missing",
+        "null": "cannot be null",
+        "invalid": "must be a date (YYYY-MM-DD) or an ISO-8601 date-time",
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        moment = wip_since(data)
+        if moment is None:
+            self.fail("invalid")
+        return moment
+
+    def to_representation(self, value: Any) -> str:
+        return value.isoformat()
+
+
+class ForVerificationInput(Input):
+    """The body the verifiers POST (and the deprecated GET's query string, as the same body)."""
+
+    consumerVersionSelectors = ConsumerVersionSelectors(required=False, allow_null=True)
+    providerVersionBranch = Text(
+        required=False, allow_null=True, allow_blank=True, validators=[no_control_characters, _filled]
+    )
+    providerVersionTags = Items(
+        child=Text(validators=[no_control_characters, _filled]), required=False, allow_null=True
+    )
+    includePendingStatus = Flag(required=False, allow_null=True, help_text="omitted means true")
+    includeWipPactsSince = WipSince(required=False, allow_null=True)
+
+    def validate(self, attrs: dict) -> dict:
+        allowed = empty_branch_allowed(
+            tags=attrs.get("providerVersionTags") or [],
+            include_pending_status=attrs.get("includePendingStatus"),
+            wip=attrs.get("includeWipPactsSince") is not None,
+        )
+        if attrs.get("providerVersionBranch") == "" and not allowed:
+            raise serializers.ValidationError({"providerVersionBranch": [EMPTY_BRANCH]})
+        return attrs
+
+
+def _query(data: Any) -> ForVerificationQuery:
+    """The query a body asks, or InvalidInput (the body's problems first, then unknown environments)."""
+    values = parse(ForVerificationInput, data)
+    return for_verification_query_build(
+        selectors=values.get(FIELD) or [],
+        provider_version_branch=values.get("providerVersionBranch"),
+        provider_version_tags=values.get("providerVersionTags") or [],
+        include_pending_status=values.get("includePendingStatus"),
+        include_wip_pacts_since=values.get("includeWipPactsSince"),
+    )
 
 
 # ---------------------------------------------------------------- rendering
@@ -139,16 +254,12 @@ def _metadata(pact: VerifiablePact, include_pending: bool) -> str:
 def verifiable_pact_body(links: Links, pact: VerifiablePact, query: ForVerificationQuery, *, deprecated: bool) -> dict:
     """One `_embedded.pacts[]` entry."""
     publication = pact.publication
-    url = links.url(
-        "pacts",
-        "provider",
-        publication.provider.name,
-        "consumer",
-        publication.consumer.name,
-        "pact-version",
-        publication.contract.sha,
-        "metadata",
-        _metadata(pact, query.include_pending_status),
+    url = links.route(
+        "pact-content-metadata",
+        provider=publication.provider.name,
+        consumer=publication.consumer.name,
+        sha=publication.contract.sha,
+        metadata=_metadata(pact, query.include_pending_status),
     )
     notices = []
     if deprecated:
@@ -157,7 +268,7 @@ def verifiable_pact_body(links: Links, pact: VerifiablePact, query: ForVerificat
                 "when": "before_verification",
                 "text": (
                     "WARNING - GET on pacts for verification is deprecated: POST the same parameters as JSON to "
-                    f"{links.url('pacts', 'provider', publication.provider.name, 'for-verification')} instead."
+                    f"{links.route('pacts-for-verification', provider=publication.provider.name)} instead."
                 ),
             }
         )
@@ -177,23 +288,112 @@ def verifiable_pact_body(links: Links, pact: VerifiablePact, query: ForVerificat
     }
 
 
+# ---------------------------------------------------------------- response shape
+
+# The Rust verifier reads this strictly: without a string `shortDescription`, or with a
+# notice that is not a map of strings, it silently reports "no pacts".
+_NOTICE = {"type": "object", "additionalProperties": STRING, "required": ["when", "text"]}
+VERIFIABLE_PACT = with_links(
+    hal(
+        {
+            "shortDescription": STRING,
+            "verificationProperties": {
+                "type": "object",
+                "properties": {
+                    "pending": BOOLEAN,
+                    "wip": BOOLEAN,
+                    "notices": {"type": "array", "items": _NOTICE},
+                },
+                "required": ["notices"],
+            },
+        },
+        required=("shortDescription", "verificationProperties"),
+    ),
+    "self",
+)
+PACTS_FOR_VERIFICATION = with_links(
+    hal(
+        {
+            "_embedded": {
+                "type": "object",
+                "properties": {"pacts": {"type": "array", "items": VERIFIABLE_PACT}},
+                "required": ["pacts"],
+            }
+        },
+        required=("_embedded",),
+    ),
+    # The Rust verifier GETs this resource first and POSTs its body to `self`.
+    "self",
+)
+
+
+def _repeated(name: str, items: dict, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        {"type": "array", "items": items},
+        OpenApiParameter.QUERY,
+        explode=True,
+        description=description,
+        deprecated=True,
+    )
+
+
+# The deprecated GET: the POST body's fields in snake_case, selectors as Rack nested parameters.
+GET_PARAMETERS = [
+    _repeated("provider_version_tags[]", STRING, "providerVersionTags"),
+    OpenApiParameter("provider_version_branch", str, description="providerVersionBranch", deprecated=True),
+    OpenApiParameter("include_pending_status", bool, description="includePendingStatus", deprecated=True),
+    OpenApiParameter("include_wip_pacts_since", str, description="includeWipPactsSince", deprecated=True),
+    *(
+        _repeated(
+            f"consumer_version_selectors[][{key}]",
+            BOOLEAN if kind == "flag" else STRING,
+            "A selector's field; a field the current selector already has starts the next selector",
+        )
+        for key, kind in (
+            ("main_branch", "flag"),
+            ("branch", "text"),
+            ("fallback_branch", "text"),
+            ("matching_branch", "flag"),
+            ("tag", "text"),
+            ("fallback_tag", "text"),
+            ("latest", "flag"),
+            ("consumer", "text"),
+            ("environment", "text"),
+            ("deployed", "flag"),
+            ("released", "flag"),
+            ("deployed_or_released", "flag"),
+        )
+    ),
+]
+
+
 # ---------------------------------------------------------------- views
 
 
 class PactsForVerificationApi(PathCheckedApi):
     """GET/POST /pacts/provider/{P}/for-verification: the pacts a provider version must verify."""
 
+    @extend_schema(
+        description=(
+            "Without parameters: the pacts of the default selectors, and `self` to POST a query to (the Rust "
+            "verifier GETs this first). The query parameters are deprecated: POST them as JSON."
+        ),
+        parameters=GET_PARAMETERS,
+        responses={200: PACTS_FOR_VERIFICATION},
+    )
     def get(self, request: Request, provider: str) -> Response:
         query_string = request.META.get("QUERY_STRING", "")
         return self._answer(request, provider, query_string_body(query_string), deprecated=True)
 
+    @extend_schema(request=ForVerificationInput, responses={200: PACTS_FOR_VERIFICATION})
     def post(self, request: Request, provider: str) -> Response:
         require_json(request)
         return self._answer(request, provider, request.data, deprecated=False)
 
     def _answer(self, request: Request, provider_name: str, data: Any, *, deprecated: bool) -> Response:
         provider = pacticipant_by_name(name=provider_name, role="provider")
-        query = for_verification_query(data)
+        query = _query(data)
         links = Links(request)
         pacts = pacts_for_verification(provider=provider, query=query)
         return Response(
@@ -202,10 +402,9 @@ class PactsForVerificationApi(PathCheckedApi):
                     "pacts": [verifiable_pact_body(links, pact, query, deprecated=deprecated) for pact in pacts]
                 },
                 "_links": {
-                    "self": {
-                        "href": links.url("pacts", "provider", provider.name, "for-verification"),
-                        "title": "Pacts to be verified",
-                    }
+                    "self": links.link(
+                        "pacts-for-verification", {"provider": provider.name}, title="Pacts to be verified"
+                    )
                 },
             }
         )

@@ -13,17 +13,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.for_verification import PathCheckedApi, require_json
+from contracts.api.inputs import Flag, Input, Object, Text, checked_by, no_control_characters, parse
 from contracts.api.links import Links
 from contracts.api.pacts import pact_name
+from contracts.api.schema import BOOLEAN, STRING, TIMESTAMP, hal, with_links
 from contracts.api.timestamps import iso
-from contracts.exceptions import InvalidInput, NotFound
+from contracts.exceptions import NotFound
 from contracts.models import ContractPublication, Verification
 from contracts.selectors import pacts as pact_selectors
-from contracts.selectors.for_verification_query import has_control_characters
 from contracts.selectors.pacts import decode_metadata, encode_metadata
 from contracts.selectors.verifications import (
     contract_by_sha,
@@ -40,6 +43,7 @@ PAIR = "pacts/provider/<seg:provider>/consumer/<seg:consumer>"
 CONTENT = PAIR + "/pact-version/<seg:sha>"
 CONTENT_WITH_METADATA = CONTENT + "/metadata/<seg:metadata>"
 CLIENT_KEYS = {"name": "client_implementation", "testFramework": "client_test_framework", "version": "client_version"}
+BUILD_URL_MAX_LENGTH = 2048
 
 
 def _verified_by(stored: Any) -> dict:
@@ -56,9 +60,8 @@ def verification_body(links: Links, verification: Verification, publication: Con
     """The verification result representation (nil fields omitted)."""
     contract = verification.contract
     publication = publication or newest_publication(contract)
-    pair = ("pacts", "provider", contract.provider.name, "consumer", contract.consumer.name)
-    content = (*pair, "pact-version", contract.sha)
-    self_href = links.url(*content, "verification-results", verification.id)
+    pair = {"provider": contract.provider.name, "consumer": contract.consumer.name}
+    self_href = links.route("verification-result", **pair, sha=contract.sha, number=verification.id)
     body: dict[str, Any] = {
         "providerName": contract.provider.name,
         "providerApplicationVersion": verification.provider_version.number,
@@ -73,9 +76,10 @@ def verification_body(links: Links, verification: Verification, publication: Con
     name = (
         pact_name(publication) if publication else f"Pact between {contract.consumer.name} and {contract.provider.name}"
     )
-    pact_href = links.url(*content)
+    pact_href = links.route("pact-content", **pair, sha=contract.sha)
     if publication is not None:
-        pact_href = links.url(*content, "metadata", encode_metadata({"cvn": publication.consumer_version.number}))
+        metadata = encode_metadata({"cvn": publication.consumer_version.number})
+        pact_href = links.route("pact-content-metadata", **pair, sha=contract.sha, metadata=metadata)
     body["_links"] = {
         "self": {
             "title": "Verification result",
@@ -83,6 +87,7 @@ def verification_body(links: Links, verification: Verification, publication: Con
             "href": self_href,
         },
         "pb:pact-version": {"title": "Pact", "name": name, "href": pact_href},
+        # Not served (yet): the Pact Broker's href, below the result's own.
         "pb:triggered-webhooks": {
             "title": "Webhooks triggered by the publication of this verification result",
             "href": f"{self_href}/triggered-webhooks",
@@ -91,68 +96,124 @@ def verification_body(links: Links, verification: Verification, publication: Con
     return body
 
 
-def _is_url(value: Any) -> bool:
-    if (
-        not isinstance(value, str)
-        or len(value) > 2048
-        or any(c.isspace() for c in value)
-        or has_control_characters(value)
-    ):
-        return False
+# ---------------------------------------------------------------- input
+
+
+def _url(value: str) -> None:
+    """An absolute URL (a scheme and a host), on one line."""
     try:
         parts = urlsplit(value)
     except ValueError:  # e.g. an unclosed IPv6 bracket
-        return False
-    return bool(parts.scheme and parts.netloc)
+        parts = None
+    if any(char.isspace() for char in value) or not (parts and parts.scheme and parts.netloc):
+        raise serializers.ValidationError("must be a URL (e.g. https://ci.example.com/builds/1)")
+
+
+def _no_nul(value: Any) -> None:
+    # PostgreSQL's jsonb cannot hold a NUL character (\u0000) anywhere in a string.
+    if "\\u0000" in json.dumps(value):
+        raise serializers.ValidationError("cannot contain NUL characters (\\u0000)")
+
+
+def _client_language(value: dict) -> None:
+    if not isinstance(value.get("clientLanguage", {}), (dict, type(None))):
+        raise serializers.ValidationError({"clientLanguage": ["must be an object"]})
+
+
+@extend_schema_field({})
+class AnyJson(serializers.JSONField):
+    """Any JSON value, kept as sent."""
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "implementation": STRING,
+            "version": STRING,
+            "clientLanguage": {
+                "type": "object",
+                "properties": {"name": STRING, "testFramework": STRING, "version": STRING},
+            },
+        },
+    }
+)
+class VerifiedBy(Object):
+    """Who verified: kept as sent, as verifiers add their own keys."""
+
+
+class VerificationResultInput(Input):
+    """A published verification result (api spec 3.10)."""
+
+    success = Flag()
+    providerApplicationVersion = Text(validators=[checked_by(validate_version_number)])
+    buildUrl = Text(
+        required=False,
+        allow_null=True,
+        max_length=BUILD_URL_MAX_LENGTH,
+        validators=[no_control_characters, _url],
+    )
+    # An array (the Rust and JVM verifiers) or an object (the Ruby verifier's "beta" format).
+    testResults = AnyJson(required=False, allow_null=True, validators=[_no_nul])
+    verifiedBy = VerifiedBy(required=False, allow_null=True, validators=[_client_language, _no_nul])
 
 
 def _result_fields(data: Any) -> dict:
-    """Validate a published result (api spec 3.10) into service arguments, or raise InvalidInput."""
-    if not isinstance(data, dict):
-        raise InvalidInput({"body": ["must be a JSON object"]})
-    errors: dict[str, list[str]] = {}
-    if "success" not in data or data["success"] is None:
-        errors["success"] = ["is missing"]
-    elif not isinstance(data["success"], bool):
-        errors["success"] = ["must be true or false"]
-    number = data.get("providerApplicationVersion")
-    if number is None:
-        errors["providerApplicationVersion"] = ["is missing"]
-    elif not isinstance(number, str):
-        errors["providerApplicationVersion"] = ["must be a string"]
-    elif has_control_characters(number):
-        errors["providerApplicationVersion"] = ["cannot contain control characters"]
-    else:
-        try:
-            validate_version_number(number, "providerApplicationVersion")
-        except InvalidInput as exc:
-            errors.update(exc.errors)
-    build_url = data.get("buildUrl")
-    if build_url is not None and not _is_url(build_url):
-        errors["buildUrl"] = ["must be a URL (e.g. https://ci.example.com/builds/1)"]
-    verified_by = data.get("verifiedBy")
-    if verified_by is not None and (
-        not isinstance(verified_by, dict) or not isinstance(verified_by.get("clientLanguage", {}), (dict, type(None)))
-    ):
-        errors["verifiedBy"] = ['must be an object like {"implementation", "version", "clientLanguage": {...}}']
-    for key in ("testResults", "verifiedBy"):
-        # PostgreSQL's jsonb cannot hold a NUL character (\u0000) anywhere in a string.
-        if key not in errors and "\\u0000" in json.dumps(data.get(key)):
-            errors[key] = ["cannot contain NUL characters (\\u0000)"]
-    if errors:
-        raise InvalidInput(errors)
+    """The service arguments of a published result, or InvalidInput naming every problem."""
+    values = parse(VerificationResultInput, data)
     return {
-        "provider_version_number": number,
-        "success": data["success"],
-        "build_url": build_url,
-        "test_results": data.get("testResults"),
-        "verified_by": verified_by,
+        "provider_version_number": values["providerApplicationVersion"],
+        "success": values["success"],
+        "build_url": values.get("buildUrl"),
+        "test_results": values.get("testResults"),
+        "verified_by": values.get("verifiedBy"),
     }
+
+
+# ---------------------------------------------------------------- response shapes
+
+RESULT = with_links(
+    hal(
+        {
+            "providerName": STRING,
+            "providerApplicationVersion": STRING,
+            "success": BOOLEAN,
+            "verificationDate": TIMESTAMP,
+            "buildUrl": STRING,
+            "testResults": {"description": "as published: an array, or an object (the Ruby verifier's format)"},
+            "verifiedBy": {"type": "object"},
+        },
+        required=("providerName", "providerApplicationVersion", "success", "verificationDate", "verifiedBy"),
+    ),
+    "self",
+    "pb:pact-version",
+)
+_NAMES = {"type": "array", "items": STRING}
+CONSUMER_VERSION_SUMMARY = with_links(
+    hal(
+        {
+            "success": BOOLEAN,
+            "providerSummary": {
+                "type": "object",
+                "properties": {"successful": _NAMES, "failed": _NAMES, "unknown": _NAMES},
+                "required": ["successful", "failed", "unknown"],
+            },
+            "_embedded": {
+                "type": "object",
+                "properties": {"verificationResults": {"type": "array", "items": RESULT}},
+                "required": ["verificationResults"],
+            },
+        },
+        required=("success", "providerSummary", "_embedded"),
+    ),
+    "self",
+)
 
 
 class VerificationResultsApi(PathCheckedApi):
     """POST .../pact-version/{sha}[/metadata/{m}]/verification-results: publish a result."""
 
+    @extend_schema(request=VerificationResultInput, responses={201: RESULT})
     def post(self, request: Request, provider: str, consumer: str, sha: str, metadata: str | None = None) -> Response:
         require_json(request)
         contract = contract_by_sha(provider_name=provider, consumer_name=consumer, sha=sha)
@@ -172,6 +233,7 @@ class VerificationResultApi(PathCheckedApi):
     def _find(self, provider: str, consumer: str, sha: str, number: str) -> Verification:
         return verification_for_content(provider_name=provider, consumer_name=consumer, sha=sha, number=number)
 
+    @extend_schema(responses={200: RESULT})
     def get(
         self,
         request: Request,
@@ -183,6 +245,7 @@ class VerificationResultApi(PathCheckedApi):
     ) -> Response:
         return Response(verification_body(Links(request), self._find(provider, consumer, sha, number)))
 
+    @extend_schema(responses={204: None})
     def delete(
         self,
         request: Request,
@@ -201,6 +264,7 @@ class VerificationResultApi(PathCheckedApi):
 class PactLatestVerificationApi(PathCheckedApi):
     """GET latest result for a consumer version's pact, or for the latest (tagged) pact."""
 
+    @extend_schema(responses={200: RESULT})
     def get(
         self, request: Request, provider: str, consumer: str, version: str | None = None, tag: str | None = None
     ) -> Response:
@@ -219,6 +283,7 @@ class PactLatestVerificationApi(PathCheckedApi):
 class ConsumerVersionVerificationSummaryApi(PathCheckedApi):
     """GET /verification-results/consumer/{C}/version/{V}/latest: latest result per provider."""
 
+    @extend_schema(responses={200: CONSUMER_VERSION_SUMMARY})
     def get(self, request: Request, consumer: str, version: str) -> Response:
         pairs = latest_results_for_consumer_version(consumer_name=consumer, version_number=version)
         links = Links(request)
@@ -234,10 +299,11 @@ class ConsumerVersionVerificationSummaryApi(PathCheckedApi):
                 "providerSummary": summary,
                 "_embedded": {"verificationResults": results},
                 "_links": {
-                    "self": {
-                        "href": links.url("verification-results", "consumer", consumer, "version", version, "latest"),
-                        "title": f"Latest verification results for consumer {consumer} version {version}",
-                    }
+                    "self": links.link(
+                        "consumer-version-verification-results-latest",
+                        {"consumer": consumer, "version": version},
+                        title=f"Latest verification results for consumer {consumer} version {version}",
+                    )
                 },
             }
         )

@@ -1,9 +1,12 @@
 """The question pacts-for-verification answers, from the JSON the verifiers send (api spec 3.11).
 
-`for_verification_query` validates a request body into a ForVerificationQuery, naming
-every problem at once; `query_string_body` turns the deprecated GET query parameters
-into the same body. The API and Accord's own verification runs both build their query
-here, so a run selects exactly the pacts a verifier would be given.
+The rules of a request body live here, once: `selector_problems` (what a selector may
+combine), `wip_since` and `empty_branch_allowed`. The API's Input serializer applies them
+to the body the verifiers send; `for_verification_query` applies them to a body Accord
+itself keeps (verification runs). `for_verification_query_build` then checks what needs
+the database (unknown environments) and builds the ForVerificationQuery, so a run selects
+exactly the pacts a verifier would be given. `query_string_body` turns the deprecated GET
+query parameters into the same body.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from contracts.models import Environment
 from contracts.selectors.for_verification import ForVerificationQuery, Selector, with_matching_branch
 
 FIELD = "consumerVersionSelectors"
+EMPTY_BRANCH = "cannot be an empty string when pending status or WIP pacts are requested without providerVersionTags"
 BRANCHISH = ("latest", "tag", "fallbackTag", "branch", "fallbackBranch", "matchingBranch", "mainBranch")
 ENVIRONMENTISH = ("environment", "deployed", "released", "deployedOrReleased")
 # A selector must say what to select with at least one of these.
@@ -55,7 +59,7 @@ def _name_problem(value: Any, key: str) -> str | None:
     return None
 
 
-def _selector_problems(raw: dict, provider_version_branch: str | None) -> list[str]:
+def selector_problems(raw: dict, provider_version_branch: str | None) -> list[str]:
     """What is wrong with one selector object, as messages (empty when it is valid)."""
     given = {key for key in raw if _is_set(raw, key)}
     problems = [
@@ -100,6 +104,17 @@ def _selector_problems(raw: dict, provider_version_branch: str | None) -> list[s
     return problems
 
 
+def selectors_problems(raw_selectors: list, provider_version_branch: str | None) -> list[str]:
+    """What is wrong with each selector of the array, each message ending "(at index N)"."""
+    return [
+        f"{problem} (at index {index})"
+        for index, raw in enumerate(raw_selectors)
+        for problem in (
+            selector_problems(raw, provider_version_branch) if isinstance(raw, dict) else ["must be an object"]
+        )
+    ]
+
+
 def _selector(raw: dict, provider_version_branch: str | None) -> list[Selector]:
     """The selectors one valid selector object stands for (deployedOrReleased is two)."""
     values = {key: raw[key] for key in raw if _is_set(raw, key)}
@@ -126,7 +141,8 @@ def _selector(raw: dict, provider_version_branch: str | None) -> list[Selector]:
     return [selector]
 
 
-def _wip_since(value: Any) -> datetime | None:
+def wip_since(value: Any) -> datetime | None:
+    """A date (midnight UTC) or an ISO-8601 date-time (UTC unless it says otherwise); None if it is neither."""
     if not isinstance(value, str):
         return None
     try:
@@ -141,18 +157,26 @@ def _wip_since(value: Any) -> datetime | None:
     return moment
 
 
+def empty_branch_allowed(*, tags: list[str], include_pending_status: bool | None, wip: bool) -> bool:
+    """An empty providerVersionBranch means "no branch", which pending and WIP need tags to replace."""
+    return bool(tags) or (include_pending_status is False and not wip)
+
+
 def for_verification_query(data: Any) -> ForVerificationQuery:
-    """Validate a request body (api spec 3.11) into a query, or raise InvalidInput naming every problem."""
+    """A query from a body Accord keeps (a verification run's), or InvalidInput naming every problem.
+
+    Requests to the API are checked by its Input serializer with the same rules.
+    """
     if not isinstance(data, dict):
         raise InvalidInput({"body": ["must be a JSON object"]})
     errors: dict[str, list[str]] = {}
     pending = data.get("includePendingStatus")
     if pending is not None and not isinstance(pending, bool):
         errors["includePendingStatus"] = ["must be true or false"]
-    wip_since = None
+    since = None
     if data.get("includeWipPactsSince") is not None:
-        wip_since = _wip_since(data["includeWipPactsSince"])
-        if wip_since is None:
+        since = wip_since(data["includeWipPactsSince"])
+        if since is None:
             errors["includeWipPactsSince"] = ["must be a date (YYYY-MM-DD) or an ISO-8601 date-time"]
     tags = data.get("providerVersionTags")
     if tags is None:
@@ -168,42 +192,60 @@ def for_verification_query(data: Any) -> ForVerificationQuery:
             errors["providerVersionBranch"] = ["cannot contain control characters"]
         elif branch and not branch.strip():
             errors["providerVersionBranch"] = ["cannot be blank"]
-        elif not branch and not tags and (pending is not False or wip_since is not None):
-            errors["providerVersionBranch"] = [
-                "cannot be an empty string when pending status or WIP pacts are requested without providerVersionTags"
-            ]
-        branch = branch or None
+        elif not branch and not empty_branch_allowed(tags=tags, include_pending_status=pending, wip=since is not None):
+            errors["providerVersionBranch"] = [EMPTY_BRANCH]
     raw_selectors = data.get(FIELD)
-    selectors: list[Selector] = []
     if raw_selectors is not None and not isinstance(raw_selectors, list):
         errors[FIELD] = ["must be an array"]
-    for index, raw in enumerate(raw_selectors if isinstance(raw_selectors, list) else []):
-        problems = ["must be an object"] if not isinstance(raw, dict) else _selector_problems(raw, branch)
-        if problems:
-            errors.setdefault(FIELD, []).extend(f"{problem} (at index {index})" for problem in problems)
-        else:
-            selectors += _selector(raw, branch if isinstance(branch, str) else None)
-    if FIELD not in errors:
-        _check_environments(selectors, raw_selectors or [], errors)
+    elif problems := selectors_problems(raw_selectors or [], branch):
+        errors[FIELD] = problems
     if errors:
         raise InvalidInput(errors)
-    return ForVerificationQuery(
-        selectors=tuple(dict.fromkeys(selectors)),  # repeated selectors would repeat descriptions
+    return for_verification_query_build(
+        selectors=raw_selectors or [],
         provider_version_branch=branch,
-        provider_version_tags=tuple(dict.fromkeys(tags)),
-        include_pending_status=pending is not False,  # omitted means true (the Pact Broker's code)
-        include_wip_pacts_since=wip_since,
+        provider_version_tags=tags,
+        include_pending_status=pending,
+        include_wip_pacts_since=since,
     )
 
 
-def _check_environments(selectors: list[Selector], raw_selectors: list, errors: dict[str, list[str]]) -> None:
+def for_verification_query_build(
+    *,
+    selectors: list[dict],
+    provider_version_branch: str | None,
+    provider_version_tags: list[str],
+    include_pending_status: bool | None,
+    include_wip_pacts_since: datetime | None,
+) -> ForVerificationQuery:
+    """The query for a body whose rules hold; InvalidInput for what only the database knows.
+
+    `selectors` are the body's selector objects (each valid by `selector_problems`).
+    """
+    branch = provider_version_branch or None  # an empty branch is no branch
+    expanded = [selector for raw in selectors for selector in _selector(raw, branch)]
+    errors = _environment_problems(expanded, selectors)
+    if errors:
+        raise InvalidInput({FIELD: errors})
+    return ForVerificationQuery(
+        selectors=tuple(dict.fromkeys(expanded)),  # repeated selectors would repeat descriptions
+        provider_version_branch=branch,
+        provider_version_tags=tuple(dict.fromkeys(provider_version_tags)),
+        include_pending_status=include_pending_status is not False,  # omitted means true (the Pact Broker's code)
+        include_wip_pacts_since=include_wip_pacts_since,
+    )
+
+
+def _environment_problems(selectors: list[Selector], raw_selectors: list[dict]) -> list[str]:
     names = {s.environment for s in selectors if s.environment}
     if not names:
-        return
+        return []
     known = set(Environment.objects.filter(name__in=names).values_list("name", flat=True))
-    for index, raw in enumerate(raw_selectors):
-        if raw.get("environment") in names - known:
-            errors.setdefault(FIELD, []).append(f"environment '{raw['environment']}' does not exist (at index {index})")
+    return [
+        f"environment '{raw['environment']}' does not exist (at index {index})"
+        for index, raw in enumerate(raw_selectors)
+        if raw.get("environment") in names - known
+    ]
 
 
 # Rack-style nested query parameters: consumer_version_selectors[][tag]=prod (a key seen

@@ -266,11 +266,11 @@ TOP_LEVEL_ERRORS = {
     "pending not boolean": ({"includePendingStatus": "true"}, "includePendingStatus"),
     "wip date": ({"includeWipPactsSince": "last week"}, "includeWipPactsSince"),
     "tags not an array": ({"providerVersionTags": "main"}, "providerVersionTags"),
-    "blank tag": ({"providerVersionTags": ["main", ""]}, "providerVersionTags"),
+    "blank tag": ({"providerVersionTags": ["main", ""]}, "providerVersionTags[1]"),
     "branch not a string": ({"providerVersionBranch": True}, "providerVersionBranch"),
     "branch whitespace": ({"providerVersionBranch": "  "}, "providerVersionBranch"),
     "branch with nul": ({"providerVersionBranch": "main\u0000"}, "providerVersionBranch"),
-    "tag with nul": ({"providerVersionTags": ["main\u0000"]}, "providerVersionTags"),
+    "tag with nul": ({"providerVersionTags": ["main\u0000"]}, "providerVersionTags[0]"),
     "empty branch with pending": ({"providerVersionBranch": "", "includePendingStatus": True}, "providerVersionBranch"),
     "body not an object": ([1, 2], "body"),
 }
@@ -297,6 +297,32 @@ def test_every_problem_is_reported_at_once(api, consumers):
     errors = api.post(URL, body).json()["errors"]
     assert set(errors) == {"includePendingStatus", "consumerVersionSelectors"}
     assert len(errors["consumerVersionSelectors"]) == 2
+
+
+def test_deprecated_query_parameters_are_checked_as_the_body_is(api, consumers):
+    query = "include_pending_status=maybe&provider_version_tags[]=%20&consumer_version_selectors[][main_branch]=no"
+
+    response = api.get(f"{URL}?{query}")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {
+            "includePendingStatus": ["must be true or false"],
+            "providerVersionTags[0]": ["cannot be blank"],
+            "consumerVersionSelectors": ["mainBranch can only be true (at index 0)"],
+        }
+    }
+
+
+def test_an_unknown_environment_is_reported_once_the_body_is_valid(api, consumers):
+    body = {"consumerVersionSelectors": [{"mainBranch": True}, {"environment": "mars"}]}
+
+    response = api.post(URL, body)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {"consumerVersionSelectors": ["environment 'mars' does not exist (at index 1)"]}
+    }
 
 
 def test_answer_takes_as_many_queries_for_ten_consumers_as_for_two(api, td, django_assert_max_num_queries):

@@ -221,6 +221,11 @@ INVALID = {
     "version with nul": ({"success": True, "providerApplicationVersion": "2\u0000"}, "providerApplicationVersion"),
     "test results with nul": ({**RUBY_RESULT, "testResults": [{"description": "a\u0000"}]}, "testResults"),
     "verified by not an object": ({**RUBY_RESULT, "verifiedBy": "me"}, "verifiedBy"),
+    "client language not an object": (
+        {**RUBY_RESULT, "verifiedBy": {"clientLanguage": "python"}},
+        "verifiedBy.clientLanguage",
+    ),
+    "build url blank": ({**RUBY_RESULT, "buildUrl": ""}, "buildUrl"),
 }
 
 
@@ -231,6 +236,23 @@ def test_invalid_results_are_400_and_store_nothing(api, pact, body, field):
     assert field in response.json()["errors"]
     assert not Verification.objects.exists()
     assert not Version.objects.filter(pacticipant__name="ProviderX").exists()
+
+
+def test_every_problem_in_a_result_is_reported_at_once(api, pact):
+    body = {"success": "yes", "providerApplicationVersion": "2.0\n", "buildUrl": "ci", "testResults": ["\u0000"]}
+
+    response = api.post(content_path(pact, "verification-results"), body)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {
+            "success": ["must be true or false"],
+            "providerApplicationVersion": ["cannot contain a new line"],
+            "buildUrl": ["must be a URL (e.g. https://ci.example.com/builds/1)"],
+            "testResults": ["cannot contain NUL characters (\\u0000)"],
+        }
+    }
+    assert not Verification.objects.exists()
 
 
 def test_unusable_metadata_is_ignored(api, pact):
