@@ -7,15 +7,18 @@ path-based variants are conveniences that build the same kind of query.
 from __future__ import annotations
 
 from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
 from contracts.api.links import Links
-from contracts.api.matrix_render import render_matrix
+from contracts.api.matrix_render import MATRIX, render_matrix
 from contracts.exceptions import InvalidSelectors, NotFound
 from contracts.matrix.pipeline import MatrixResult, matrix_evaluate
 from contracts.matrix.query import (
+    LATESTBY,
+    MAX_LIMIT,
     MatrixQuery,
     SelectorSpec,
     ignore_problems,
@@ -24,6 +27,62 @@ from contracts.matrix.query import (
     parse_params,
 )
 from contracts.selectors.pacticipants import first_missing_pacticipant
+
+# ---------------------------------------------------------------- query parameters
+# Rack nested parameters, parsed from the raw query string by contracts/matrix/query.py
+# (their order matters, which a serializer over a QueryDict cannot see): described here.
+
+
+def _parameter(name: str, schema: dict | type, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, schema, OpenApiParameter.QUERY, description=description)
+
+
+def _repeated(name: str, description: str, items: dict | None = None) -> OpenApiParameter:
+    schema = {"type": "array", "items": items or {"type": "string"}}
+    return OpenApiParameter(name, schema, OpenApiParameter.QUERY, explode=True, description=description)
+
+
+_FLAG = {"type": "string", "enum": ["true", "false"]}
+SELECTOR_PARAMETERS = [
+    _repeated(
+        "q[][pacticipant]",
+        "A selector's pacticipant. Selectors are read in order: a key the current selector already has starts "
+        "the next one (q[N][...] numbers them instead)",
+    ),
+    _repeated("q[][version]", "A selector's version number"),
+    _repeated("q[][branch]", "A selector's branch (its latest version with latest=true)"),
+    _repeated("q[][tag]", "A selector's tag (its latest version with latest=true)"),
+    _repeated("q[][latest]", "The selector means the latest version (of its branch or tag)", _FLAG),
+    _repeated("q[][environment]", "A selector's versions in this environment"),
+    _repeated("q[][mainBranch]", "The selector means the pacticipant's main branch", _FLAG),
+]
+IGNORE_PARAMETERS = [
+    _repeated("ignore[][pacticipant]", "A pacticipant whose verifications do not count"),
+    _repeated("ignore[][version]", "The version of the ignored pacticipant before it (all versions if none)"),
+    _repeated("ignore[]", "A pacticipant to ignore, by name"),
+]
+OPTION_PARAMETERS = [
+    _parameter(
+        "latestby",
+        {"type": "string", "enum": list(LATESTBY)},
+        "Only the latest rows: per consumer version and provider version (cvpv), per consumer version and "
+        "provider (cvp) or per consumer and provider (cp)",
+    ),
+    _parameter("latest", _FLAG, "Against the latest versions of the other pacticipants (with `tag`: with that tag)"),
+    _parameter("tag", str, "Against the latest versions of the other pacticipants with this tag"),
+    _parameter("environment", str, "Against the versions of the other pacticipants in this environment"),
+    _parameter("mainBranch", _FLAG, "Against the latest versions of the other pacticipants' main branches"),
+    *IGNORE_PARAMETERS,
+    _repeated("success[]", "Only rows whose verification succeeded (true), failed (false) or is missing (empty)"),
+    _parameter("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "At most this many rows"),
+]
+CAN_I_DEPLOY_PARAMETERS = [
+    _parameter("pacticipant", str, "The pacticipant to deploy"),
+    _parameter("version", str, "The version to deploy"),
+    _parameter("environment", str, "The environment to deploy to (or `to`)"),
+    _parameter("to", str, "The tag to deploy to (or `environment`)"),
+    *IGNORE_PARAMETERS,
+]
 
 
 def _answer(request: Request, result: MatrixResult) -> Response:
@@ -50,6 +109,7 @@ def _evaluate_path_query(query: MatrixQuery, missing: str) -> MatrixResult:
 class MatrixApi(BrokerApi):
     """GET /matrix: rows and the can-i-deploy verdict for `q[]` selectors and options."""
 
+    @extend_schema(parameters=SELECTOR_PARAMETERS + OPTION_PARAMETERS, responses={200: MATRIX})
     def get(self, request: Request) -> Response:
         return _answer(request, matrix_evaluate(parse_matrix_query(_query_string(request))))
 
@@ -57,6 +117,7 @@ class MatrixApi(BrokerApi):
 class MatrixForIntegrationApi(BrokerApi):
     """GET /matrix/provider/{P}/consumer/{C}: every version pair of one integration."""
 
+    @extend_schema(parameters=OPTION_PARAMETERS, responses={200: MATRIX})
     def get(self, request: Request, provider: str, consumer: str) -> Response:
         missing = first_missing_pacticipant(consumer, provider)
         if missing is not None:
@@ -68,6 +129,7 @@ class MatrixForIntegrationApi(BrokerApi):
 class CanIDeployApi(BrokerApi):
     """GET /can-i-deploy?pacticipant=P&version=V&(environment=E|to=TAG)[&ignore[]=NAME]."""
 
+    @extend_schema(parameters=CAN_I_DEPLOY_PARAMETERS, responses={200: MATRIX})
     def get(self, request: Request) -> Response:
         params = parse_params(_query_string(request))
         get = params.scalars.get
@@ -122,6 +184,7 @@ def branch_to_environment_query(pacticipant: str, branch: str, environment: str)
 class CanIDeployTagToTagApi(BrokerApi):
     """GET /pacticipants/{P}/latest-version/{tag}/can-i-deploy/to/{toTag}."""
 
+    @extend_schema(responses={200: MATRIX})
     def get(self, request: Request, pacticipant: str, tag: str, to_tag: str) -> Response:
         result = _evaluate_path_query(
             tag_to_tag_query(pacticipant, tag, to_tag), f"No version of {pacticipant} found with tag {tag}"
@@ -132,6 +195,7 @@ class CanIDeployTagToTagApi(BrokerApi):
 class CanIDeployBranchToEnvironmentApi(BrokerApi):
     """GET /pacticipants/{P}/branches/{b}/latest-version/can-i-deploy/to-environment/{env}."""
 
+    @extend_schema(responses={200: MATRIX})
     def get(self, request: Request, pacticipant: str, branch: str, environment: str) -> Response:
         result = _evaluate_path_query(
             branch_to_environment_query(pacticipant, branch, environment),

@@ -10,10 +10,67 @@ Clients read: `summary.deployable` (nullable; Rust retries while null), integer
 from __future__ import annotations
 
 from contracts.api.links import Links
+from contracts.api.schema import BOOLEAN, LINKS, NULLABLE_STRING, STRING, TIMESTAMP, hal
 from contracts.api.timestamps import iso
 from contracts.matrix.decision import Decision
 from contracts.matrix.details import EnvironmentRef, VersionDetails
 from contracts.matrix.types import Row
+
+INTEGER = {"type": "integer"}
+_NAMED_WITH_LINKS = {"type": "object", "properties": {"name": STRING, "latest": BOOLEAN, "_links": LINKS}}
+VERSION = hal(
+    {
+        "number": STRING,
+        "branch": NULLABLE_STRING,
+        "branches": {"type": "array", "items": _NAMED_WITH_LINKS},
+        "branchVersions": {"type": "array", "items": _NAMED_WITH_LINKS},
+        "environments": {"type": "array", "items": hal({"uuid": STRING, "name": STRING, "production": BOOLEAN})},
+        "tags": {"type": "array", "items": _NAMED_WITH_LINKS},
+    },
+    required=("number",),
+)
+ROW = {
+    "type": "object",
+    "properties": {
+        "consumer": hal({"name": STRING, "version": VERSION}, required=("name", "version")),
+        # null: nobody in the provider selection verified the pact.
+        "provider": hal(
+            {"name": STRING, "version": {"anyOf": [VERSION, {"type": "null"}]}}, required=("name", "version")
+        ),
+        "pact": hal({"createdAt": TIMESTAMP}, required=("createdAt",)),
+        "verificationResult": {
+            "anyOf": [hal({"success": BOOLEAN, "verifiedAt": TIMESTAMP}, required=("success",)), {"type": "null"}]
+        },
+        "ignored": BOOLEAN,
+    },
+    "required": ["consumer", "provider", "pact", "verificationResult"],
+}
+MATRIX = hal(
+    {
+        "summary": {
+            "type": "object",
+            "properties": {
+                # null: not known yet (the Rust CLI retries while it is null).
+                "deployable": {"type": ["boolean", "null"]},
+                "reason": STRING,
+                "success": INTEGER,
+                "failed": INTEGER,
+                # An integer: the Ruby CLI retries while it is above 0 and fails on anything else.
+                "unknown": INTEGER,
+                # Present when ignore selectors were sent: tells the Ruby CLI that ignoring is supported.
+                "ignored": INTEGER,
+            },
+            "required": ["deployable", "reason", "success", "failed", "unknown"],
+        },
+        "notices": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"type": STRING, "text": STRING}, "required": ["type", "text"]},
+        },
+        "matrix": {"type": "array", "items": ROW},
+    },
+    required=("summary", "notices", "matrix"),
+    links=False,
+)
 
 
 def _environment(links: Links, env: EnvironmentRef) -> dict:
@@ -22,7 +79,7 @@ def _environment(links: Links, env: EnvironmentRef) -> dict:
         body["displayName"] = env.display_name
     body["production"] = env.production
     body["createdAt"] = iso(env.created_at)
-    body["_links"] = {"self": {"title": "Environment", "name": env.name, "href": links.url("environments", env.uuid)}}
+    body["_links"] = {"self": links.link("environment", {"uuid": env.uuid}, title="Environment", name=env.name)}
     return body
 
 
@@ -31,7 +88,7 @@ def _version(links: Links, pacticipant: str, number: str, details: VersionDetail
         {
             "name": name,
             "latest": head,
-            "_links": {"self": {"href": links.url("pacticipants", pacticipant, "branches", name)}},
+            "_links": {"self": {"href": links.route("branch", name=pacticipant, branch=name)}},
         }
         for name, head in details.branches
     ]
@@ -39,7 +96,7 @@ def _version(links: Links, pacticipant: str, number: str, details: VersionDetail
         {
             "name": name,
             "latest": head,
-            "_links": {"self": {"href": links.url("pacticipants", pacticipant, "branches", name, "versions", number)}},
+            "_links": {"self": {"href": links.route("branch-version", name=pacticipant, branch=name, number=number)}},
         }
         for name, head in details.branches
     ]
@@ -53,11 +110,11 @@ def _version(links: Links, pacticipant: str, number: str, details: VersionDetail
             {
                 "name": name,
                 "latest": latest,
-                "_links": {"self": {"href": links.url("pacticipants", pacticipant, "versions", number, "tags", name)}},
+                "_links": {"self": {"href": links.route("version-tag", name=pacticipant, number=number, tag=name)}},
             }
             for name, latest in details.tags
         ],
-        "_links": {"self": {"href": links.url("pacticipants", pacticipant, "versions", number)}},
+        "_links": {"self": {"href": links.route("version", name=pacticipant, number=number)}},
     }
 
 
@@ -71,16 +128,12 @@ def render_row(links: Links, row: Row, details: dict[int, VersionDetails], *, ig
         )
     verification = None
     if row.verification_id is not None:
-        href = links.url(
-            "pacts",
-            "provider",
-            provider,
-            "consumer",
-            consumer,
-            "pact-version",
-            row.contract_sha,
-            "verification-results",
-            row.verification_id,
+        href = links.route(
+            "verification-result",
+            provider=provider,
+            consumer=consumer,
+            sha=row.contract_sha,
+            number=row.verification_id,
         )
         verification = {"success": row.success, "verifiedAt": iso(row.verified_at), "_links": {"self": {"href": href}}}
     body = {
@@ -89,19 +142,19 @@ def render_row(links: Links, row: Row, details: dict[int, VersionDetails], *, ig
             "version": _version(
                 links, consumer, row.consumer_version_number, details.get(row.consumer_version_id, VersionDetails())
             ),
-            "_links": {"self": {"href": links.url("pacticipants", consumer)}},
+            "_links": {"self": {"href": links.route("pacticipant", name=consumer)}},
         },
         "provider": {
             "name": provider,
             "version": provider_version,
-            "_links": {"self": {"href": links.url("pacticipants", provider)}},
+            "_links": {"self": {"href": links.route("pacticipant", name=provider)}},
         },
         "pact": {
             "createdAt": iso(row.pact_created_at),
             "_links": {
                 "self": {
-                    "href": links.url(
-                        "pacts", "provider", provider, "consumer", consumer, "version", row.consumer_version_number
+                    "href": links.route(
+                        "pact", provider=provider, consumer=consumer, version=row.consumer_version_number
                     )
                 }
             },

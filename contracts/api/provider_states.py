@@ -8,10 +8,12 @@ has no `_links`, and nothing links here.
 from __future__ import annotations
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
+from contracts.api.schema import STRING, hal
 from contracts.selectors.provider_states import ProviderStateUse, provider_states_list
 
 
@@ -23,9 +25,30 @@ def _state_body(use: ProviderStateUse) -> dict:
     return body
 
 
+PROVIDER_STATES = hal(
+    {
+        "providerStates": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": STRING,
+                    "params": {"type": "object"},
+                    "consumers": {"type": "array", "items": STRING},
+                },
+                "required": ["name", "consumers"],
+            },
+        }
+    },
+    required=("providerStates",),
+    links=False,
+)
+
+
 class ProviderStatesApi(BrokerApi):
     """GET /pacts/provider/P/provider-states[/branch/B | /environment/E]: distinct states, by name."""
 
+    @extend_schema(responses={200: PROVIDER_STATES})
     def get(
         self, request: Request, provider: str, branch: str | None = None, environment: str | None = None
     ) -> Response:
