@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -36,6 +37,7 @@ class Text(serializers.CharField):
     default_error_messages = _messages(
         invalid="must be a string",
         blank="cannot be blank",
+        nul="cannot contain NUL characters",
         max_length="is longer than {max_length} characters",
         min_length="is shorter than {min_length} characters",
     )
@@ -43,10 +45,15 @@ class Text(serializers.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
+        # PostgreSQL cannot store NUL: refused below, once and in the house language, rather
+        # than by DRF's validator ("Null characters are not allowed.") beside the field's own.
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        if "\x00" in data:
+            self.fail("nul")
         return super().to_internal_value(data)
 
 

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.for_verification import PathCheckedApi, require_json
-from contracts.api.inputs import Flag, Input, Object, Text, checked_by, no_control_characters, parse
+from contracts.api.inputs import Flag, Input, Object, Text, checked_by, parse
 from contracts.api.links import Links
 from contracts.api.pacts import pact_name
 from contracts.api.schema import BOOLEAN, STRING, TIMESTAMP, hal, with_links
@@ -100,12 +100,13 @@ def verification_body(links: Links, verification: Verification, publication: Con
 
 
 def _url(value: str) -> None:
-    """An absolute URL (a scheme and a host), on one line."""
+    """An absolute URL (a scheme and a host) without spaces or control characters."""
     try:
         parts = urlsplit(value)
     except ValueError:  # e.g. an unclosed IPv6 bracket
         parts = None
-    if any(char.isspace() for char in value) or not (parts and parts.scheme and parts.netloc):
+    odd = any(char.isspace() or ord(char) < 32 or char == "\x7f" for char in value)
+    if odd or not (parts and parts.scheme and parts.netloc):
         raise serializers.ValidationError("must be a URL (e.g. https://ci.example.com/builds/1)")
 
 
@@ -151,7 +152,7 @@ class VerificationResultInput(Input):
         required=False,
         allow_null=True,
         max_length=BUILD_URL_MAX_LENGTH,
-        validators=[no_control_characters, _url],
+        validators=[_url],
     )
     # An array (the Rust and JVM verifiers) or an object (the Ruby verifier's "beta" format).
     testResults = AnyJson(required=False, allow_null=True, validators=[_no_nul])
