@@ -112,6 +112,8 @@ class ConsumerVersionSelectors(serializers.Field):
 
 @extend_schema_field({"type": "string", "description": "a date (YYYY-MM-DD) or an ISO-8601 date-time"})
 class WipSince(serializers.Field):
+    """`includeWipPactsSince`: a date (midnight UTC) or a date-time, as a datetime."""
+
     default_error_messages = {
         "required": "is missing",
         "null": "cannot be null",

@@ -121,9 +121,9 @@ def _client_language(value: dict) -> None:
         raise serializers.ValidationError({"clientLanguage": ["must be an object"]})
 
 
-@extend_schema_field({})
-class AnyJson(serializers.JSONField):
-    """Any JSON value, kept as sent."""
+@extend_schema_field({"type": ["array", "object"]})
+class TestResults(serializers.JSONField):
+    """Kept as sent: an array (the Rust and JVM verifiers) or an object (the Ruby verifier's "beta" format)."""
 
 
 @extend_schema_field(
@@ -154,8 +154,7 @@ class VerificationResultInput(Input):
         max_length=BUILD_URL_MAX_LENGTH,
         validators=[_url],
     )
-    # An array (the Rust and JVM verifiers) or an object (the Ruby verifier's "beta" format).
-    testResults = AnyJson(required=False, allow_null=True, validators=[_no_nul])
+    testResults = TestResults(required=False, allow_null=True, validators=[_no_nul])
     verifiedBy = VerifiedBy(required=False, allow_null=True, validators=[_client_language, _no_nul])
 
 
