@@ -22,7 +22,7 @@ from django.db.models import F
 from contracts.exceptions import InvalidInput
 from contracts.models import Pacticipant
 from contracts.services.transactions import atomic_with_retry
-from webhooks.models import EVENT_NAMES, Webhook
+from webhooks.models import EVENT_NAMES, TriggeredWebhook, Webhook
 from webhooks.rendering import PARAMETER
 
 DEFAULT_EVENT = "contract_content_changed"
@@ -236,3 +236,12 @@ def webhook_put(*, uuid: str, data: Any) -> tuple[Webhook, bool]:
 def webhook_delete(*, webhook: Webhook) -> None:
     """Delete a webhook; its pending deliveries become no-ops (their FK is set to null)."""
     webhook.delete()
+
+
+@atomic_with_retry
+def webhooks_of_pair_delete(*, consumer: Pacticipant, provider: Pacticipant) -> int:
+    """Delete the webhooks scoped to exactly this consumer and provider, and every delivery
+    triggered for the pair; webhooks for any consumer, any provider or a label stay."""
+    TriggeredWebhook.objects.filter(consumer=consumer, provider=provider).delete()
+    deleted, _ = Webhook.objects.filter(consumer=consumer, provider=provider).delete()
+    return deleted
