@@ -65,6 +65,8 @@ QUERY_FIELDS = (
 
 
 class VerificationRunsQuery(Input):
+    """`?provider=` (a name) and `?status=` narrow the list; blank means not given."""
+
     provider = Text(required=False, allow_blank=True)
     status = Choice(choices=VerificationRun.Status.values, required=False, allow_blank=True)
 
