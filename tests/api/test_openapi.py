@@ -23,7 +23,7 @@ from contracts.pact.content import content_sha
 from contracts.services.environments import environment_create
 from contracts.services.pacticipants import label_add
 from tests.builders import TestData, pact_document
-from webhooks.services.definitions import webhook_put
+from webhooks.services.definitions import WebhookDefinition, webhook_put
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -86,15 +86,11 @@ def seeded(transactional_db):
     environment_create(name="production", production=True, uuid=str(ENVIRONMENT_UUID))
     td = TestData().publish("Web", "1.0", provider="API", branch="main", tags=["prod"])
     td.verify("2.0", branch="main").deploy("Web", "1.0", to="production").deploy("API", "2.0", to="production")
-    label_add(pacticipant=td.version("Web", "1.0").pacticipant, name="team-a")
-    webhook_put(
-        uuid=WEBHOOK_UUID,
-        data={
-            "consumer": {"name": "Web"},
-            "provider": {"name": "API"},
-            "request": {"method": "POST", "url": "https://ci.example/hook"},
-        },
-    )
+    web = td.version("Web", "1.0").pacticipant
+    label_add(pacticipant=web, name="team-a")
+    api = td.version("API", "2.0").pacticipant
+    definition = WebhookDefinition(method="POST", url="https://ci.example/hook", consumer=web, provider=api)
+    webhook_put(uuid=WEBHOOK_UUID, definition=definition)
 
 
 @schema.hook("flatmap_path_parameters")

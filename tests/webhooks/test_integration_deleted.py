@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import pytest
 
+from contracts.models import Pacticipant
 from webhooks.models import TriggeredWebhook, Webhook
-from webhooks.services.definitions import webhook_create
+from webhooks.services.definitions import WebhookDefinition, webhook_create
 
 pytestmark = pytest.mark.django_db
 
-REQUEST = {"method": "POST", "url": "https://ci.example/hook"}
+
+def hook(**scope) -> Webhook:
+    names = {role: Pacticipant.objects.get(name=name) for role, name in scope.items()}
+    return webhook_create(definition=WebhookDefinition(method="POST", url="https://ci.example/hook", **names))
 
 
 def test_the_pairs_webhooks_and_deliveries_go_others_stay(api, td):
     td.publish("Web", "1.0", provider="API").publish("Web", "1.0", provider="Billing")
-    pair = webhook_create(data={"consumer": {"name": "Web"}, "provider": {"name": "API"}, "request": REQUEST})
-    provider_wide = webhook_create(data={"provider": {"name": "API"}, "request": REQUEST})
-    other_pair = webhook_create(data={"consumer": {"name": "Web"}, "provider": {"name": "Billing"}, "request": REQUEST})
+    pair = hook(consumer="Web", provider="API")
+    provider_wide = hook(provider="API")
+    other_pair = hook(consumer="Web", provider="Billing")
     td.publish("Web", "1.1", provider="API", variant="changed")  # triggers the pair's and the provider-wide webhook
     assert TriggeredWebhook.objects.filter(provider__name="API").count() == 2
 
