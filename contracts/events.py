@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from contracts.models import (
         ContractPublication,
         DeployedVersion,
+        Pacticipant,
         ReleasedVersion,
         Verification,
         Version,
@@ -160,6 +161,22 @@ class VerificationPublished(Event):
     @property
     def links_base(self) -> str:
         return (self.base_url or default_base_url()).rstrip("/")
+
+
+# ---------------------------------------------------------------------- integrations
+
+
+@dataclass(frozen=True, eq=False)
+class IntegrationDeleted(Event):
+    """A consumer/provider pair's contract data was deleted (DELETE /integrations/provider/P/consumer/C).
+
+    Raised before the pair's rows go, so subscribers can still read what they need.
+    """
+
+    name: ClassVar[str] = "integration_deleted"
+
+    consumer: Pacticipant
+    provider: Pacticipant
 
 
 # -------------------------------------------------------------------- release events

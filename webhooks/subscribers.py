@@ -13,6 +13,7 @@ from contracts.events import (
     ContractContentChanged,
     ContractPublished,
     ContractRequiringVerificationPublished,
+    IntegrationDeleted,
     Notice,
     PublicationEvent,
     VerificationPublished,
@@ -20,6 +21,7 @@ from contracts.events import (
 from verifier.events import VerificationRunFinished
 from webhooks.models import TriggeredWebhook
 from webhooks.selectors import events_listened_to, template_context, webhooks_exist_for
+from webhooks.services.definitions import webhooks_of_pair_delete
 from webhooks.services.outbox import webhooks_trigger
 
 NEXT_STEP_WEBHOOKS = (
@@ -35,6 +37,7 @@ def subscribe_all() -> None:
     events.subscribe(ContractRequiringVerificationPublished, on_contract_requiring_verification_published)
     events.subscribe(VerificationPublished, on_verification_published)
     events.subscribe(VerificationRunFinished, on_verification_run_finished)
+    events.subscribe(IntegrationDeleted, on_integration_deleted)
 
 
 def triggered_notices(triggered: list[TriggeredWebhook], base_url: str) -> list[Notice]:
@@ -138,3 +141,9 @@ def on_verification_run_finished(event: VerificationRunFinished) -> None:
         webhooks_trigger(
             event_name=event_name, consumer=verified.publication.consumer, provider=run.provider, context=context
         )
+
+
+def on_integration_deleted(event: IntegrationDeleted) -> None:
+    """The pair's contract data is gone: so are the webhooks scoped to exactly that pair
+    and what it triggered (the Pact Broker deletes them with the integration)."""
+    webhooks_of_pair_delete(consumer=event.consumer, provider=event.provider)

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
-from contracts.api.inputs import Flag, Input, Items, Text, no_control_characters, parse
+from contracts.api.inputs import Flag, Input, Items, Text, no_control_characters, not_blank, parse
 from contracts.api.links import Links
 from contracts.api.pacts import pact_name
 from contracts.api.schema import BOOLEAN, STRING, hal, with_links
@@ -62,11 +62,6 @@ def require_json(request: Request) -> None:
 
 
 # ---------------------------------------------------------------- input
-
-
-def _filled(value: str) -> None:
-    if not value.strip():
-        raise serializers.ValidationError("cannot be blank")
 
 
 SELECTOR = {
@@ -135,10 +130,10 @@ class ForVerificationInput(Input):
 
     consumerVersionSelectors = ConsumerVersionSelectors(required=False, allow_null=True)
     providerVersionBranch = Text(
-        required=False, allow_null=True, allow_blank=True, validators=[no_control_characters, _filled]
+        required=False, allow_null=True, allow_blank=True, validators=[no_control_characters, not_blank]
     )
     providerVersionTags = Items(
-        child=Text(validators=[no_control_characters, _filled]), required=False, allow_null=True
+        child=Text(validators=[no_control_characters, not_blank]), required=False, allow_null=True
     )
     includePendingStatus = Flag(required=False, allow_null=True, help_text="omitted means true")
     includeWipPactsSince = WipSince(required=False, allow_null=True)

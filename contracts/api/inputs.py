@@ -128,7 +128,7 @@ def no_spaces(value: str) -> None:
 class Input(serializers.Serializer):
     """The base of every request serializer (a body's fields, or a query string's)."""
 
-    default_error_messages = {"invalid": "must be an object"}
+    default_error_messages = _messages(invalid="must be an object")
 
 
 def flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -173,11 +173,92 @@ def parse(input_class: type[serializers.Serializer], data: Any, **context: Any) 
     return dict(serializer.validated_data)
 
 
+# ---------------------------------------------------------------- additions: webhooks and verification runs
+
+
+def not_blank(value: str) -> None:
+    """Refuses text of spaces only (Text itself refuses only the empty string)."""
+    if not value.strip():
+        raise serializers.ValidationError("cannot be blank")
+
+
+# RFC 9110 token characters: what a header name or an HTTP method is made of.
+_TOKEN_CHARACTERS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def is_http_token(text: str) -> bool:
+    """True for a valid header name or HTTP method (an RFC 9110 token)."""
+    return bool(text) and all(char in _TOKEN_CHARACTERS for char in text)
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+class Headers(serializers.Field):
+    """HTTP headers to send: an object of header names to single-line string values.
+
+    Problems are listed under the field's own key, each naming its header: a header name
+    is not a field path (it may hold dots), and a value with a new line would inject headers.
+    """
+
+    default_error_messages = _messages(invalid="must be an object of header names to string values")
+
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        if not isinstance(data, Mapping):
+            self.fail("invalid")
+        problems = []
+        for name, value in data.items():
+            if not is_http_token(name):
+                problems.append(f"'{name}' is not a valid header name")
+            elif not isinstance(value, str):
+                problems.append(f"the value of '{name}' must be a string")
+            elif "\r" in value or "\n" in value:
+                problems.append(f"the value of '{name}' cannot contain a new line")
+        if problems:
+            raise serializers.ValidationError(problems)
+        return dict(data)
+
+    def to_representation(self, value: Any) -> dict[str, str]:
+        return dict(value)
+
+
+class StrictInput(Input):
+    """An Input that refuses fields it does not declare, under `body` (a typo is not silently dropped)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []
+        problem = [f"unknown field(s): {', '.join(unknown)}"]
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                exc.detail[BODY] = problem
+            raise
+        if unknown:
+            raise serializers.ValidationError({BODY: problem})
+        return values
+
+
+class Choice(serializers.ChoiceField):
+    """One of a few strings (listed as an enum in the OpenAPI document); never coerced."""
+
+    default_error_messages = _messages()
+
+    def __init__(self, *, choices: tuple[str, ...] | list[str], **kwargs: Any) -> None:
+        super().__init__(choices=choices, **kwargs)
+        # DRF formats messages: braces in a choice would be placeholders.
+        listed = ", ".join(str(choice) for choice in choices).replace("{", "{{").replace("}", "}}")
+        self.error_messages["invalid_choice"] = f"must be one of {listed}"
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
 # ---------------------------------------------------------------- additions: publishing, pacts for verification, results
 
 
 def no_control_characters(value: str) -> None:
-    """Refuses text PostgreSQL cannot store (NUL) or that no name needs (other control characters)."""
+    """Refuses control characters (tabs, new lines, NUL...): no name or label needs one."""
     if any(ord(char) < 32 or char == "\x7f" for char in value):
         raise serializers.ValidationError("cannot contain control characters")
 

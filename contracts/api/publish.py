@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
-from contracts.api.inputs import Input, Items, Text, checked_by, parse
+from contracts.api.inputs import Choice, Input, Items, Text, checked_by, parse
 from contracts.api.links import Links, base_url
 from contracts.api.pacts import PACT, PactApi, pact_not_found, pact_response
 from contracts.api.schema import STRING, hal, with_links
@@ -71,13 +71,7 @@ class ContractInput(Input):
     specification = Text(help_text="Only 'pact' contracts are stored; others are skipped with a warning")
     contentType = Text(help_text="application/json")
     content = Text(help_text="The pact document, Base64-encoded (standard alphabet, padded, no line breaks)")
-    onConflict = serializers.ChoiceField(
-        choices=ON_CONFLICT,
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        error_messages={"invalid_choice": f"must be one of: {', '.join(ON_CONFLICT)}"},
-    )
+    onConflict = Choice(choices=ON_CONFLICT, required=False, allow_null=True, allow_blank=True)
 
     def validate_consumerName(self, consumer: str) -> str:
         # A cross-field rule read from the raw body, so that it is reported with every other problem.

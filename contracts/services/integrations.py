@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from contracts import events
 from contracts.models import (
     Branch,
     BranchVersion,
@@ -43,7 +44,10 @@ def integration_delete(*, integration: Integration) -> None:
 
     The two pacticipants stay, with their versions, branches, tags and deployments:
     those are facts about each application, which may take part in other integrations.
+    Other apps remove what they keep about the pair (webhooks scoped to it, their
+    deliveries) on IntegrationDeleted.
     """
+    events.emit(events.IntegrationDeleted(consumer=integration.consumer, provider=integration.provider))
     pair = {"consumer_id": integration.consumer_id, "provider_id": integration.provider_id}
     # Publications first: they protect the content they point at from deletion.
     ContractPublication.objects.filter(**pair).delete()

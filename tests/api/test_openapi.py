@@ -5,9 +5,12 @@ every response conforms to the document (status code, content type and body)."""
 from __future__ import annotations
 
 import json
+import uuid
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -16,6 +19,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from broker.wsgi import application
+from contracts.pact.content import content_sha
+from contracts.services.environments import environment_create
+from contracts.services.pacticipants import label_add
+from tests.builders import TestData, pact_document
+from webhooks.services.definitions import WebhookDefinition, webhook_put
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -46,10 +54,55 @@ def test_the_browsable_page_serves_its_own_assets(api):
 # Loaded when the module is collected: generating the document touches no database.
 schema = schemathesis.openapi.from_wsgi("/openapi.json", application)
 
+# Every run starts from the same small broker, and path parameters are drawn from its real
+# names half of the time (random strings otherwise), so generated requests reach the
+# resources themselves, not only their 404s.
+ENVIRONMENT_UUID = uuid.UUID("0e8e4a5c-1f0a-4b0e-9c39-6d4e52a3c001")
+WEBHOOK_UUID = "openapi-seeded-hook-01"
+SHA = content_sha(pact_document("Web", "API"))
+KNOWN = {
+    "provider": ["API"],
+    "consumer": ["Web"],
+    "pacticipant": ["Web", "API"],
+    "name": ["Web", "API", "review"],
+    "version": ["1.0", "2.0"],
+    "number": ["1.0", "2.0", "1"],
+    "tag": ["prod"],
+    "to_tag": ["prod"],
+    "provider_tag": ["prod"],
+    "consumer_tag": ["prod"],
+    "branch": ["main"],
+    "label": ["team-a"],
+    "environment": ["production"],
+    "uuid": [str(ENVIRONMENT_UUID), WEBHOOK_UUID],
+    "sha": [SHA],
+}
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    """Web 1.0 (main, prod) published for API, verified by API 2.0 (main), both deployed to
+    production; a label, a webhook for the pair."""
+    environment_create(name="production", production=True, uuid=str(ENVIRONMENT_UUID))
+    td = TestData().publish("Web", "1.0", provider="API", branch="main", tags=["prod"])
+    td.verify("2.0", branch="main").deploy("Web", "1.0", to="production").deploy("API", "2.0", to="production")
+    web = td.version("Web", "1.0").pacticipant
+    label_add(pacticipant=web, name="team-a")
+    api = td.version("API", "2.0").pacticipant
+    definition = WebhookDefinition(method="POST", url="https://ci.example/hook", consumer=web, provider=api)
+    webhook_put(uuid=WEBHOOK_UUID, definition=definition)
+
+
+@schema.hook("flatmap_path_parameters")
+def _known_names(context, parameters):
+    return st.fixed_dictionaries(
+        {name: st.sampled_from([value, *KNOWN.get(name, [])]) for name, value in (parameters or {}).items()}
+    )
+
 
 @schema.parametrize()
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-def test_no_operation_answers_a_server_error_or_outside_the_document(case, transactional_db):
-    # Committed, not rolled back: a request that hits a database error (and is answered
-    # 400) must not leave the test's own transaction broken for the next one.
+def test_no_operation_answers_a_server_error_or_outside_the_document(case, seeded):
+    # Committed, not rolled back (transactional_db): a request that hits a database error
+    # (answered 400) must not leave the test's own transaction broken for the next one.
     case.call_and_validate(checks=CHECKS)

@@ -26,7 +26,7 @@ from contracts.services.versions import (
     version_find_or_create,
 )
 from tests.builders import pact_json
-from webhooks.services.definitions import webhook_put
+from webhooks.services.definitions import WebhookDefinition, webhook_put
 
 TEST_ENV_UUID = "16926ef3-590f-4e3f-838e-719717aa88c9"
 # The environment the record-deployment/record-release interactions post to.
@@ -310,22 +310,18 @@ def foo_currently_deployed() -> None:
 # --- Webhooks ---------------------------------------------------------------------------
 @state("a webhook with the uuid 696c5f93-1b7f-44bc-8d03-59440fcaa9a0 exists")
 def webhook_exists() -> None:
-    pacticipant_find_or_create(name="Condor")
-    pacticipant_find_or_create(name="Pricing Service")
     webhook_put(
         uuid=WEBHOOK_UUID,
-        data={
-            "description": "a webhook",
-            "consumer": {"name": "Condor"},
-            "provider": {"name": "Pricing Service"},
-            "events": [{"name": "contract_content_changed"}],
-            "request": {
-                "method": "POST",
-                "url": "https://webhook",
-                "headers": {"Content-Type": "application/json"},
-                "body": {"some": "body"},
-            },
-        },
+        definition=WebhookDefinition(
+            description="a webhook",
+            consumer=pacticipant_find_or_create(name="Condor"),
+            provider=pacticipant_find_or_create(name="Pricing Service"),
+            events=("contract_content_changed",),
+            method="POST",
+            url="https://webhook",
+            headers={"Content-Type": "application/json"},
+            body={"some": "body"},
+        ),
     )
 
 

@@ -31,7 +31,7 @@ from tests.clients.provider_states_data import (
     WEBHOOK_UUID,
 )
 from webhooks.models import Webhook
-from webhooks.services.definitions import webhook_put
+from webhooks.services.definitions import WebhookDefinition, webhook_put
 
 pytestmark = pytest.mark.clients
 
@@ -234,7 +234,9 @@ def leftovers() -> None:
     data = TestData().publish("Leftover", "1", provider="LeftoverApi", tags=["prod"], branch="main")
     data.verify("2", success=True).deploy("LeftoverApi", "2", to="leftover-env")
     data.release("Leftover", "1", to="leftover-env")
-    webhook_put(uuid="leftover-webhook-0001", data={"request": {"method": "POST", "url": "https://hooks.example.org"}})
+    webhook_put(
+        uuid="leftover-webhook-0001", definition=WebhookDefinition(method="POST", url="https://hooks.example.org")
+    )
 
 
 def test_provider_states_route_does_not_exist_with_the_production_default():

@@ -26,6 +26,7 @@ SUBSCRIBERS = {
         webhooks.on_contract_requiring_verification_published,
     ],
     events.VerificationPublished: [webhooks.on_verification_published],
+    events.IntegrationDeleted: [webhooks.on_integration_deleted],
     events.DeploymentRecorded: [],
     events.DeploymentEnded: [],
     events.ReleaseRecorded: [],

@@ -12,7 +12,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from contracts.models import Verification
+from contracts.models import Pacticipant, Verification
 from contracts.services.publication import contracts_publish, prepare_contract
 from tests.conftest import ROOT, Process, celery_worker_command, wait_until, worker_env
 from tests.verifier.conftest import order_pact
@@ -20,6 +20,7 @@ from verifier.models import InteractionResult, VerificationRun, VerificationTarg
 from verifier.services.runs import verification_run_execute, verification_runs_reap
 
 LOOPBACK = override_settings(ACCORD_OUTBOUND_ALLOW=["127.0.0.1"])
+BASE = "http://testserver"
 
 
 def publish(version: str = "1.0", **kwargs) -> None:
@@ -74,6 +75,10 @@ def test_a_run_verifies_the_selected_pacts_and_records_results_like_a_client(api
     assert detail["headers"]["Authorization"] == "**********"
     assert "provider-secret" not in json.dumps(detail)
     assert detail["pacts"][0]["interactions"][1]["mismatches"]
+    assert detail["pacts"][0]["_links"]["pb:verification-result"]["href"] == (
+        f"{BASE}/pacts/provider/API/consumer/Web/pact-version/{verification.contract.sha}"
+        f"/verification-results/{verification.id}"
+    )
 
 
 @pytest.mark.django_db
@@ -170,6 +175,29 @@ def test_the_reaper_requeues_a_run_whose_worker_died_and_fails_it_after_its_atte
             "consumerVersionSelectors",
         ),
         ({"provider": "API", "providerVersion": "2.0", "baseUrl": "http://x.example", "colour": "red"}, "body"),
+        ({"provider": 7, "providerVersion": "2.0", "baseUrl": "http://x.example"}, "provider"),
+        (
+            {"provider": "API", "providerVersion": "2.0", "baseUrl": "http://x.example", "headers": {"X-A": "b\nc"}},
+            "headers",
+        ),
+        (
+            {
+                "provider": "API",
+                "providerVersion": "2.0",
+                "baseUrl": "http://x.example",
+                "providerVersionTags": ["a", 5],
+            },
+            "providerVersionTags[1]",
+        ),
+        (
+            {
+                "provider": "API",
+                "providerVersion": "2.0",
+                "baseUrl": "http://x.example",
+                "consumerVersionSelectors": [{"mainBranch": True}, 7],
+            },
+            "consumerVersionSelectors[1]",
+        ),
     ],
 )
 def test_bad_run_requests_are_400_and_queue_nothing(api, body, field):
@@ -179,6 +207,95 @@ def test_bad_run_requests_are_400_and_queue_nothing(api, body, field):
     assert response.status_code == 400
     assert field in response.json()["errors"]
     assert VerificationRun.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_unknown_fields_and_missing_ones_are_named_together(api):
+    response = api.post("/verification-runs", {"provider": "API", "colour": "red", "size": 1})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {
+            "providerVersion": ["is missing"],
+            "baseUrl": ["is missing"],
+            "body": ["unknown field(s): colour, size"],
+        }
+    }
+
+
+@pytest.mark.django_db
+def test_runs_are_listed_newest_first_by_provider_and_status(api):
+    publish()
+    first = queue_run(api, "http://127.0.0.1:9")
+    second = queue_run(api, "http://127.0.0.1:9", providerVersion="2.1")
+    VerificationRun.objects.filter(uuid=first["uuid"]).update(status="error")
+
+    listed = api.get("/verification-runs")
+    queued = api.get("/verification-runs?provider=API&status=queued")
+
+    assert listed.status_code == 200 and queued.status_code == 200
+    assert [run["uuid"] for run in listed.json()["_embedded"]["verificationRuns"]] == [second["uuid"], first["uuid"]]
+    assert listed.json()["_links"]["self"] == {"href": f"{BASE}/verification-runs", "title": "Verification runs"}
+    assert queued.json()["_embedded"]["verificationRuns"] == [second]
+    assert second["_links"] == {
+        "self": {"href": f"{BASE}/verification-runs/{second['uuid']}", "title": "Verification run"},
+        "pb:provider": {"href": f"{BASE}/pacticipants/API", "name": "API"},
+    }
+    bad_status = api.get("/verification-runs?status=done")
+    assert bad_status.status_code == 400
+    assert bad_status.json() == {"errors": {"status": ["must be one of queued, running, succeeded, failed, error"]}}
+    assert api.get("/verification-runs?provider=Nobody").status_code == 404
+
+
+TARGET = "/pacticipants/team%2Fapi/verification-targets/review%20apps"
+
+
+@pytest.mark.django_db
+def test_a_target_is_created_replaced_read_listed_and_deleted(api):
+    Pacticipant.objects.create(name="team/api")
+    body = {"baseUrl": "http://api-${providerVersion}.example", "stateChangeUrl": "", "headers": {"X-Token": "t0k3n"}}
+
+    created = api.put(TARGET, body)
+
+    assert created.status_code == 201, created.content
+    assert created.json() == {
+        "name": "review apps",
+        "baseUrl": "http://api-${providerVersion}.example",
+        "stateChangeUrl": None,
+        "headers": {"X-Token": "**********"},
+        "enabled": True,
+        "createdAt": created.json()["createdAt"],
+        "_links": {"self": {"href": f"{BASE}{TARGET}"}},
+    }
+    replaced = api.put(TARGET, {**body, "enabled": False})
+    assert replaced.status_code == 200 and replaced.json()["enabled"] is False
+    assert api.get(TARGET).json() == replaced.json()
+    listed = api.get("/pacticipants/team%2Fapi/verification-targets").json()
+    assert listed["_embedded"]["verificationTargets"] == [replaced.json()]
+    assert listed["_links"]["self"] == {"href": f"{BASE}/pacticipants/team%2Fapi/verification-targets"}
+    stored = VerificationTarget.objects.get()
+    assert (stored.headers, stored.enabled, stored.state_change_url) == ({"X-Token": "t0k3n"}, False, None)
+
+    assert api.delete(TARGET).status_code == 204
+    assert api.get(TARGET).status_code == 404
+    assert not VerificationTarget.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_bad_target_is_refused_naming_every_problem_and_nothing_is_stored(api):
+    Pacticipant.objects.create(name="team/api")
+
+    response = api.put(TARGET, {"baseUrl": "ftp://files.example", "enabled": "yes", "headers": {"X-A": "b\nc"}})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {
+            "baseUrl": ["must be an absolute http(s) URL"],
+            "headers": ["the value of 'X-A' cannot contain a new line"],
+            "enabled": ["must be true or false"],
+        }
+    }
+    assert not VerificationTarget.objects.exists()
 
 
 @pytest.mark.django_db

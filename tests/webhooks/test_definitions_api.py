@@ -181,6 +181,8 @@ INVALID = {
     "empty scope": ({"provider": {}}, "provider"),
     "blank label": ({"consumer": {"label": " "}}, "consumer.label"),
     "unknown event": ({"events": [{"name": "contract_published"}, {"name": "deployed"}]}, "events[1].name"),
+    "event not an object": ({"events": ["contract_published"]}, "events[0]"),
+    "event without a name": ({"events": [{}]}, "events[0].name"),
     "no events": ({"events": []}, "events"),
     "enabled not a boolean": ({"enabled": "yes"}, "enabled"),
     "description not a string": ({"description": 42}, "description"),
@@ -214,6 +216,45 @@ def test_errors_name_the_allowed_method_and_scheme(api, pair):
 
     assert errors["request.method"] == ["must be POST. See /doc/webhooks#whitelist for more information."]
     assert errors["request.url"] == ["scheme must be https. See /doc/webhooks#whitelist for more information."]
+
+
+def test_every_problem_is_named_at_once_by_its_flattened_key(api, pair):
+    body = {
+        "enabled": 1,
+        "consumer": {"name": "Nobody"},
+        "events": [{"name": "contract_published"}, {"name": 7}],
+        "request": {"method": "GET", "headers": {"X Bad": "1", "X-Ok": ["no"]}},
+    }
+
+    response = post(api, "/webhooks", body)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {
+            "enabled": ["must be true or false"],
+            "consumer.name": ["No pacticipant with name 'Nobody' found"],
+            "events[1].name": [
+                "must be one of contract_published, contract_content_changed, "
+                "contract_requiring_verification_published, provider_verification_published, "
+                "provider_verification_succeeded, provider_verification_failed, verification_run_succeeded, "
+                "verification_run_failed"
+            ],
+            "request.method": ["must be POST. See /doc/webhooks#whitelist for more information."],
+            "request.url": ["is missing"],
+            "request.headers": ["'X Bad' is not a valid header name", "the value of 'X-Ok' must be a string"],
+        }
+    }
+    assert not Webhook.objects.exists()
+
+
+def test_repeated_events_are_stored_once_and_fields_the_api_does_not_know_are_ignored(api, pair):
+    body = webhook_body(events=[{"name": "contract_published"}] * 2, teamUuid="2abbc12a-427d-432a-a521-c870af1739d9")
+
+    response = post(api, "/webhooks", body)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["events"] == [{"name": "contract_published"}]
+    assert Webhook.objects.get().events == ["contract_published"]
 
 
 @pytest.mark.parametrize("body", [[], "a string", 3])
@@ -364,6 +405,23 @@ def test_scoped_collections_create_with_their_scope_and_list_exactly_it(api, pai
     links = listing.json()["_links"]
     assert links["self"]["href"] == f"{BASE}{url}" == links["pb:create"]["href"]
     assert [entry["href"] for entry in links["pb:webhooks"]] == [f"{BASE}/webhooks/{uuid}"]
+
+
+def test_the_scope_in_the_path_replaces_the_bodys_for_its_role_only(api, pair):
+    # The body's consumer is not even looked at (the path names it); its provider still counts.
+    body = webhook_body(consumer={"name": "Nobody"}, provider={"label": "payments"})
+
+    response = post(api, "/webhooks/consumer/Foo", body)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["consumer"] == {"name": "Foo"} and response.json()["provider"] == {"label": "payments"}
+    stored = Webhook.objects.get()
+    assert (stored.consumer, stored.consumer_label, stored.provider, stored.provider_label) == (
+        pair[0],
+        None,
+        None,
+        "payments",
+    )
 
 
 @pytest.mark.parametrize(

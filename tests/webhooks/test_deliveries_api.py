@@ -11,6 +11,7 @@ from webhooks.models import TriggeredWebhook, Webhook, WebhookExecution
 from webhooks.services.delivery import webhook_deliver
 
 pytestmark = pytest.mark.django_db
+BASE = "http://testserver"
 
 
 def hook(url: str) -> Webhook:
@@ -39,8 +40,12 @@ def test_execute_sends_the_webhook_with_the_latest_pact_and_stores_the_attempt(a
     assert json.loads(receiver.requests[0]["body"]) == {"v": "3.1"}
     assert body["request"]["headers"]["X-Api-Token"] == "**********"
     assert "t0k3n-value" not in json.dumps(body)
-    assert body["_links"]["try-again"]["href"].endswith("/webhooks/execute-test-hook-0001/execute")
     triggered = TriggeredWebhook.objects.get(trigger_type="user")
+    assert body["_links"] == {
+        "webhook": {"href": f"{BASE}/webhooks/execute-test-hook-0001", "title": "Webhook"},
+        "try-again": {"href": f"{BASE}/webhooks/execute-test-hook-0001/execute", "title": "Execute the webhook again"},
+        "pb:logs": {"href": f"{BASE}/triggered-webhooks/{triggered.uuid}/logs"},
+    }
     assert triggered.status == "success" and triggered.executions.count() == 1
 
 
@@ -106,9 +111,23 @@ def test_triggered_webhooks_status_and_logs(api, td, receiver):
     [entry] = listed["_embedded"]["triggeredWebhooks"]
     assert entry["status"] == "retrying" and entry["attemptsMade"] == 1 and entry["attemptsRemaining"] == 1
     assert entry["eventName"] == "contract_published"
+    logs_href = f"{BASE}/triggered-webhooks/{triggered.uuid}/logs"
+    assert entry["_links"] == {
+        "pb:logs": {"href": logs_href, "title": "Webhook execution logs"},
+        "logs": {"href": logs_href, "title": "DEPRECATED - use pb:logs"},
+        "pb:webhook": {"href": f"{BASE}/webhooks/execute-test-hook-0001", "title": "Webhook"},
+    }
+    assert listed["_links"]["self"] == {
+        "href": f"{BASE}/pacts/provider/API/consumer/Web/version/1.0/triggered-webhooks",
+        "title": "Triggered webhooks",
+    }
 
     status = api.get("/pacts/provider/API/consumer/Web/webhooks/status").json()
     assert status["summary"] == {"successful": 0, "failed": 0, "notRun": 0, "retrying": 1}
+    assert status["_links"] == {
+        "self": {"href": f"{BASE}/pacts/provider/API/consumer/Web/webhooks/status"},
+        "pb:error-logs": [],
+    }
 
     logs = api.get(f"/triggered-webhooks/{triggered.uuid}/logs")
     assert logs.status_code == 200 and logs["Content-Type"].startswith("text/plain")

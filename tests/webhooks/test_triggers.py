@@ -12,7 +12,7 @@ from contracts.models import ContractPublication, Label, Pacticipant, Verificati
 from webhooks.models import TriggeredWebhook, Webhook
 from webhooks.rendering import render_json, render_template
 from webhooks.selectors import template_context
-from webhooks.services.definitions import webhook_create
+from webhooks.services.definitions import WebhookDefinition, webhook_create
 from webhooks.services.outbox import webhooks_trigger
 
 EVENT = "contract_published"
@@ -32,14 +32,21 @@ def cast(db) -> dict[str, Pacticipant]:
 
 def hook(description: str, *, events: tuple[str, ...] = (EVENT,), enabled: bool = True, **scope: dict) -> Webhook:
     """A webhook made through the service, scoped by `consumer={"name"|"label": ...}` etc."""
+    scoped: dict = {}
+    for role, given in scope.items():
+        if "name" in given:
+            scoped[role] = Pacticipant.objects.get(name=given["name"])
+        else:
+            scoped[f"{role}_label"] = given["label"]
     return webhook_create(
-        data={
-            "description": description,
-            "enabled": enabled,
-            "events": [{"name": name} for name in events],
-            "request": {"method": "POST", "url": "https://ci.example.com/hook"},
-            **scope,
-        }
+        definition=WebhookDefinition(
+            description=description,
+            enabled=enabled,
+            events=events,
+            method="POST",
+            url="https://ci.example.com/hook",
+            **scoped,
+        )
     )
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
+from contracts.api.inputs import Choice, Flag, Headers, Input, Items, Object, StrictInput, Text, not_blank, parse
 from contracts.api.links import Links
+from contracts.api.schema import BOOLEAN, NULLABLE_STRING, STRING, TIMESTAMP, hal
 from contracts.api.timestamps import iso
-from contracts.exceptions import InvalidInput
 from contracts.selectors.for_verification_query import for_verification_query
 from contracts.selectors.pacticipants import pacticipant_by_name
 from verifier import http
@@ -18,22 +23,158 @@ from verifier.selectors import run_get, run_pacts, runs_list, target_get, target
 from verifier.services.runs import verification_run_create
 from verifier.services.targets import verification_target_delete, verification_target_put
 
-RUN_FIELDS = {
-    "provider",
-    "providerVersion",
+# ---------------------------------------------------------------- input
+
+
+def http_url(value: str) -> None:
+    """An absolute http(s) URL (a target's may hold ${providerVersion} templates)."""
+    if not value.startswith(("http://", "https://")):
+        raise serializers.ValidationError("must be an absolute http(s) URL")
+
+
+def _url(**kwargs: Any) -> Text:
+    return Text(max_length=2048, validators=[http_url], **kwargs)
+
+
+class VerificationRunInput(StrictInput):
+    """A run of a provider build: where it answers, and which pacts to verify (as pacts-for-verification
+    selects them; for_verification_query checks those fields with the rules the verifiers meet)."""
+
+    provider = Text(validators=[not_blank])
+    providerVersion = Text(validators=[not_blank])
+    baseUrl = _url()
+    stateChangeUrl = _url(required=False, allow_null=True, allow_blank=True)
+    headers = Headers(required=False, allow_null=True)
+    providerVersionBranch = Text(required=False, allow_null=True, allow_blank=True)
+    providerVersionTags = Items(required=False, allow_null=True)
+    consumerVersionSelectors = Items(child=Object(), required=False, allow_null=True)
+    includePendingStatus = Flag(required=False, allow_null=True)
+    includeWipPactsSince = Text(
+        required=False, allow_null=True, help_text="A date (YYYY-MM-DD) or an ISO-8601 date-time"
+    )
+
+
+# What a run selects with: the pacts-for-verification body's fields.
+QUERY_FIELDS = (
+    "consumerVersionSelectors",
     "providerVersionBranch",
     "providerVersionTags",
-    "baseUrl",
-    "stateChangeUrl",
-    "consumerVersionSelectors",
     "includePendingStatus",
     "includeWipPactsSince",
-    "headers",
+)
+
+
+class VerificationRunsQuery(Input):
+    """`?provider=` (a name) and `?status=` narrow the list; blank means not given."""
+
+    provider = Text(required=False, allow_blank=True)
+    status = Choice(choices=VerificationRun.Status.values, required=False, allow_blank=True)
+
+
+class VerificationTargetInput(Input):
+    """A target: `${providerVersion}` and `${providerVersionBranch}` in the URLs are filled in per run."""
+
+    baseUrl = _url()
+    stateChangeUrl = _url(required=False, allow_null=True, allow_blank=True)
+    headers = Headers(required=False, allow_null=True)
+    enabled = Flag(required=False)
+
+
+# ---------------------------------------------------------------- response shapes
+
+INTEGER = {"type": "integer"}
+NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
+HEADERS = {"type": "object", "additionalProperties": STRING, "description": "Secret values are masked"}
+RUN_PROPERTIES = {
+    "uuid": {"type": "string", "format": "uuid"},
+    "status": {"type": "string", "enum": list(VerificationRun.Status.values)},
+    "provider": STRING,
+    "providerVersion": STRING,
+    "providerVersionBranch": NULLABLE_STRING,
+    "providerVersionTags": {"type": "array", "items": STRING},
+    "baseUrl": STRING,
+    "trigger": STRING,
+    "attempts": INTEGER,
+    "createdAt": TIMESTAMP,
+    "startedAt": NULLABLE_TIMESTAMP,
+    "finishedAt": NULLABLE_TIMESTAMP,
+    "error": NULLABLE_STRING,
 }
+RUN = hal(RUN_PROPERTIES, required=tuple(RUN_PROPERTIES))
+RUN_PACT = hal(
+    {
+        "consumer": STRING,
+        "pactVersionSha": STRING,
+        "shortDescription": STRING,
+        "pending": BOOLEAN,
+        "wip": BOOLEAN,
+        "success": BOOLEAN,
+        "interactions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "interactionId": NULLABLE_STRING,
+                    "description": STRING,
+                    "success": BOOLEAN,
+                    "pending": BOOLEAN,
+                    "mismatches": {"type": "array"},
+                },
+                "required": ["interactionId", "description", "success", "pending", "mismatches"],
+            },
+        },
+    },
+    required=("consumer", "pactVersionSha", "shortDescription", "pending", "wip", "success", "interactions"),
+)
+RUN_DETAIL_PROPERTIES = {
+    **RUN_PROPERTIES,
+    "stateChangeUrl": NULLABLE_STRING,
+    "headers": HEADERS,
+    "consumerVersionSelectors": {"type": "array", "items": {"type": "object"}},
+    "includePendingStatus": BOOLEAN,
+    "includeWipPactsSince": {"type": ["string", "null"], "format": "date"},
+    "log": STRING,
+    "pacts": {"type": "array", "items": RUN_PACT},
+}
+RUN_DETAIL = hal(RUN_DETAIL_PROPERTIES, required=tuple(RUN_DETAIL_PROPERTIES))
+RUNS = hal(
+    {
+        "_embedded": {
+            "type": "object",
+            "properties": {"verificationRuns": {"type": "array", "items": RUN}},
+            "required": ["verificationRuns"],
+        }
+    },
+    required=("_embedded",),
+)
+TARGET = hal(
+    {
+        "name": STRING,
+        "baseUrl": STRING,
+        "stateChangeUrl": NULLABLE_STRING,
+        "headers": HEADERS,
+        "enabled": BOOLEAN,
+        "createdAt": TIMESTAMP,
+    },
+    required=("name", "baseUrl", "stateChangeUrl", "headers", "enabled", "createdAt"),
+)
+TARGETS = hal(
+    {
+        "_embedded": {
+            "type": "object",
+            "properties": {"verificationTargets": {"type": "array", "items": TARGET}},
+            "required": ["verificationTargets"],
+        }
+    },
+    required=("_embedded",),
+)
+
+
+# ---------------------------------------------------------------- views
 
 
 def _run_href(links: Links, run: VerificationRun) -> str:
-    return links.url("verification-runs", run.uuid)
+    return links.route("verification-run", uuid=run.uuid)
 
 
 def run_body(run: VerificationRun, links: Links, *, detail: bool) -> dict:
@@ -54,7 +195,7 @@ def run_body(run: VerificationRun, links: Links, *, detail: bool) -> dict:
         "error": run.error,
         "_links": {
             "self": {"href": _run_href(links, run), "title": "Verification run"},
-            "pb:provider": {"href": links.url("pacticipants", run.provider.name), "name": run.provider.name},
+            "pb:provider": {"href": links.route("pacticipant", name=run.provider.name), "name": run.provider.name},
         },
     }
     if not detail:
@@ -86,16 +227,12 @@ def run_body(run: VerificationRun, links: Links, *, detail: bool) -> dict:
                 ],
                 "_links": {
                     "pb:verification-result": {
-                        "href": links.url(
-                            "pacts",
-                            "provider",
-                            run.provider.name,
-                            "consumer",
-                            run_pact.contract.consumer.name,
-                            "pact-version",
-                            run_pact.contract.sha,
-                            "verification-results",
-                            run_pact.verification_id,
+                        "href": links.route(
+                            "verification-result",
+                            provider=run.provider.name,
+                            consumer=run_pact.contract.consumer.name,
+                            sha=run_pact.contract.sha,
+                            number=run_pact.verification_id,
                         )
                     }
                 }
@@ -109,55 +246,39 @@ def run_body(run: VerificationRun, links: Links, *, detail: bool) -> dict:
 
 
 class VerificationRunsApi(BrokerApi):
-    """POST to queue a run of a provider build; GET to list runs (?provider=)."""
+    """POST to queue a run of a provider build; GET to list runs (?provider=, ?status=)."""
 
+    @extend_schema(request=VerificationRunInput, responses={201: RUN})
     def post(self, request: Request) -> Response:
-        data = request.data
-        if not isinstance(data, dict):
-            raise InvalidInput({"body": ["must be a JSON object"]})
-        errors = {key: ["is missing"] for key in ("provider", "providerVersion", "baseUrl") if not data.get(key)}
-        if errors:
-            raise InvalidInput(errors)
-        unknown = sorted(set(data) - RUN_FIELDS)
-        if unknown:
-            raise InvalidInput({"body": [f"unknown field(s): {', '.join(unknown)}"]})
-        provider = pacticipant_by_name(name=str(data["provider"]))
-        query = for_verification_query(
-            {
-                key: data[key]
-                for key in (
-                    "consumerVersionSelectors",
-                    "providerVersionBranch",
-                    "providerVersionTags",
-                    "includePendingStatus",
-                    "includeWipPactsSince",
-                )
-                if key in data
-            }
-        )
+        values = parse(VerificationRunInput, request.data)
+        provider = pacticipant_by_name(name=values["provider"])
+        # Selected as pacts-for-verification selects: the same function, the same rules.
+        query = for_verification_query({key: values[key] for key in QUERY_FIELDS if key in values})
         run = verification_run_create(
             provider=provider,
-            provider_version_number=data["providerVersion"],
-            base_url=data["baseUrl"],
-            state_change_url=data.get("stateChangeUrl"),
-            headers=data.get("headers"),
+            provider_version_number=values["providerVersion"],
+            base_url=values["baseUrl"],
+            state_change_url=values.get("stateChangeUrl"),
+            headers=values.get("headers"),
             query=query,
-            selectors=data.get("consumerVersionSelectors") or [],
+            selectors=values.get("consumerVersionSelectors") or [],
         )
         links = Links(request)
         response = Response(run_body(run, links, detail=False), status=201)
         response["Location"] = _run_href(links, run)
         return response
 
+    @extend_schema(parameters=[VerificationRunsQuery], responses={200: RUNS})
     def get(self, request: Request) -> Response:
-        name = request.query_params.get("provider")
+        values = parse(VerificationRunsQuery, request.query_params)
+        name = values.get("provider")
         provider = pacticipant_by_name(name=name) if name else None
-        runs = runs_list(provider=provider, status=request.query_params.get("status"))
+        runs = runs_list(provider=provider, status=values.get("status"))
         links = Links(request)
         return Response(
             {
                 "_embedded": {"verificationRuns": [run_body(run, links, detail=False) for run in runs]},
-                "_links": {"self": {"href": links.url("verification-runs"), "title": "Verification runs"}},
+                "_links": {"self": {"href": links.route("verification-runs"), "title": "Verification runs"}},
             }
         )
 
@@ -165,6 +286,7 @@ class VerificationRunsApi(BrokerApi):
 class VerificationRunApi(BrokerApi):
     """GET one run: status, per-interaction results with mismatches, redacted log."""
 
+    @extend_schema(responses={200: RUN_DETAIL})
     def get(self, request: Request, uuid: str) -> Response:
         return Response(run_body(run_get(uuid=uuid), Links(request), detail=True))
 
@@ -178,7 +300,7 @@ def target_body(target: VerificationTarget, links: Links) -> dict:
         "enabled": target.enabled,
         "createdAt": iso(target.created_at),
         "_links": {
-            "self": {"href": links.url("pacticipants", target.provider.name, "verification-targets", target.name)}
+            "self": {"href": links.route("verification-target", pacticipant=target.provider.name, name=target.name)}
         },
     }
 
@@ -186,13 +308,14 @@ def target_body(target: VerificationTarget, links: Links) -> dict:
 class VerificationTargetsApi(BrokerApi):
     """GET a provider's targets."""
 
+    @extend_schema(responses={200: TARGETS})
     def get(self, request: Request, pacticipant: str) -> Response:
         provider = pacticipant_by_name(name=pacticipant)
         links = Links(request)
         return Response(
             {
                 "_embedded": {"verificationTargets": [target_body(t, links) for t in targets_of(provider)]},
-                "_links": {"self": {"href": links.url("pacticipants", pacticipant, "verification-targets")}},
+                "_links": {"self": {"href": links.route("verification-targets", pacticipant=pacticipant)}},
             }
         )
 
@@ -200,14 +323,25 @@ class VerificationTargetsApi(BrokerApi):
 class VerificationTargetApi(BrokerApi):
     """PUT (create or replace), GET or DELETE a named verification target of a provider."""
 
+    @extend_schema(request=VerificationTargetInput, responses={201: TARGET, 200: TARGET})
     def put(self, request: Request, pacticipant: str, name: str) -> Response:
         provider = pacticipant_by_name(name=pacticipant)
-        target, created = verification_target_put(provider=provider, name=name, data=request.data)
+        values = parse(VerificationTargetInput, request.data)
+        target, created = verification_target_put(
+            provider=provider,
+            name=name,
+            base_url=values["baseUrl"],
+            state_change_url=values.get("stateChangeUrl") or None,
+            headers=values.get("headers") or {},
+            enabled=values.get("enabled", True),
+        )
         return Response(target_body(target, Links(request)), status=201 if created else 200)
 
+    @extend_schema(responses={200: TARGET})
     def get(self, request: Request, pacticipant: str, name: str) -> Response:
         return Response(target_body(target_get(provider_name=pacticipant, name=name), Links(request)))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, pacticipant: str, name: str) -> Response:
         verification_target_delete(target=target_get(provider_name=pacticipant, name=name))
         return Response(status=204)

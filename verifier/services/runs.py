@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -45,7 +46,6 @@ from verifier.events import VerificationRunFinished, VerifiedPact
 from verifier.leases import Lease, LeaseLost
 from verifier.models import InteractionResult, VerificationRun, VerificationRunPact, VerificationTarget
 from verifier.queue import send_after_commit
-from verifier.services.targets import validate_headers, validate_url
 
 logger = logging.getLogger("accord.verification_runs")
 Status = VerificationRun.Status
@@ -70,21 +70,24 @@ def verification_run_create(
     query: ForVerificationQuery,
     selectors: list[dict],
     state_change_url: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     contract_ids: list[int] | None = None,
     target: VerificationTarget | None = None,
     trigger: str = "api",
 ) -> VerificationRun:
-    """Queue a run (the task is sent once the caller's transaction commits)."""
+    """Queue a run (the task is sent once the caller's transaction commits).
+
+    The URLs and headers come validated (the API's input, or a target's stored values).
+    """
     validate_version_number(provider_version_number, "providerVersion")
     run = VerificationRun.objects.create(
         provider=provider,
         provider_version_number=provider_version_number,
         provider_version_branch=query.provider_version_branch,
         provider_version_tags=list(query.provider_version_tags),
-        base_url=validate_url(base_url, "baseUrl", required=True),
-        state_change_url=validate_url(state_change_url, "stateChangeUrl", required=False),
-        headers=validate_headers(headers),
+        base_url=base_url,
+        state_change_url=state_change_url or None,
+        headers=dict(headers or {}),
         consumer_version_selectors=selectors,
         include_pending_status=query.include_pending_status,
         include_wip_pacts_since=query.include_wip_pacts_since.date() if query.include_wip_pacts_since else None,

@@ -7,21 +7,35 @@ PUTs to the expanded `pb:webhook` with its own uuid. Both read `_links.self`.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
+from contracts.api.inputs import Choice, Flag, Headers, Input, Items, Text, is_http_token, not_blank, parse
 from contracts.api.links import Links
+from contracts.api.schema import BOOLEAN, STRING, TIMESTAMP, hal
 from contracts.api.timestamps import iso
+from contracts.exceptions import NotFound
 from contracts.models import Pacticipant
 from contracts.selectors.pacticipants import pacticipant_by_name
-from webhooks.models import Webhook
+from webhooks.models import EVENT_NAMES, Webhook
 from webhooks.rendering import MASK, PARAMETER, is_only_parameters, redact_headers
 from webhooks.selectors import webhook_get, webhooks_list
-from webhooks.services.definitions import webhook_create, webhook_delete, webhook_put
+from webhooks.services.definitions import (
+    DEFAULT_EVENT,
+    WebhookDefinition,
+    webhook_create,
+    webhook_delete,
+    webhook_put,
+)
 
 EXECUTE_TITLE = "Test the execution of the webhook with the latest matching pact or verification by sending a POST request to this URL"
 
@@ -83,18 +97,20 @@ def _scope_links(links: Links, webhook: Webhook) -> dict:
             out[f"pb:{role}"] = {
                 "title": title,
                 "name": pacticipant.name,
-                "href": links.url("pacticipants", pacticipant.name),
+                "href": links.route("pacticipant", name=pacticipant.name),
             }
         elif label is not None:
             out[f"pb:{role}s"] = {
                 "title": f"{title}s labelled '{label}'",
                 "name": label,
-                "href": links.url("pacticipants", "label", label),
+                "href": links.route("pacticipants-for-label", label=label),
             }
     if webhook.consumer and webhook.provider:
         out["pb:pact-webhooks"] = {
             "title": f"All webhooks for consumer {webhook.consumer.name} and provider {webhook.provider.name}",
-            "href": links.url("webhooks", "provider", webhook.provider.name, "consumer", webhook.consumer.name),
+            "href": links.route(
+                "webhooks-provider-consumer", provider=webhook.provider.name, consumer=webhook.consumer.name
+            ),
         }
     return out
 
@@ -113,16 +129,18 @@ def webhook_body(webhook: Webhook, links: Links) -> dict:
     if webhook.updated_at != webhook.created_at:
         body["updatedAt"] = iso(webhook.updated_at)
     body["_links"] = {
-        "self": {"title": display_description(webhook), "href": links.url("webhooks", webhook.uuid)},
-        "pb:execute": {"title": EXECUTE_TITLE, "href": links.url("webhooks", webhook.uuid, "execute")},
+        "self": {"title": display_description(webhook), "href": links.route("webhook", uuid=webhook.uuid)},
+        "pb:execute": {"title": EXECUTE_TITLE, "href": links.route("webhook-execute", uuid=webhook.uuid)},
         **_scope_links(links, webhook),
-        "pb:webhooks": {"title": "All webhooks", "href": links.url("webhooks")},
+        "pb:webhooks": {"title": "All webhooks", "href": links.route("webhooks")},
     }
     return body
 
 
 def webhooks_body(webhooks, links: Links, self_href: str) -> dict:
     """A webhook collection: links only, one `pb:webhooks` entry per webhook."""
+    # The doc route's one segment is `webhooks-{rel}`: a fixed prefix on the curie's placeholder.
+    doc = links.route("doc", rel="{rel}").replace("{rel}", "webhooks-{rel}")
     return {
         "_links": {
             "self": {"title": "Webhooks", "href": self_href},
@@ -131,30 +149,205 @@ def webhooks_body(webhooks, links: Links, self_href: str) -> dict:
                 {
                     "title": scope_description(webhook),
                     "name": display_description(webhook),
-                    "href": links.url("webhooks", webhook.uuid),
+                    "href": links.route("webhook", uuid=webhook.uuid),
                 }
                 for webhook in webhooks
             ],
-            "curies": [{"name": "pb", "href": links.template("/doc/webhooks-{rel}"), "templated": True}],
+            "curies": [{"name": "pb", "href": doc, "templated": True}],
         }
     }
 
 
+# ---------------------------------------------------------------- input
+
+
+def _not_whitelisted(what: str, allowed: list[str]) -> serializers.ValidationError:
+    choices = allowed[0] if len(allowed) == 1 else "one of " + ", ".join(allowed)
+    return serializers.ValidationError(f"{what} {choices}. See /doc/webhooks#whitelist for more information.")
+
+
+def webhook_method(method: str) -> None:
+    """An HTTP method in the whitelist (ACCORD_WEBHOOK_METHODS, any case)."""
+    not_blank(method)
+    allowed = [name.upper() for name in settings.ACCORD_WEBHOOK_METHODS]
+    if not is_http_token(method) or method.upper() not in allowed:
+        raise _not_whitelisted("must be", allowed)
+
+
+def webhook_url(url: str) -> None:
+    """An absolute URL with a whitelisted scheme (ACCORD_WEBHOOK_SCHEMES) and no template in its host."""
+    not_blank(url)
+    if any(char in url for char in "\r\n\t "):
+        raise serializers.ValidationError("cannot contain spaces, tabs or new lines")
+    try:
+        # Parameters are filled with two different values: a host that changes is templated.
+        parsed = urlsplit(PARAMETER.sub("placeholder", url))
+        other = urlsplit(PARAMETER.sub("differentplaceholder", url))
+        parsed.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise serializers.ValidationError(f"is not a valid URL ({exc})") from None
+    if not parsed.scheme or not parsed.hostname:
+        raise serializers.ValidationError(
+            "is not a valid URL: it needs a scheme and a host, e.g. https://ci.example.com/hook"
+        )
+    if parsed.hostname != other.hostname:
+        raise serializers.ValidationError("cannot have a template parameter in the host")
+    allowed = list(settings.ACCORD_WEBHOOK_SCHEMES)
+    if parsed.scheme.lower() not in {scheme.lower() for scheme in allowed}:
+        raise _not_whitelisted("scheme must be", allowed)
+
+
+class WebhookScopeInput(Input):
+    """`{"name": ...}` of a pacticipant that exists, or `{"label": ...}`: exactly one of them."""
+
+    name = Text(required=False, allow_null=True, validators=[not_blank])
+    label = Text(required=False, allow_null=True, max_length=255, validators=[not_blank])
+
+    def validate(self, attrs: dict) -> dict:
+        name, label = attrs.get("name"), attrs.get("label")
+        if name is not None and label is not None:
+            raise serializers.ValidationError('can have a "name" or a "label", not both')
+        if name is None and label is None:
+            raise serializers.ValidationError('must have a "name" or a "label"')
+        if name is not None:
+            try:
+                attrs["pacticipant"] = pacticipant_by_name(name=name)
+            except NotFound as exc:
+                raise serializers.ValidationError({"name": [exc.message]}) from None
+        return attrs
+
+
+class WebhookEventInput(Input):
+    """An event the webhook is sent on."""
+
+    name = Choice(choices=EVENT_NAMES)
+
+
+class WebhookRequestInput(Input):
+    """The request a webhook sends; `${pactbroker.*}` parameters are filled in when it is sent."""
+
+    method = Text(validators=[webhook_method])
+    url = Text(validators=[webhook_url])
+    headers = Headers(required=False, allow_null=True)
+    body = serializers.JSONField(required=False, allow_null=True, help_text="Any JSON value, or a string")
+    username = Text(required=False, allow_null=True, allow_blank=True, max_length=255)
+    password = Text(required=False, allow_null=True, allow_blank=True, max_length=1024)
+
+
+_SCOPE_NOT_AN_OBJECT = {"invalid": 'must be an object with a "name" or a "label"'}
+# DRF formats error messages: the braces are doubled.
+_NO_EVENTS = 'must be a non-empty array of {{"name": <event name>}}'
+
+
+class WebhookInput(Input):
+    """A webhook definition as POST creates it and PUT replaces it (spec 3.15)."""
+
+    description = Text(required=False, allow_null=True, allow_blank=True, max_length=1024)
+    enabled = Flag(required=False, allow_null=True)
+    consumer = WebhookScopeInput(required=False, allow_null=True, error_messages=_SCOPE_NOT_AN_OBJECT)
+    provider = WebhookScopeInput(required=False, allow_null=True, error_messages=_SCOPE_NOT_AN_OBJECT)
+    events = Items(
+        child=WebhookEventInput(),
+        required=False,
+        allow_null=True,
+        allow_empty=False,
+        error_messages={"not_a_list": _NO_EVENTS, "empty": _NO_EVENTS},
+    )
+    request = WebhookRequestInput(error_messages={"required": "is missing", "null": "is missing"})
+
+
+def webhook_definition(
+    data: Any, *, consumer: Pacticipant | None = None, provider: Pacticipant | None = None
+) -> WebhookDefinition:
+    """The definition in a request body, or InvalidInput naming every problem.
+
+    `consumer`/`provider` come from a scoped URL and replace the body's scope for their role.
+    """
+    from_path = {"consumer": consumer, "provider": provider}
+    if isinstance(data, Mapping):
+        data = {key: value for key, value in data.items() if from_path.get(key) is None}
+    values = parse(WebhookInput, data)
+    scope: dict[str, Any] = {}
+    for role, pacticipant in from_path.items():
+        given = values.get(role) or {}
+        scope[role] = pacticipant or given.get("pacticipant")
+        scope[f"{role}_label"] = None if pacticipant else given.get("label")
+    request = values["request"]
+    events = values.get("events") or [{"name": DEFAULT_EVENT}]
+    return WebhookDefinition(
+        description=values.get("description"),
+        enabled=values.get("enabled") is not False,  # omitted or null: enabled
+        events=tuple(event["name"] for event in events),
+        method=request["method"],
+        url=request["url"],
+        headers=request.get("headers") or {},
+        body=request.get("body"),
+        username=request.get("username"),
+        password=request.get("password"),
+        **scope,
+    )
+
+
+# ---------------------------------------------------------------- response shapes
+
+SCOPE = {
+    "type": "object",
+    "description": 'The pacticipant ({"name"}) or the label ({"label"}) the webhook applies to',
+    "properties": {"name": STRING, "label": STRING},
+}
+WEBHOOK = hal(
+    {
+        "uuid": STRING,
+        "description": STRING,
+        "consumer": SCOPE,
+        "provider": SCOPE,
+        "enabled": BOOLEAN,
+        "request": {
+            "type": "object",
+            "description": "Secret header values and the password are masked",
+            "properties": {
+                "method": STRING,
+                "url": STRING,
+                "headers": {"type": "object", "additionalProperties": STRING},
+                "body": {"description": "Any JSON value, or a string"},
+                "username": STRING,
+                "password": STRING,
+            },
+            "required": ["method", "url"],
+        },
+        "events": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"name": STRING}, "required": ["name"]},
+        },
+        "createdAt": TIMESTAMP,
+        "updatedAt": TIMESTAMP,
+    },
+    required=("uuid", "description", "enabled", "request", "events", "createdAt"),
+)
+# Links only: self, pb:create and one pb:webhooks entry per webhook.
+WEBHOOKS = hal()
+
+
+# ---------------------------------------------------------------- views
+
+
 def _created(request: Request, webhook: Webhook) -> Response:
     links = Links(request)
-    href = links.url("webhooks", webhook.uuid)
+    href = links.route("webhook", uuid=webhook.uuid)
     return Response(webhook_body(webhook, links), status=201, headers={"Location": href})
 
 
 class WebhooksApi(BrokerApi):
     """GET /webhooks lists every webhook; POST creates one with a generated uuid."""
 
+    @extend_schema(responses={200: WEBHOOKS})
     def get(self, request: Request) -> Response:
         links = Links(request)
-        return Response(webhooks_body(webhooks_list(), links, links.url("webhooks")))
+        return Response(webhooks_body(webhooks_list(), links, links.route("webhooks")))
 
+    @extend_schema(request=WebhookInput, responses={201: WEBHOOK})
     def post(self, request: Request) -> Response:
-        return _created(request, webhook_create(data=request.data))
+        return _created(request, webhook_create(definition=webhook_definition(request.data)))
 
 
 class ScopedWebhooksApi(BrokerApi):
@@ -165,41 +358,37 @@ class ScopedWebhooksApi(BrokerApi):
         found_consumer = pacticipant_by_name(name=consumer) if consumer is not None else None
         return found_provider, found_consumer
 
+    @extend_schema(responses={200: WEBHOOKS})
     def get(self, request: Request, provider: str | None = None, consumer: str | None = None) -> Response:
         found_provider, found_consumer = self._scope(provider, consumer)
         webhooks = webhooks_list(scoped=True, consumer=found_consumer, provider=found_provider)
         links = Links(request)
-        return Response(webhooks_body(webhooks, links, links.url(*self._segments(request, provider, consumer))))
+        # The collection's own route (names may hold spaces, '/' or '%', encoded once).
+        match = request.resolver_match
+        return Response(webhooks_body(webhooks, links, links.route(match.url_name, **match.kwargs)))
 
-    @staticmethod
-    def _segments(request: Request, provider: str | None, consumer: str | None) -> tuple[str, ...]:
-        # The collection's own path, re-encoded (names may hold spaces, '/' or '%').
-        if request.resolver_match.url_name == "pact-webhooks":
-            return ("pacts", "provider", provider, "consumer", consumer, "webhooks")
-        segments: tuple[str, ...] = ("webhooks",)
-        if provider is not None:
-            segments += ("provider", provider)
-        if consumer is not None:
-            segments += ("consumer", consumer)
-        return segments
-
+    @extend_schema(request=WebhookInput, responses={201: WEBHOOK})
     def post(self, request: Request, provider: str | None = None, consumer: str | None = None) -> Response:
         found_provider, found_consumer = self._scope(provider, consumer)
-        return _created(request, webhook_create(data=request.data, consumer=found_consumer, provider=found_provider))
+        definition = webhook_definition(request.data, consumer=found_consumer, provider=found_provider)
+        return _created(request, webhook_create(definition=definition))
 
 
 class WebhookApi(BrokerApi):
     """GET, PUT (create 201 or replace 200) and DELETE one webhook by uuid."""
 
+    @extend_schema(responses={200: WEBHOOK})
     def get(self, request: Request, uuid: str) -> Response:
         return Response(webhook_body(webhook_get(uuid=uuid), Links(request)))
 
+    @extend_schema(request=WebhookInput, responses={201: WEBHOOK, 200: WEBHOOK})
     def put(self, request: Request, uuid: str) -> Response:
-        webhook, created = webhook_put(uuid=uuid, data=request.data)
+        webhook, created = webhook_put(uuid=uuid, definition=webhook_definition(request.data))
         if created:
             return _created(request, webhook)
         return Response(webhook_body(webhook, Links(request)))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, uuid: str) -> Response:
         webhook_delete(webhook=webhook_get(uuid=uuid))
         return Response(status=204)

@@ -8,11 +8,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
 from contracts.api.links import Links, base_url
+from contracts.api.schema import BOOLEAN, STRING, TIMESTAMP, hal
 from contracts.api.timestamps import iso
 from contracts.exceptions import NotFound
 from contracts.selectors.pacticipants import pacticipants_by_names
@@ -40,10 +42,65 @@ def _json_or_text(text: str | None):
         return text
 
 
+INTEGER = {"type": "integer"}
+ANY = {"description": "Any JSON value (a body that is not JSON is a string)"}
+HEADERS = {"type": "object", "additionalProperties": STRING}
+EXECUTION = hal(
+    {
+        "request": {
+            "type": "object",
+            "description": "What was sent, secrets masked",
+            "properties": {"method": STRING, "url": STRING, "headers": HEADERS, "body": ANY},
+            "required": ["method", "url", "headers", "body"],
+        },
+        "response": {
+            "type": "object",
+            "description": "What came back (absent when nothing answered)",
+            "properties": {"status": INTEGER, "headers": HEADERS, "body": ANY},
+            "required": ["status", "headers", "body"],
+        },
+        "error": {"type": "object", "properties": {"message": STRING}, "required": ["message"]},
+        "logs": STRING,
+        "success": BOOLEAN,
+    },
+    required=("request", "logs", "success"),
+)
+TRIGGERED_WEBHOOK = hal(
+    {
+        "name": STRING,
+        "status": {"type": "string", "enum": list(TriggeredWebhook.Status.values)},
+        "attemptsMade": INTEGER,
+        "attemptsRemaining": INTEGER,
+        "triggerType": STRING,
+        "eventName": STRING,
+        "triggeredAt": TIMESTAMP,
+    },
+    required=("name", "status", "attemptsMade", "attemptsRemaining", "triggerType", "eventName", "triggeredAt"),
+)
+TRIGGERED_WEBHOOKS_EMBEDDED = {
+    "type": "object",
+    "properties": {"triggeredWebhooks": {"type": "array", "items": TRIGGERED_WEBHOOK}},
+    "required": ["triggeredWebhooks"],
+}
+TRIGGERED_WEBHOOKS = hal({"_embedded": TRIGGERED_WEBHOOKS_EMBEDDED}, required=("_embedded",))
+WEBHOOKS_STATUS = hal(
+    {
+        "summary": {
+            "type": "object",
+            "properties": {"successful": INTEGER, "failed": INTEGER, "notRun": INTEGER, "retrying": INTEGER},
+            "required": ["successful", "failed", "notRun", "retrying"],
+        },
+        "_embedded": TRIGGERED_WEBHOOKS_EMBEDDED,
+    },
+    required=("summary", "_embedded"),
+)
+
+
 class WebhookExecuteApi(BrokerApi):
     """POST /webhooks/{uuid}/execute: send the webhook now with the latest matching pact or
     verification (`${pactbroker.eventName}` is "test"), and show what was sent and received."""
 
+    @extend_schema(request=None, responses={200: EXECUTION})
     def post(self, request: Request, uuid: str) -> Response:
         executed = webhook_execute(webhook=webhook_get(uuid=uuid), base_url=base_url(request))
         rendered, outcome = executed.rendered, executed.outcome
@@ -67,9 +124,9 @@ class WebhookExecuteApi(BrokerApi):
         body["logs"] = "\n".join(part for part in (outcome.request_log, outcome.response_log) if part)
         body["success"] = outcome.success
         body["_links"] = {
-            "webhook": {"href": links.url("webhooks", uuid), "title": "Webhook"},
-            "try-again": {"href": links.url("webhooks", uuid, "execute"), "title": "Execute the webhook again"},
-            "pb:logs": {"href": links.url("triggered-webhooks", executed.triggered.uuid, "logs")},
+            "webhook": {"href": links.route("webhook", uuid=uuid), "title": "Webhook"},
+            "try-again": {"href": links.route("webhook-execute", uuid=uuid), "title": "Execute the webhook again"},
+            "pb:logs": {"href": links.route("triggered-webhook-logs", uuid=executed.triggered.uuid)},
         }
         return Response(body)
 
@@ -79,7 +136,7 @@ def triggered_webhook_body(triggered: TriggeredWebhook, links: Links) -> dict:
     remaining = (
         0 if triggered.status in (Status.SUCCESS, Status.FAILURE) else attempts_allowed - triggered.attempts_made
     )
-    logs = links.url("triggered-webhooks", triggered.uuid, "logs")
+    logs = links.route("triggered-webhook-logs", uuid=triggered.uuid)
     return {
         "name": triggered.webhook.description if triggered.webhook and triggered.webhook.description else "Webhook",
         "status": triggered.status,
@@ -91,7 +148,7 @@ def triggered_webhook_body(triggered: TriggeredWebhook, links: Links) -> dict:
         "_links": {
             "pb:logs": {"href": logs, "title": "Webhook execution logs"},
             "logs": {"href": logs, "title": "DEPRECATED - use pb:logs"},
-            "pb:webhook": {"href": links.url("webhooks", triggered.webhook_uuid), "title": "Webhook"},
+            "pb:webhook": {"href": links.route("webhook", uuid=triggered.webhook_uuid), "title": "Webhook"},
         },
     }
 
@@ -99,6 +156,7 @@ def triggered_webhook_body(triggered: TriggeredWebhook, links: Links) -> dict:
 class PactTriggeredWebhooksApi(BrokerApi):
     """GET the webhooks a consumer version's pact triggered."""
 
+    @extend_schema(responses={200: TRIGGERED_WEBHOOKS})
     def get(self, request: Request, provider: str, consumer: str, version: str) -> Response:
         provider_row, consumer_row = pacticipants_by_names(provider, consumer)
         triggered = triggered_for_consumer_version(provider=provider_row, consumer=consumer_row, version_number=version)
@@ -108,15 +166,8 @@ class PactTriggeredWebhooksApi(BrokerApi):
                 "_embedded": {"triggeredWebhooks": [triggered_webhook_body(t, links) for t in triggered]},
                 "_links": {
                     "self": {
-                        "href": links.url(
-                            "pacts",
-                            "provider",
-                            provider,
-                            "consumer",
-                            consumer,
-                            "version",
-                            version,
-                            "triggered-webhooks",
+                        "href": links.route(
+                            "pact-triggered-webhooks", provider=provider, consumer=consumer, version=version
                         ),
                         "title": "Triggered webhooks",
                     }
@@ -128,6 +179,7 @@ class PactTriggeredWebhooksApi(BrokerApi):
 class WebhooksStatusApi(BrokerApi):
     """GET the delivery status of the latest triggered webhooks for a pair."""
 
+    @extend_schema(responses={200: WEBHOOKS_STATUS})
     def get(self, request: Request, provider: str, consumer: str) -> Response:
         provider_row, consumer_row = pacticipants_by_names(provider, consumer)
         latest = triggered_latest_per_webhook(provider=provider_row, consumer=consumer_row)
@@ -143,11 +195,9 @@ class WebhooksStatusApi(BrokerApi):
                 },
                 "_embedded": {"triggeredWebhooks": [triggered_webhook_body(t, links) for t in latest]},
                 "_links": {
-                    "self": {
-                        "href": links.url("pacts", "provider", provider, "consumer", consumer, "webhooks", "status")
-                    },
+                    "self": {"href": links.route("webhooks-status", provider=provider, consumer=consumer)},
                     "pb:error-logs": [
-                        {"href": links.url("triggered-webhooks", t.uuid, "logs"), "title": t.event_name}
+                        {"href": links.route("triggered-webhook-logs", uuid=t.uuid), "title": t.event_name}
                         for t in latest
                         if t.status == Status.FAILURE
                     ],
