@@ -164,3 +164,7 @@ def parse(input_class: type[serializers.Serializer], data: Any, **context: Any) 
     if not serializer.is_valid():
         raise InvalidInput(flatten(serializer.errors))
     return dict(serializer.validated_data)
+
+
+class Empty(Input):
+    """A body whose content is not read (the URL says everything): still a JSON object, or empty."""

@@ -131,8 +131,8 @@ def test_put_without_build_url_clears_it(api):
     ("body", "field"),
     [
         ({"tags": "prod"}, "tags"),
-        ({"tags": [{"name": ""}]}, "tags"),
-        ({"tags": [{"name": "a\nb"}]}, "tags"),
+        ({"tags": [{"name": ""}]}, "tags[0].name"),
+        ({"tags": ["ok", {"name": "a\nb"}]}, "tags[1].name"),
         ({"buildUrl": 7}, "buildUrl"),
         (["x"], "body"),
     ],
