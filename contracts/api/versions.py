@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -383,13 +383,24 @@ NOTICES = hal(
 )
 
 
+# /pacticipants/label/{label} (the pacticipants with a label) comes first in the URL conf,
+# as in the Pact Broker: /pacticipants/{name}/versions with the name "label" is the list of
+# pacticipants labelled "versions". The document says so rather than promise otherwise.
+NOT_LABEL = OpenApiParameter(
+    "name",
+    {"type": "string", "pattern": "^(?!label$)[^/]+$"},
+    OpenApiParameter.PATH,
+    description='A pacticipant name; for "label" this path is /pacticipants/label/{label}',
+)
+
+
 # --- views -------------------------------------------------------------------------------
 
 
 class VersionListApi(BrokerApi):
     """GET /pacticipants/{name}/versions, newest first."""
 
-    @extend_schema(parameters=[PageQuery], responses={200: VERSIONS})
+    @extend_schema(parameters=[PageQuery, NOT_LABEL], responses={200: VERSIONS})
     def get(self, request: Request, name: str) -> Response:
         versions = versions_for_pacticipant(pacticipant_by_name(name=name))
         return _versions_response(
@@ -432,10 +443,18 @@ class VersionApi(BrokerApi):
 
 
 class LatestVersionApi(BrokerApi):
-    """GET /pacticipants/{name}/latest-version[/{tag}]."""
+    """GET /pacticipants/{name}/latest-version."""
+
+    @extend_schema(parameters=[NOT_LABEL], responses={200: VERSION})
+    def get(self, request: Request, name: str) -> Response:
+        return _version_response(request, version_latest(pacticipant_name=name, tag=None))
+
+
+class LatestTaggedVersionApi(BrokerApi):
+    """GET /pacticipants/{name}/latest-version/{tag}."""
 
     @extend_schema(responses={200: VERSION})
-    def get(self, request: Request, name: str, tag: str | None = None) -> Response:
+    def get(self, request: Request, name: str, tag: str) -> Response:
         return _version_response(request, version_latest(pacticipant_name=name, tag=tag))
 
 
@@ -491,7 +510,7 @@ class EnvironmentVersionsApi(BrokerApi):
 class BranchListApi(BrokerApi):
     """GET /pacticipants/{name}/branches; DELETE it to delete all but `exclude[]` and the main branch."""
 
-    @extend_schema(parameters=[SearchQuery], responses={200: BRANCHES})
+    @extend_schema(parameters=[SearchQuery, NOT_LABEL], responses={200: BRANCHES})
     def get(self, request: Request, name: str) -> Response:
         links = Links(request)
         query = parse(SearchQuery, request.query_params)
@@ -510,7 +529,7 @@ class BranchListApi(BrokerApi):
         }
         return Response(pagination.decorate(body, links, "branches", {"name": name}, {"q": search} if search else {}))
 
-    @extend_schema(parameters=[BranchesDeleteQuery], responses={202: NOTICES})
+    @extend_schema(parameters=[BranchesDeleteQuery, NOT_LABEL], responses={202: NOTICES})
     def delete(self, request: Request, name: str) -> Response:
         query = parse(BranchesDeleteQuery, request.query_params)
         exclude = query.get("exclude[]", []) + query.get("exclude", [])
@@ -588,7 +607,11 @@ urlpatterns = [
     path("pacticipants/<seg:name>/versions/<seg:number>", VersionApi.as_view(), name="version"),
     path("pacticipants/<seg:name>/versions/<seg:number>/tags/<seg:tag>", TagApi.as_view(), name="version-tag"),
     path("pacticipants/<seg:name>/latest-version", LatestVersionApi.as_view(), name="latest-version"),
-    path("pacticipants/<seg:name>/latest-version/<seg:tag>", LatestVersionApi.as_view(), name="latest-tagged-version"),
+    path(
+        "pacticipants/<seg:name>/latest-version/<seg:tag>",
+        LatestTaggedVersionApi.as_view(),
+        name="latest-tagged-version",
+    ),
     path("pacticipants/<seg:name>/tags/<seg:tag>/versions", TagVersionsApi.as_view(), name="tag-versions"),
     path(
         "pacticipants/<seg:name>/environments/<seg:uuid>/versions",

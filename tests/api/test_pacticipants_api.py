@@ -343,6 +343,21 @@ def test_pacticipants_by_label_and_all_labels(api):
     )
 
 
+def test_the_label_keyword_shadows_a_pacticipant_named_label_and_the_document_says_so(api):
+    # As in the Pact Broker, /pacticipants/label/{label} comes first: for a pacticipant named
+    # "label", /pacticipants/label/versions lists the pacticipants labelled "versions".
+    api.post("/pacticipants", {"name": "label"}, content_type=JSON)
+    api.post("/pacticipants", {"name": "Foo"}, content_type=JSON)
+    api.put("/pacticipants/Foo/labels/versions")
+
+    body = api.get("/pacticipants/label/versions").json()
+
+    assert [item["name"] for item in body["_embedded"]["pacticipants"]] == ["Foo"]
+    document = api.get("/openapi.json").json()
+    [name] = [p for p in document["paths"]["/pacticipants/{name}/versions"]["get"]["parameters"] if p["in"] == "path"]
+    assert name["schema"]["pattern"] == "^(?!label$)[^/]+$"
+
+
 # --- the real clients, against the real server -------------------------------------------
 
 RUST_CLI, RUBY_CLI = RUST_PACT, RUBY_PACT_BROKER
