@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,7 +20,7 @@ from contracts.api.environments import environment_label
 from contracts.api.inputs import Input, Items, Text, parse, single_line
 from contracts.api.links import Links
 from contracts.api.pacticipants import PAGE, PageQuery, Pagination, SearchQuery
-from contracts.api.schema import BOOLEAN, STRING, TIMESTAMP, hal, with_links
+from contracts.api.schema import BOOLEAN, ERROR, STRING, TIMESTAMP, hal, with_links
 from contracts.api.timestamps import iso, timestamps
 from contracts.models import Branch, Tag
 from contracts.selectors.pacticipants import pacticipant_by_name
@@ -383,6 +383,9 @@ NOTICES = hal(
 )
 
 
+# A DELETE answers 400 only when it reads a query string (schema.py does not add it to DELETEs).
+BAD_QUERY = OpenApiResponse(response=ERROR, description="The query string is invalid: what is wrong, by parameter")
+
 # /pacticipants/label/{label} (the pacticipants with a label) comes first in the URL conf,
 # as in the Pact Broker: /pacticipants/{name}/versions with the name "label" is the list of
 # pacticipants labelled "versions". The document says so rather than promise otherwise.
@@ -529,7 +532,7 @@ class BranchListApi(BrokerApi):
         }
         return Response(pagination.decorate(body, links, "branches", {"name": name}, {"q": search} if search else {}))
 
-    @extend_schema(parameters=[BranchesDeleteQuery, NOT_LABEL], responses={202: NOTICES})
+    @extend_schema(parameters=[BranchesDeleteQuery, NOT_LABEL], responses={202: NOTICES, 400: BAD_QUERY})
     def delete(self, request: Request, name: str) -> Response:
         query = parse(BranchesDeleteQuery, request.query_params)
         exclude = query.get("exclude[]", []) + query.get("exclude", [])
