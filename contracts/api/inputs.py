@@ -245,3 +245,7 @@ class Choice(serializers.ChoiceField):
         if not isinstance(data, str):
             self.fail("invalid_choice", input=data)
         return super().to_internal_value(data)
+
+
+class Empty(Input):
+    """A body whose content is not read (the URL says everything): still a JSON object, or empty."""

@@ -170,3 +170,10 @@ class AccordSchema(AutoSchema):
                     "content": {HAL: {"schema": ERROR}},
                 }
         return responses
+
+
+def with_links(shape: dict, *relations: str) -> dict:
+    """`shape` (from `hal()`) whose `_links` must hold these relations: those the real clients follow."""
+    out = {**shape, "properties": dict(shape["properties"])}
+    out["properties"]["_links"] = {"allOf": [LINKS, {"type": "object", "required": list(relations)}]}
+    return out
