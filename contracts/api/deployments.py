@@ -9,14 +9,17 @@ Ruby CLI with `application/json`: both are accepted.
 from __future__ import annotations
 
 from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contracts.api.base import BrokerApi, json_object
-from contracts.api.environments import environment_body, environment_label
+from contracts.api.base import BrokerApi
+from contracts.api.environments import ENVIRONMENT, environment_body, environment_label
+from contracts.api.inputs import Empty, Flag, Input, Text, parse, single_line
 from contracts.api.links import Links
+from contracts.api.schema import BOOLEAN, ERROR, STRING, TIMESTAMP, hal, with_links
 from contracts.api.timestamps import iso, timestamps
-from contracts.exceptions import InvalidInput, Unprocessable
+from contracts.exceptions import Unprocessable
 from contracts.models import DeployedVersion, ReleasedVersion, Version
 from contracts.selectors.environments import (
     ANY_INSTANCE,
@@ -37,8 +40,8 @@ from contracts.services.deployments import (
 )
 
 
-def _self_with_query(request: Request, links: Links, *segments: object, title: str) -> dict:
-    href = links.url(*segments)
+def _self_with_query(request: Request, href: str, *, title: str) -> dict:
+    """A list's self link: its href with the query string the client sent (the filter it asked for)."""
     query = request.META.get("QUERY_STRING", "")
     return {"href": f"{href}?{query}" if query else href, "title": title}
 
@@ -95,26 +98,123 @@ def released_version_body(released: ReleasedVersion, links: Links, *, with_envir
     return body
 
 
-def _boolean_patch(body: dict, field: str) -> bool | None:
-    """The value of `field` in a PATCH body: None when absent (a no-op)."""
-    if field not in body:
-        return None
-    value = body[field]
+# --- input -------------------------------------------------------------------------------
+
+
+def _instance(**kwargs: object) -> Text:
+    return Text(required=False, allow_null=True, allow_blank=True, max_length=255, validators=[single_line], **kwargs)
+
+
+class DeploymentInput(Input):
+    """POST to pb:record-deployment. The CLIs send both names; `applicationInstance` wins.
+    No instance (null, blank or left out) is the pacticipant's one unnamed instance."""
+
+    applicationInstance = _instance()
+    target = _instance(help_text="Deprecated name of applicationInstance")
+
+
+class UndeploymentInput(Input):
+    """PATCH of a deployed version: only `false` can be set (the end of a deployment cannot be undone)."""
+
+    currentlyDeployed = Flag(required=False)
+
+
+class SupportEndedInput(Input):
+    """PATCH of a released version: only `false` can be set."""
+
+    currentlySupported = Flag(required=False)
+
+
+class CurrentlyDeployedQuery(Input):
+    """Filters of the currently-deployed list. A blank instance means "deployed without an
+    instance"; leaving both instance parameters out means any instance."""
+
+    pacticipant = Text(required=False, allow_blank=True)
+    applicationInstance = Text(required=False, allow_blank=True)
+    target = Text(required=False, allow_blank=True, help_text="Deprecated name of applicationInstance")
+
+
+class CurrentlySupportedQuery(Input):
+    """Filters of the currently-supported list."""
+
+    pacticipant = Text(required=False, allow_blank=True)
+    version = Text(required=False, allow_blank=True)
+
+
+def _ending(input_class: type[Input], data: object, field: str) -> bool:
+    """Whether a PATCH body ends the deployment or support; False for a no-op (`field` left out)."""
+    value = parse(input_class, data).get(field)
     if value is True:
         raise Unprocessable({field: [f"{field} can only be set to false"]})
-    if value is not False:
-        raise InvalidInput({field: ["must be false (or left out)"]})
-    return False
+    return value is False
+
+
+# --- response shapes ---------------------------------------------------------------------
+
+_VERSION_OF = {
+    "pacticipant": hal({"name": STRING}, required=("name",)),
+    "version": hal({"number": STRING}, required=("number",)),
+    "environment": ENVIRONMENT,
+}
+_EMBEDDED = {"type": "object", "properties": _VERSION_OF, "required": ["pacticipant", "version"]}
+DEPLOYED_VERSION = with_links(
+    hal(
+        {
+            "uuid": {"type": "string", "format": "uuid"},
+            "currentlyDeployed": BOOLEAN,
+            "applicationInstance": STRING,
+            "target": STRING,
+            "createdAt": TIMESTAMP,
+            "updatedAt": TIMESTAMP,
+            "undeployedAt": TIMESTAMP,
+            "_embedded": _EMBEDDED,
+        },
+        required=("uuid", "currentlyDeployed", "createdAt", "_embedded"),
+    ),
+    "self",
+)
+RELEASED_VERSION = with_links(
+    hal(
+        {
+            "uuid": {"type": "string", "format": "uuid"},
+            "currentlySupported": BOOLEAN,
+            "createdAt": TIMESTAMP,
+            "updatedAt": TIMESTAMP,
+            "supportEndedAt": TIMESTAMP,
+            "_embedded": _EMBEDDED,
+        },
+        required=("uuid", "currentlySupported", "createdAt", "_embedded"),
+    ),
+    "self",
+)
+
+
+def _list_of(key: str, item: dict) -> dict:
+    embedded = {"type": "object", "properties": {key: {"type": "array", "items": item}}, "required": [key]}
+    return hal({"_embedded": embedded}, required=("_embedded",))
+
+
+DEPLOYED_VERSIONS = _list_of("deployedVersions", DEPLOYED_VERSION)
+RELEASED_VERSIONS = _list_of("releasedVersions", RELEASED_VERSION)
+
+
+def _cannot_set_true(field: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ERROR, description=f"{field} was set to true: it can only be set to false")
+
+
+# --- views -------------------------------------------------------------------------------
 
 
 class DeployedVersionsForVersionApi(BrokerApi):
     """POST records a deployment of the version to the environment; GET lists its deployments there."""
 
+    @extend_schema(responses={200: DEPLOYED_VERSIONS})
     def get(self, request: Request, pacticipant: str, version: str, uuid: str) -> Response:
         found = version_get(pacticipant_name=pacticipant, number=version)
         environment = environment_get(uuid=uuid)
         links = Links(request)
         deployed = deployed_versions_for_version(version=found, environment=environment)
+        href = links.route("version-deployed-versions", pacticipant=pacticipant, version=version, uuid=environment.uuid)
         return Response(
             {
                 "_embedded": {
@@ -122,71 +222,52 @@ class DeployedVersionsForVersionApi(BrokerApi):
                 },
                 "_links": {
                     "self": _self_with_query(
-                        request,
-                        links,
-                        "pacticipants",
-                        pacticipant,
-                        "versions",
-                        version,
-                        "deployed-versions",
-                        "environment",
-                        environment.uuid,
-                        title=f"Deployed versions for {pacticipant} version {version}",
+                        request, href, title=f"Deployed versions for {pacticipant} version {version}"
                     )
                 },
             }
         )
 
+    @extend_schema(request=DeploymentInput, responses={201: DEPLOYED_VERSION})
     def post(self, request: Request, pacticipant: str, version: str, uuid: str) -> Response:
-        body = json_object(request.data)
+        values = parse(DeploymentInput, request.data)
         found = version_get(pacticipant_name=pacticipant, number=version)
         environment = environment_get(uuid=uuid)
-        # The CLIs send both names; applicationInstance is the current one.
-        target = body.get("applicationInstance")
+        target = values.get("applicationInstance")
         if target is None:
-            target = body.get("target")
+            target = values.get("target")
         deployed, _ = deployment_record(version=found, environment=environment, target=target)
         links = Links(request)
         return Response(
             deployed_version_body(deployed, links),
             status=201,
-            headers={"Location": links.url("deployed-versions", deployed.uuid)},
+            headers={"Location": links.route("deployed-version", uuid=deployed.uuid)},
         )
 
 
 class ReleasedVersionsForVersionApi(BrokerApi):
     """POST records a release (201 new, 200 if already released); GET shows it."""
 
+    @extend_schema(responses={200: RELEASED_VERSIONS})
     def get(self, request: Request, pacticipant: str, version: str, uuid: str) -> Response:
         found = version_get(pacticipant_name=pacticipant, number=version)
         environment = environment_get(uuid=uuid)
         links = Links(request)
         released = released_versions_for_version(version=found, environment=environment)
         title = f"Released versions for {pacticipant} version {version} in {environment_label(environment)}"
+        href = links.route("version-released-versions", pacticipant=pacticipant, version=version, uuid=environment.uuid)
         return Response(
             {
                 "_embedded": {
                     "releasedVersions": [released_version_body(r, links, with_environment=False) for r in released]
                 },
-                "_links": {
-                    "self": _self_with_query(
-                        request,
-                        links,
-                        "pacticipants",
-                        pacticipant,
-                        "versions",
-                        version,
-                        "released-versions",
-                        "environment",
-                        environment.uuid,
-                        title=title,
-                    )
-                },
+                "_links": {"self": _self_with_query(request, href, title=title)},
             }
         )
 
+    @extend_schema(request=Empty, responses={201: RELEASED_VERSION, 200: RELEASED_VERSION})
     def post(self, request: Request, pacticipant: str, version: str, uuid: str) -> Response:
-        json_object(request.data)  # no fields, but a non-object body is still a client error
+        parse(Empty, request.data)  # no fields, but a non-object body is still a client error
         found = version_get(pacticipant_name=pacticipant, number=version)
         environment = environment_get(uuid=uuid)
         released, created = release_record(version=found, environment=environment)
@@ -194,19 +275,24 @@ class ReleasedVersionsForVersionApi(BrokerApi):
         return Response(
             released_version_body(released, links),
             status=201 if created else 200,
-            headers={"Location": links.url("released-versions", released.uuid)},
+            headers={"Location": links.route("released-version", uuid=released.uuid)},
         )
 
 
 class DeployedVersionApi(BrokerApi):
     """GET a deployed version; PATCH {"currentlyDeployed": false} records the undeployment."""
 
+    @extend_schema(responses={200: DEPLOYED_VERSION})
     def get(self, request: Request, uuid: str) -> Response:
         return Response(deployed_version_body(deployed_version_get(uuid=uuid), Links(request)))
 
+    @extend_schema(
+        request=UndeploymentInput,
+        responses={200: DEPLOYED_VERSION, 422: _cannot_set_true("currentlyDeployed")},
+    )
     def patch(self, request: Request, uuid: str) -> Response:
         deployed = deployed_version_get(uuid=uuid)
-        if _boolean_patch(json_object(request.data), "currentlyDeployed") is False:
+        if _ending(UndeploymentInput, request.data, "currentlyDeployed"):
             deployment_end(deployed_version=deployed)
             deployed = deployed_version_get(uuid=uuid)
         return Response(deployed_version_body(deployed, Links(request)))
@@ -215,12 +301,17 @@ class DeployedVersionApi(BrokerApi):
 class ReleasedVersionApi(BrokerApi):
     """GET a released version; PATCH {"currentlySupported": false} records the end of support."""
 
+    @extend_schema(responses={200: RELEASED_VERSION})
     def get(self, request: Request, uuid: str) -> Response:
         return Response(released_version_body(released_version_get(uuid=uuid), Links(request)))
 
+    @extend_schema(
+        request=SupportEndedInput,
+        responses={200: RELEASED_VERSION, 422: _cannot_set_true("currentlySupported")},
+    )
     def patch(self, request: Request, uuid: str) -> Response:
         released = released_version_get(uuid=uuid)
-        if _boolean_patch(json_object(request.data), "currentlySupported") is False:
+        if _ending(SupportEndedInput, request.data, "currentlySupported"):
             release_end_support(released_version=released)
             released = released_version_get(uuid=uuid)
         return Response(released_version_body(released, Links(request)))
@@ -229,19 +320,21 @@ class ReleasedVersionApi(BrokerApi):
 class CurrentlyDeployedVersionsApi(BrokerApi):
     """GET the versions currently deployed to an environment (?pacticipant, ?applicationInstance)."""
 
+    @extend_schema(parameters=[CurrentlyDeployedQuery], responses={200: DEPLOYED_VERSIONS})
     def get(self, request: Request, uuid: str) -> Response:
+        query = parse(CurrentlyDeployedQuery, request.query_params)
         environment = environment_get(uuid=uuid)
-        params = request.query_params
         # A blank instance means "deployed without an instance", not "any instance".
         target: object = ANY_INSTANCE
         for name in ("applicationInstance", "target"):
-            if name in params:
-                target = params.get(name) or None
+            if name in query:
+                target = query[name] or None
                 break
         deployed = deployed_versions_current(
-            environment=environment, pacticipant_name=params.get("pacticipant") or None, target=target
+            environment=environment, pacticipant_name=query.get("pacticipant") or None, target=target
         )
         links = Links(request)
+        href = links.route("environment-currently-deployed", uuid=environment.uuid)
         return Response(
             {
                 "_embedded": {
@@ -249,13 +342,7 @@ class CurrentlyDeployedVersionsApi(BrokerApi):
                 },
                 "_links": {
                     "self": _self_with_query(
-                        request,
-                        links,
-                        "environments",
-                        environment.uuid,
-                        "deployed-versions",
-                        "currently-deployed",
-                        title=f"Currently deployed versions for {environment_label(environment)}",
+                        request, href, title=f"Currently deployed versions for {environment_label(environment)}"
                     )
                 },
             }
@@ -265,15 +352,17 @@ class CurrentlyDeployedVersionsApi(BrokerApi):
 class CurrentlySupportedVersionsApi(BrokerApi):
     """GET the releases currently supported in an environment (?pacticipant, ?version)."""
 
+    @extend_schema(parameters=[CurrentlySupportedQuery], responses={200: RELEASED_VERSIONS})
     def get(self, request: Request, uuid: str) -> Response:
+        query = parse(CurrentlySupportedQuery, request.query_params)
         environment = environment_get(uuid=uuid)
-        params = request.query_params
         released = released_versions_supported(
             environment=environment,
-            pacticipant_name=params.get("pacticipant") or None,
-            version_number=params.get("version") or None,
+            pacticipant_name=query.get("pacticipant") or None,
+            version_number=query.get("version") or None,
         )
         links = Links(request)
+        href = links.route("environment-currently-supported", uuid=environment.uuid)
         return Response(
             {
                 "_embedded": {
@@ -281,13 +370,7 @@ class CurrentlySupportedVersionsApi(BrokerApi):
                 },
                 "_links": {
                     "self": _self_with_query(
-                        request,
-                        links,
-                        "environments",
-                        environment.uuid,
-                        "released-versions",
-                        "currently-supported",
-                        title=f"Currently supported versions in {environment_label(environment)}",
+                        request, href, title=f"Currently supported versions in {environment_label(environment)}"
                     )
                 },
             }

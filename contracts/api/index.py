@@ -1,169 +1,219 @@
-"""The HAL index at `/`: clients discover features by its relation names."""
+"""The HAL index at `/`: clients discover features by its relation names.
+
+Every href is built from a route name; a templated one fills the route's parameters
+with placeholders ("{provider}"), and the can-i-deploy ones append a query template.
+"""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
 from contracts.api.links import Links
+from contracts.api.schema import hal, with_links
 
-# (relation, path after the base URL, title, templated)
-RELATIONS: list[tuple[str, str, str, bool]] = [
-    (
-        "pb:publish-pact",
-        "/pacts/provider/{provider}/consumer/{consumer}/version/{consumerApplicationVersion}",
-        "Publish a pact",
-        True,
-    ),
-    ("pb:publish-contracts", "/contracts/publish", "Publish contracts", False),
-    ("pb:latest-pact-versions", "/pacts/latest", "Latest pact versions", False),
-    (
+PROVIDER, CONSUMER, PACTICIPANT = "{provider}", "{consumer}", "{pacticipant}"
+VERSION, TAG, BRANCH = "{version}", "{tag}", "{branch}"
+
+
+class Relation(NamedTuple):
+    """One relation of the index: the route it links to, placeholders for the route's parameters."""
+
+    rel: str
+    route: str
+    title: str
+    params: dict[str, str] = {}
+    query: str = ""  # a query-string template appended to the route's path
+
+    @property
+    def templated(self) -> bool:
+        return bool(self.params) or "{" in self.query
+
+
+PACT_PAIR = {"provider": PROVIDER, "consumer": CONSUMER}
+
+RELATIONS: list[Relation] = [
+    Relation("pb:publish-pact", "pact", "Publish a pact", {**PACT_PAIR, "version": "{consumerApplicationVersion}"}),
+    Relation("pb:publish-contracts", "contracts-publish", "Publish contracts"),
+    Relation("pb:latest-pact-versions", "pacts-latest", "Latest pact versions"),
+    Relation(
         "pb:tagged-pact-versions",
-        "/pacts/provider/{provider}/consumer/{consumer}/tag/{tag}",
+        "pact-versions-tag",
         "All versions of a pact for a given consumer, provider and consumer version tag",
-        True,
+        {**PACT_PAIR, "tag": TAG},
     ),
-    (
+    Relation(
         "pb:branch-pact-versions",
-        "/pacts/provider/{provider}/consumer/{consumer}/branch/{branch}",
+        "pact-versions-branch",
         "All versions of a pact for a given consumer, provider and consumer version branch",
-        True,
+        {**PACT_PAIR, "branch": BRANCH},
     ),
-    (
+    Relation(
         "pb:latest-branch-pact-versions",
-        "/pacts/provider/{provider}/consumer/{consumer}/branch/{branch}/latest/versions",
+        "pact-versions-branch-latest",
         "Latest version of a pact for a given consumer, provider and consumer version branch",
-        True,
+        {**PACT_PAIR, "branch": BRANCH},
     ),
-    (
+    Relation(
         "pb:main-branch-pact-versions",
-        "/pacts/provider/{provider}/consumer/{consumer}/branch/versions",
+        "pact-versions-main-branch",
         "All versions of a pact for a given consumer, provider and the consumer's main branch",
-        True,
+        PACT_PAIR,
     ),
-    (
+    Relation(
         "pb:latest-main-branch-pact-versions",
-        "/pacts/provider/{provider}/consumer/{consumer}/branch/latest/versions",
+        "pact-versions-main-branch-latest",
         "Latest version of a pact for a given consumer, provider and the consumer's main branch",
-        True,
+        PACT_PAIR,
     ),
-    (
+    Relation(
         "pb:provider-pacts-with-main-branch",
-        "/pacts/provider/{provider}/branch",
+        "provider-pacts-main-branch",
         "All pact versions for the provider from the consumers' main branches",
-        True,
+        {"provider": PROVIDER},
     ),
-    (
+    Relation(
         "pb:provider-pacts-with-branch",
-        "/pacts/provider/{provider}/branch/{branch}",
+        "provider-pacts-branch",
         "All pact versions for the provider with the given consumer version branch",
-        True,
+        {"provider": PROVIDER, "branch": BRANCH},
     ),
-    (
+    Relation(
         "pb:latest-provider-pacts-with-main-branch",
-        "/pacts/provider/{provider}/branch/latest",
+        "provider-pacts-main-branch-latest",
         "Latest pacts for the provider from the consumers' main branches",
-        True,
+        {"provider": PROVIDER},
     ),
-    (
+    Relation(
         "pb:latest-provider-pacts-with-branch",
-        "/pacts/provider/{provider}/branch/{branch}/latest",
+        "provider-pacts-branch-latest",
         "Latest pacts for the provider with the given consumer version branch",
-        True,
+        {"provider": PROVIDER, "branch": BRANCH},
     ),
-    ("pb:pacticipants", "/pacticipants", "Pacticipants", False),
-    ("pb:pacticipant", "/pacticipants/{pacticipant}", "Fetch pacticipant by name", True),
-    ("pb:latest-provider-pacts", "/pacts/provider/{provider}/latest", "Latest pacts by provider", True),
-    (
+    Relation("pb:pacticipants", "pacticipants", "Pacticipants"),
+    Relation("pb:pacticipant", "pacticipant", "Fetch pacticipant by name", {"name": PACTICIPANT}),
+    Relation("pb:latest-provider-pacts", "provider-pacts-latest", "Latest pacts by provider", {"provider": PROVIDER}),
+    Relation(
         "pb:latest-provider-pacts-with-tag",
-        "/pacts/provider/{provider}/latest/{tag}",
+        "provider-pacts-latest-tag",
         "Latest pacts for provider with the specified tag",
-        True,
+        {"provider": PROVIDER, "tag": TAG},
     ),
-    (
+    Relation(
         "pb:provider-pacts-with-tag",
-        "/pacts/provider/{provider}/tag/{tag}",
+        "provider-pacts-tag",
         "All pact versions for the provider with the specified consumer version tag",
-        True,
+        {"provider": PROVIDER, "tag": TAG},
     ),
-    ("pb:provider-pacts", "/pacts/provider/{provider}", "All pact versions for the specified provider", True),
-    ("pb:latest-version", "/pacticipants/{pacticipant}/latest-version", "Latest pacticipant version", True),
-    (
+    Relation(
+        "pb:provider-pacts", "provider-pacts", "All pact versions for the specified provider", {"provider": PROVIDER}
+    ),
+    Relation("pb:latest-version", "latest-version", "Latest pacticipant version", {"name": PACTICIPANT}),
+    Relation(
         "pb:latest-tagged-version",
-        "/pacticipants/{pacticipant}/latest-version/{tag}",
+        "latest-tagged-version",
         "Latest pacticipant version with the specified tag",
-        True,
+        {"name": PACTICIPANT, "tag": TAG},
     ),
-    ("pb:webhooks", "/webhooks", "Webhooks", False),
-    ("pb:webhook", "/webhooks/{uuid}", "Webhook", True),
-    ("pb:integrations", "/integrations", "Integrations", False),
-    (
+    Relation("pb:webhooks", "webhooks", "Webhooks"),
+    Relation("pb:webhook", "webhook", "Webhook", {"uuid": "{uuid}"}),
+    Relation("pb:integrations", "integrations", "Integrations"),
+    Relation(
         "pb:pacticipant-version-tag",
-        "/pacticipants/{pacticipant}/versions/{version}/tags/{tag}",
+        "version-tag",
         "Get, create or delete a tag for a pacticipant version",
-        True,
+        {"name": PACTICIPANT, "number": VERSION, "tag": TAG},
     ),
-    (
+    Relation(
         "pb:pacticipant-branch",
-        "/pacticipants/{pacticipant}/branches/{branch}",
+        "branch",
         "Get or delete a pacticipant branch",
-        True,
+        {"name": PACTICIPANT, "branch": BRANCH},
     ),
-    (
+    Relation(
         "pb:pacticipant-branch-version",
-        "/pacticipants/{pacticipant}/branches/{branch}/versions/{version}",
+        "branch-version",
         "Get or add/create a pacticipant version for a branch",
-        True,
+        {"name": PACTICIPANT, "branch": BRANCH, "number": VERSION},
     ),
-    (
+    Relation(
         "pb:pacticipant-version",
-        "/pacticipants/{pacticipant}/versions/{version}",
+        "version",
         "Get, create or delete a pacticipant version",
-        True,
+        {"name": PACTICIPANT, "number": VERSION},
     ),
-    ("pb:metrics", "/metrics", "Get Pact Broker metrics", False),
-    (
+    Relation("pb:metrics", "metrics", "Get Pact Broker metrics"),
+    Relation(
         "pb:can-i-deploy-pacticipant-version-to-tag",
-        "/can-i-deploy?pacticipant={pacticipant}&version={version}&to={tag}",
+        "can-i-deploy",
         "Determine if an application version can be safely deployed to an environment identified by the given tag",
-        True,
+        query="?pacticipant={pacticipant}&version={version}&to={tag}",
     ),
-    (
+    Relation(
         "pb:can-i-deploy-pacticipant-version-to-environment",
-        "/can-i-deploy?pacticipant={pacticipant}&version={version}&environment={environment}",
+        "can-i-deploy",
         "Determine if an application version can be safely deployed to an environment",
-        True,
+        query="?pacticipant={pacticipant}&version={version}&environment={environment}",
     ),
-    (
+    Relation(
         "pb:provider-pacts-for-verification",
-        "/pacts/provider/{provider}/for-verification",
+        "pacts-for-verification",
         "Pact versions to be verified for the specified provider",
-        True,
+        {"provider": PROVIDER},
     ),
-    ("pb:environments", "/environments", "Environments", False),
-    ("pb:environment", "/environments/{uuid}", "Environment", True),
-    ("accord:verification-runs", "/verification-runs", "Server-side verification runs of provider builds", False),
+    Relation("pb:environments", "environments", "Environments"),
+    Relation("pb:environment", "environment", "Environment", {"uuid": "{uuid}"}),
+    Relation("accord:verification-runs", "verification-runs", "Server-side verification runs of provider builds"),
 ]
+
+# The relations client-wire.md saw the real clients follow.
+FOLLOWED = (
+    "pb:publish-contracts",
+    "pb:provider-pacts-for-verification",
+    "pb:latest-provider-pacts",
+    "pb:pacticipant",
+    "pb:pacticipants",
+    "pb:pacticipant-version",
+    "pb:latest-version",
+    "pb:latest-tagged-version",
+    "pb:pacticipant-version-tag",
+    "pb:pacticipant-branch-version",
+    "pb:pacticipant-branch",
+    "pb:environments",
+    "pb:webhook",
+    "pb:webhooks",
+    "pb:latest-pact-versions",
+)
+INDEX = with_links(hal(), "self", *FOLLOWED)
 
 
 class IndexApi(BrokerApi):
     """GET /: every relation, with absolute hrefs."""
 
+    @extend_schema(responses={200: INDEX})
     def get(self, request: Request) -> Response:
         links = Links(request)
-        body: dict = {"self": {"href": links.base, "title": "Index", "templated": False}}
-        for rel, path, title, templated in RELATIONS:
-            body[rel] = {"href": links.template(path), "title": title, "templated": templated}
+        body: dict = {"self": {"href": links.route("index"), "title": "Index", "templated": False}}
+        for relation in RELATIONS:
+            body[relation.rel] = {
+                "href": links.route(relation.route, **relation.params) + relation.query,
+                "title": relation.title,
+                "templated": relation.templated,
+            }
         body["beta:provider-pacts-for-verification"] = {
             "name": "beta",
-            "href": links.template("/pacts/provider/{provider}/for-verification"),
+            "href": links.route("pacts-for-verification", provider=PROVIDER),
             "title": "DEPRECATED - please use pb:provider-pacts-for-verification",
             "templated": True,
         }
+        docs = links.route("doc", rel="{rel}") + "?context=index"
         body["curies"] = [
-            {"name": "pb", "href": links.template("/doc/{rel}?context=index"), "templated": True},
-            {"name": "beta", "href": links.template("/doc/{rel}?context=index"), "templated": True},
-            {"name": "accord", "href": links.template("/doc/{rel}?context=index"), "templated": True},
+            {"name": "pb", "href": docs, "templated": True},
+            {"name": "beta", "href": docs, "templated": True},
+            {"name": "accord", "href": docs, "templated": True},
         ]
         return Response({"_links": body})

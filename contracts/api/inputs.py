@@ -254,6 +254,10 @@ class Choice(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
+class Empty(Input):
+    """A body whose content is not read (the URL says everything): still a JSON object, or empty."""
+
+
 # ---------------------------------------------------------------- additions: publishing, pacts for verification, results
 
 

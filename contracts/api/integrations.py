@@ -11,14 +11,17 @@ import re
 
 from django.http import HttpResponse
 from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
 from contracts.api.hal import HAL_JSON
+from contracts.api.inputs import parse
 from contracts.api.links import Links
 from contracts.api.negotiation import preferred_media_type
-from contracts.api.pacticipants import Pagination
+from contracts.api.pacticipants import PAGE, Pagination, SearchQuery
+from contracts.api.schema import STRING, hal
 from contracts.models import Integration
 from contracts.selectors.integrations import integration_get, integrations_list
 from contracts.services.integrations import integration_delete, integrations_delete_all
@@ -36,23 +39,26 @@ def integration_body(links: Links, integration: Integration) -> dict:
     `pb:matrix` is absolute here, where upstream's lacks the base URL.
     """
     consumer, provider = integration.consumer.name, integration.provider.name
-    pair = ("pacts", "provider", provider, "consumer", consumer)
+    pair = {"provider": provider, "consumer": consumer}
     return {
         "consumer": {"name": consumer},
         "provider": {"name": provider},
         "_links": {
-            "pb:consumer": {"title": "Consumer", "name": consumer, "href": links.url("pacticipants", consumer)},
-            "pb:provider": {"title": "Provider", "name": provider, "href": links.url("pacticipants", provider)},
-            "pb:latest-pact-version": {"title": "Latest version of the pact", "href": links.url(*pair, "latest")},
-            "pb:all-pact-versions": {"title": "All versions of the pact", "href": links.url(*pair, "versions")},
+            "pb:consumer": {"title": "Consumer", "name": consumer, "href": links.route("pacticipant", name=consumer)},
+            "pb:provider": {"title": "Provider", "name": provider, "href": links.route("pacticipant", name=provider)},
+            "pb:latest-pact-version": {
+                "title": "Latest version of the pact",
+                "href": links.route("pact-latest", **pair),
+            },
+            "pb:all-pact-versions": {"title": "All versions of the pact", "href": links.route("pact-versions", **pair)},
             "pb:matrix": {
                 "title": f"Matrix of pacts/verification results for {consumer} and {provider}",
-                "href": links.url("matrix", "provider", provider, "consumer", consumer),
+                "href": links.route("matrix-integration", **pair),
             },
-            "pb:group": {"href": links.url("pacticipants", consumer)},
+            "pb:group": {"href": links.route("pacticipant", name=consumer)},
             "pb:delete_integration": {
                 "title": f"Delete the integration between {consumer} and {provider}",
-                "href": links.url("integrations", "provider", provider, "consumer", consumer),
+                "href": links.route("integration", **pair),
             },
         },
     }
@@ -62,8 +68,27 @@ def integrations_body(links: Links, integrations: list[Integration]) -> dict:
     """The collection: every integration embedded, and a self link."""
     return {
         "_embedded": {"integrations": [integration_body(links, integration) for integration in integrations]},
-        "_links": {"self": {"title": "All integrations", "href": links.url("integrations")}},
+        "_links": {"self": {"title": "All integrations", "href": links.route("integrations")}},
     }
+
+
+_NAME = hal({"name": STRING}, required=("name",), links=False)
+INTEGRATION = hal({"consumer": _NAME, "provider": _NAME}, required=("consumer", "provider"))
+INTEGRATIONS = hal(
+    {
+        "_embedded": {
+            "type": "object",
+            "properties": {"integrations": {"type": "array", "items": INTEGRATION}},
+            "required": ["integrations"],
+        },
+        "page": PAGE,
+    },
+    required=("_embedded",),
+)
+DOT_GRAPH = OpenApiResponse(
+    response={"type": "string", "description": "A Graphviz digraph: one consumer -> provider edge per integration"},
+    description="The network, for Accept: text/vnd.graphviz",
+)
 
 
 def _dot_id(name: str) -> str:
@@ -87,16 +112,19 @@ def integrations_dot(integrations: list[Integration]) -> str:
 class IntegrationsApi(BrokerApi):
     """GET /integrations (`q` filters by name, `page`/`size` paginate) and DELETE /integrations (all data)."""
 
+    @extend_schema(parameters=[SearchQuery], responses={(200, HAL_JSON): INTEGRATIONS, (200, GRAPHVIZ): DOT_GRAPH})
     def get(self, request: Request) -> Response | HttpResponse:
-        query = request.query_params.get("q") or None
-        pagination = Pagination(request.query_params)
-        integrations = pagination.apply(integrations_list(query=query))
+        query = parse(SearchQuery, request.query_params)
+        search = query.get("q") or None
+        pagination = Pagination(query)
+        integrations = pagination.apply(integrations_list(query=search))
         if preferred_media_type(request.headers.get("Accept"), (HAL_JSON, GRAPHVIZ)) == GRAPHVIZ:
             return HttpResponse(integrations_dot(integrations), content_type=f"{GRAPHVIZ};charset=utf-8")
         links = Links(request)
         body = integrations_body(links, integrations)
-        return Response(pagination.decorate(body, links, ["integrations"], {"q": query} if query else {}))
+        return Response(pagination.decorate(body, links, "integrations", {}, {"q": search} if search else {}))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request) -> Response:
         integrations_delete_all()
         return Response(status=204)
@@ -105,6 +133,7 @@ class IntegrationsApi(BrokerApi):
 class IntegrationApi(BrokerApi):
     """DELETE /integrations/provider/{P}/consumer/{C}: the pair's pacts, content and verifications."""
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, provider: str, consumer: str) -> Response:
         integration_delete(integration=integration_get(provider_name=provider, consumer_name=consumer))
         return Response(status=204)

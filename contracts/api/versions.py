@@ -8,16 +8,20 @@ drops its verification results when the branch PUT answers anything else).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contracts.api.base import BrokerApi, json_object
+from contracts.api.base import BrokerApi
 from contracts.api.environments import environment_label
-from contracts.api.links import Links, seg
-from contracts.api.pacticipants import Pagination
+from contracts.api.inputs import Input, Items, Text, parse, single_line
+from contracts.api.links import Links
+from contracts.api.pacticipants import PAGE, PageQuery, Pagination, SearchQuery
+from contracts.api.schema import BOOLEAN, ERROR, STRING, TIMESTAMP, hal, with_links
 from contracts.api.timestamps import iso, timestamps
-from contracts.exceptions import InvalidInput
 from contracts.models import Branch, Tag
 from contracts.selectors.pacticipants import pacticipant_by_name
 from contracts.selectors.versions import (
@@ -42,7 +46,6 @@ from contracts.services.versions import (
     branches_delete,
     tag_delete,
     tag_find_or_create,
-    validate_ref_name,
     version_delete,
     version_upsert,
 )
@@ -68,7 +71,7 @@ def version_body(links: Links, detail: VersionDetail) -> dict:
                 "self": {
                     "title": "Branch version",
                     "name": membership.branch_name,
-                    "href": links.url("pacticipants", name, "branches", membership.branch_name, "versions", number),
+                    "href": links.route("branch-version", name=name, branch=membership.branch_name, number=number),
                 }
             },
         }
@@ -81,31 +84,30 @@ def version_body(links: Links, detail: VersionDetail) -> dict:
                 "self": {
                     "title": "Tag",
                     "name": tag.name,
-                    "href": links.url("pacticipants", name, "versions", number, "tags", tag.name),
+                    "href": links.route("version-tag", name=name, number=number, tag=tag.name),
                 }
             },
         }
         for tag in detail.tags
     ]
     body["_embedded"] = {"branchVersions": memberships, "branches": memberships, "tags": tags}
-    version_path = f"/pacticipants/{seg(name)}/versions/{seg(number)}"
     body["_links"] = {
-        "self": {"title": "Version", "name": number, "href": links.url("pacticipants", name, "versions", number)},
-        "pb:pacticipant": {"title": "Pacticipant", "name": name, "href": links.url("pacticipants", name)},
+        "self": {"title": "Version", "name": number, "href": links.route("version", name=name, number=number)},
+        "pb:pacticipant": {"title": "Pacticipant", "name": name, "href": links.route("pacticipant", name=name)},
         "pb:tag": {
             "title": "Get, create or delete a tag for this pacticipant version",
-            "href": links.template(f"{version_path}/tags/{{tag}}"),
+            "href": links.route("version-tag", name=name, number=number, tag="{tag}"),
             "templated": True,
         },
         "pb:latest-verification-results-where-pacticipant-is-consumer": {
             "title": "Latest verification results for consumer version",
-            "href": links.url("verification-results", "consumer", name, "version", number, "latest"),
+            "href": links.route("consumer-version-verification-results-latest", consumer=name, version=number),
         },
         "pb:pact-versions": [
             {
                 "title": "Pact",
                 "name": f"Pact between {name} ({number}) and {pub.provider.name}",
-                "href": links.url("pacts", "provider", pub.provider.name, "consumer", name, "version", number),
+                "href": links.route("pact", provider=pub.provider.name, consumer=name, version=number),
             }
             for pub in detail.publications
         ],
@@ -116,9 +118,7 @@ def version_body(links: Links, detail: VersionDetail) -> dict:
             {
                 "title": f"Record deployment to {environment_label(env)}",
                 "name": env.name,
-                "href": links.url(
-                    "pacticipants", name, "versions", number, "deployed-versions", "environment", env.uuid
-                ),
+                "href": links.route("version-deployed-versions", pacticipant=name, version=number, uuid=env.uuid),
             }
             for env in detail.environments
         ],
@@ -126,13 +126,11 @@ def version_body(links: Links, detail: VersionDetail) -> dict:
             {
                 "title": f"Record release to {environment_label(env)}",
                 "name": env.name,
-                "href": links.url(
-                    "pacticipants", name, "versions", number, "released-versions", "environment", env.uuid
-                ),
+                "href": links.route("version-released-versions", pacticipant=name, version=number, uuid=env.uuid),
             }
             for env in detail.environments
         ],
-        "curies": [{"name": "pb", "href": links.template("/doc/{rel}?context=version"), "templated": True}],
+        "curies": [{"name": "pb", "href": links.route("doc", rel="{rel}") + "?context=version", "templated": True}],
     }
     return body
 
@@ -142,7 +140,7 @@ def _deployed(links: Links, deployment) -> dict:
     out = {
         "title": f"Version deployed to {environment}",
         "name": environment,
-        "href": links.url("deployed-versions", deployment.uuid),
+        "href": links.route("deployed-version", uuid=deployment.uuid),
         "currently_deployed": deployment.currently_deployed,
         "deployed_at": iso(deployment.created_at),
     }
@@ -158,7 +156,7 @@ def _released(links: Links, release) -> dict:
     out = {
         "title": f"Version released to {environment}",
         "name": environment,
-        "href": links.url("released-versions", release.uuid),
+        "href": links.route("released-version", uuid=release.uuid),
         "currently_supported": release.currently_supported,
         "released_at": iso(release.created_at),
     }
@@ -169,22 +167,23 @@ def _released(links: Links, release) -> dict:
 
 def _version_response(request: Request, version, status: int = 200) -> Response:
     links = Links(request)
-    self_href = links.url("pacticipants", version.pacticipant.name, "versions", version.number)
+    self_href = links.route("version", name=version.pacticipant.name, number=version.number)
     headers = {"Location": self_href} if status == 201 else None
     return Response(version_body(links, version_details([version])[0]), status=status, headers=headers)
 
 
-def _versions_response(request: Request, name: str, versions, segments: list, title: str) -> Response:
-    """A page of versions (newest first as the queryset orders them)."""
+def _versions_response(request: Request, versions, route: str, params: dict[str, Any], title: str) -> Response:
+    """A page of versions (newest first as the queryset orders them) at `route`; params["name"] is the pacticipant."""
     links = Links(request)
-    pagination = Pagination(request.query_params)
+    pagination = Pagination(parse(PageQuery, request.query_params))
     details = version_details(pagination.apply(versions))
     items = [version_body(links, detail) for detail in details]
-    pacticipant_href = links.url("pacticipants", name)
+    name = params["name"]
+    pacticipant_href = links.route("pacticipant", name=name)
     body = {
         "_embedded": {"versions": items},
         "_links": {
-            "self": {"title": title, "href": links.url(*segments)},
+            "self": {"title": title, "href": links.route(route, **params)},
             "pb:pacticipant": {"title": "Pacticipant", "name": name, "href": pacticipant_href},
             "pacticipant": {"title": name, "href": pacticipant_href},
             "pb:versions": [
@@ -201,7 +200,7 @@ def _versions_response(request: Request, name: str, versions, segments: list, ti
             ],
         },
     }
-    return Response(pagination.decorate(body, links, segments, {}))
+    return Response(pagination.decorate(body, links, route, params, {}))
 
 
 def branch_body(links: Links, branch: Branch) -> dict:
@@ -214,11 +213,11 @@ def branch_body(links: Links, branch: Branch) -> dict:
             "self": {
                 "title": "Branch",
                 "name": branch.name,
-                "href": links.url("pacticipants", name, "branches", branch.name),
+                "href": links.route("branch", name=name, branch=branch.name),
             },
             "pb:latest-version": {
                 "title": "Latest version for branch",
-                "href": links.url("pacticipants", name, "branches", branch.name, "versions", query={"pageSize": 1}),
+                "href": links.route("branch-versions", name=name, branch=branch.name, query={"pageSize": 1}),
             },
         },
     }
@@ -231,17 +230,17 @@ def branch_version_body(links: Links, name: str, branch: str, number: str, creat
         "_links": {
             "self": {
                 "title": "Branch version",
-                "href": links.url("pacticipants", name, "branches", branch, "versions", number),
+                "href": links.route("branch-version", name=name, branch=branch, number=number),
             },
             "pb:branch": {
                 "title": "Branch",
                 "name": branch,
-                "href": links.url("pacticipants", name, "branches", branch),
+                "href": links.route("branch", name=name, branch=branch),
             },
             "pb:version": {
                 "title": "Version",
                 "name": number,
-                "href": links.url("pacticipants", name, "versions", number),
+                "href": links.route("version", name=name, number=number),
             },
         },
     }
@@ -256,14 +255,14 @@ def tag_body(links: Links, name: str, number: str, tag: Tag) -> dict:
             "self": {
                 "title": "Tag",
                 "name": tag.name,
-                "href": links.url("pacticipants", name, "versions", number, "tags", tag.name),
+                "href": links.route("version-tag", name=name, number=number, tag=tag.name),
             },
             "version": {
                 "title": "Version",
                 "name": number,
-                "href": links.url("pacticipants", name, "versions", number),
+                "href": links.route("version", name=name, number=number),
             },
-            "pacticipant": {"title": "Pacticipant", "name": name, "href": links.url("pacticipants", name)},
+            "pacticipant": {"title": "Pacticipant", "name": name, "href": links.route("pacticipant", name=name)},
         },
     }
 
@@ -271,21 +270,131 @@ def tag_body(links: Links, name: str, number: str, tag: Tag) -> dict:
 # --- input -------------------------------------------------------------------------------
 
 
-def _version_input(body: dict) -> tuple[str | None, list[str] | None]:
-    """buildUrl and tag names from a version PUT/PATCH body (`branch` is ignored, as upstream)."""
-    build_url = body.get("buildUrl")
-    if build_url is not None and (not isinstance(build_url, str) or len(build_url) > 2048):
-        raise InvalidInput({"buildUrl": ["must be a string of at most 2048 characters"]})
-    raw_tags = body.get("tags")
-    if raw_tags is None:
-        return build_url or None, None
-    if not isinstance(raw_tags, list):
-        raise InvalidInput({"tags": ['must be an array of {"name": ...} objects']})
-    tags = []
-    for item in raw_tags:
-        tag = item.get("name") if isinstance(item, dict) else item
-        tags.append(validate_ref_name(tag, "tags"))
-    return build_url or None, tags
+class VersionTagInput(Input):
+    """One of a version's tags: `{"name": "prod"}`, or leniently the bare name `"prod"`."""
+
+    name = Text(max_length=255, validators=[single_line])
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value({"name": data} if isinstance(data, str) else data)
+
+
+class VersionInput(Input):
+    """A version PUT (replace) or PATCH (merge-patch); `branch` is ignored, as upstream."""
+
+    buildUrl = Text(required=False, allow_null=True, allow_blank=True, max_length=2048)
+    tags = Items(
+        child=VersionTagInput(), required=False, allow_null=True, help_text="When given, replaces the version's tags"
+    )
+
+
+def _version_values(data: object) -> tuple[dict, str | None, list[str] | None]:
+    """The parsed body, its build URL (blank as None) and its tag names (None when not given)."""
+    values = parse(VersionInput, data)
+    tags = values.get("tags")
+    return values, values.get("buildUrl") or None, None if tags is None else [tag["name"] for tag in tags]
+
+
+class RefNameInput(Input):
+    """A tag or branch-version PUT: empty, `{}` or `{"name": ...}`. The URL names the tag or
+    branch, so `name` is not read; it is only checked to be a string."""
+
+    name = Text(required=False, allow_blank=True, help_text="Ignored: the URL names the tag or branch")
+
+
+class BranchesDeleteQuery(Input):
+    """DELETE /pacticipants/{name}/branches: `exclude[]=name` (repeatable) names branches to keep."""
+
+    def get_fields(self) -> dict:
+        # `exclude[]` (what clients send) is not a Python name, so it cannot be a class attribute.
+        return {
+            "exclude[]": Items(child=Text(allow_blank=True), required=False, help_text="A branch to keep"),
+            "exclude": Items(child=Text(allow_blank=True), required=False, help_text="Same as exclude[]"),
+        }
+
+
+# --- response shapes ---------------------------------------------------------------------
+
+_NAMED = hal({"name": STRING}, required=("name",))
+_BRANCH_MEMBERSHIP = hal({"name": STRING, "latest": BOOLEAN}, required=("name", "latest"))
+VERSION = with_links(
+    hal(
+        {
+            "number": STRING,
+            "buildUrl": STRING,
+            "createdAt": TIMESTAMP,
+            "updatedAt": TIMESTAMP,
+            "_embedded": {
+                "type": "object",
+                "properties": {
+                    "branchVersions": {"type": "array", "items": _BRANCH_MEMBERSHIP},
+                    "branches": {"type": "array", "items": _BRANCH_MEMBERSHIP},
+                    "tags": {"type": "array", "items": _NAMED},
+                },
+                "required": ["branchVersions", "tags"],
+            },
+        },
+        required=("number", "createdAt", "_embedded"),
+    ),
+    "self",
+    "pb:pacticipant",
+    "pb:record-deployment",
+    "pb:record-release",
+)
+VERSIONS = hal(
+    {
+        "_embedded": {
+            "type": "object",
+            "properties": {"versions": {"type": "array", "items": VERSION}},
+            "required": ["versions"],
+        },
+        "page": PAGE,
+    },
+    required=("_embedded",),
+)
+BRANCH = hal({"name": STRING, "createdAt": TIMESTAMP, "updatedAt": TIMESTAMP}, required=("name", "createdAt"))
+BRANCHES = hal(
+    {
+        "_embedded": {
+            "type": "object",
+            "properties": {"branches": {"type": "array", "items": BRANCH}},
+            "required": ["branches"],
+        },
+        "page": PAGE,
+    },
+    required=("_embedded",),
+)
+BRANCH_VERSION = with_links(hal({"createdAt": TIMESTAMP}, required=("createdAt",)), "self", "pb:branch", "pb:version")
+TAG = with_links(
+    hal({"name": STRING, "createdAt": TIMESTAMP, "updatedAt": TIMESTAMP}, required=("name", "createdAt")),
+    "self",
+    "version",
+    "pacticipant",
+)
+NOTICES = hal(
+    {
+        "notices": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"type": STRING, "text": STRING}, "required": ["type", "text"]},
+        }
+    },
+    required=("notices",),
+    links=False,
+)
+
+
+# A DELETE answers 400 only when it reads a query string (schema.py does not add it to DELETEs).
+BAD_QUERY = OpenApiResponse(response=ERROR, description="The query string is invalid: what is wrong, by parameter")
+
+# /pacticipants/label/{label} (the pacticipants with a label) comes first in the URL conf,
+# as in the Pact Broker: /pacticipants/{name}/versions with the name "label" is the list of
+# pacticipants labelled "versions". The document says so rather than promise otherwise.
+NOT_LABEL = OpenApiParameter(
+    "name",
+    {"type": "string", "pattern": "^(?!label$)[^/]+$"},
+    OpenApiParameter.PATH,
+    description='A pacticipant name; for "label" this path is /pacticipants/label/{label}',
+)
 
 
 # --- views -------------------------------------------------------------------------------
@@ -294,53 +403,68 @@ def _version_input(body: dict) -> tuple[str | None, list[str] | None]:
 class VersionListApi(BrokerApi):
     """GET /pacticipants/{name}/versions, newest first."""
 
+    @extend_schema(parameters=[PageQuery, NOT_LABEL], responses={200: VERSIONS})
     def get(self, request: Request, name: str) -> Response:
         versions = versions_for_pacticipant(pacticipant_by_name(name=name))
         return _versions_response(
-            request, name, versions, ["pacticipants", name, "versions"], f"All versions of the pacticipant {name}"
+            request, versions, "versions", {"name": name}, f"All versions of the pacticipant {name}"
         )
 
 
 class VersionApi(BrokerApi):
     """GET, PUT (upsert), PATCH (merge-patch) and DELETE /pacticipants/{name}/versions/{number}."""
 
+    @extend_schema(responses={200: VERSION})
     def get(self, request: Request, name: str, number: str) -> Response:
         return _version_response(request, version_get(pacticipant_name=name, number=number))
 
+    @extend_schema(request=VersionInput, responses={201: VERSION, 200: VERSION})
     def put(self, request: Request, name: str, number: str) -> Response:
-        build_url, tags = _version_input(json_object(request.data))
+        _, build_url, tags = _version_values(request.data)
         version, created = version_upsert(
             pacticipant_name=name, number=number, build_url=build_url, tags=tags, replace=True
         )
         return _version_response(request, version, 201 if created else 200)
 
+    @extend_schema(request={MERGE_PATCH: VersionInput}, responses={200: VERSION, 201: VERSION})
     def patch(self, request: Request, name: str, number: str) -> Response:
         # No client PATCHes versions (client-wire.md); the Pact Broker takes merge-patch only.
         if (request.content_type or "").split(";")[0].strip().lower() != MERGE_PATCH:
             return Response({"error": f"PATCH of a version needs Content-Type {MERGE_PATCH}"}, status=415)
-        body = json_object(request.data)
-        build_url, tags = _version_input(body)
-        clear_build_url = "buildUrl" in body and body["buildUrl"] is None
+        values, build_url, tags = _version_values(request.data)
+        # Merge-patch: an explicit null removes the build URL; leaving it out keeps it.
+        clear_build_url = "buildUrl" in values and values["buildUrl"] is None
         version, created = version_upsert(
             pacticipant_name=name, number=number, build_url=build_url, tags=tags, replace=clear_build_url
         )
         return _version_response(request, version, 201 if created else 200)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, name: str, number: str) -> Response:
         version_delete(version=version_get(pacticipant_name=name, number=number))
         return Response(status=204)
 
 
 class LatestVersionApi(BrokerApi):
-    """GET /pacticipants/{name}/latest-version[/{tag}]."""
+    """GET /pacticipants/{name}/latest-version."""
 
-    def get(self, request: Request, name: str, tag: str | None = None) -> Response:
+    @extend_schema(parameters=[NOT_LABEL], responses={200: VERSION})
+    def get(self, request: Request, name: str) -> Response:
+        return _version_response(request, version_latest(pacticipant_name=name, tag=None))
+
+
+class LatestTaggedVersionApi(BrokerApi):
+    """GET /pacticipants/{name}/latest-version/{tag}."""
+
+    @extend_schema(responses={200: VERSION})
+    def get(self, request: Request, name: str, tag: str) -> Response:
         return _version_response(request, version_latest(pacticipant_name=name, tag=tag))
 
 
 class BranchLatestVersionApi(BrokerApi):
     """GET /pacticipants/{name}/branches/{branch}/latest-version: the branch head."""
 
+    @extend_schema(responses={200: VERSION})
     def get(self, request: Request, name: str, branch: str) -> Response:
         return _version_response(request, branch_head(pacticipant_name=name, branch_name=branch))
 
@@ -348,27 +472,25 @@ class BranchLatestVersionApi(BrokerApi):
 class TagVersionsApi(BrokerApi):
     """GET /pacticipants/{name}/tags/{tag}/versions."""
 
+    @extend_schema(parameters=[PageQuery], responses={200: VERSIONS})
     def get(self, request: Request, name: str, tag: str) -> Response:
         versions = versions_with_tag(pacticipant_name=name, tag=tag)
         return _versions_response(
-            request,
-            name,
-            versions,
-            ["pacticipants", name, "tags", tag, "versions"],
-            f"Versions of {name} with tag {tag}",
+            request, versions, "tag-versions", {"name": name, "tag": tag}, f"Versions of {name} with tag {tag}"
         )
 
 
 class BranchVersionsApi(BrokerApi):
     """GET /pacticipants/{name}/branches/{branch}/versions, most recently added first."""
 
+    @extend_schema(parameters=[PageQuery], responses={200: VERSIONS})
     def get(self, request: Request, name: str, branch: str) -> Response:
         versions = versions_on_branch(branch_get(pacticipant_name=name, name=branch))
         return _versions_response(
             request,
-            name,
             versions,
-            ["pacticipants", name, "branches", branch, "versions"],
+            "branch-versions",
+            {"name": name, "branch": branch},
             f"Versions of {name} on branch {branch}",
         )
 
@@ -376,13 +498,14 @@ class BranchVersionsApi(BrokerApi):
 class EnvironmentVersionsApi(BrokerApi):
     """GET /pacticipants/{name}/environments/{uuid}/versions: deployed or released there."""
 
+    @extend_schema(parameters=[PageQuery], responses={200: VERSIONS})
     def get(self, request: Request, name: str, uuid: str) -> Response:
         versions = versions_in_environment(pacticipant_name=name, environment_uuid=uuid)
         return _versions_response(
             request,
-            name,
             versions,
-            ["pacticipants", name, "environments", uuid, "versions"],
+            "environment-versions",
+            {"name": name, "uuid": uuid},
             f"Versions of {name} deployed or released to the environment",
         )
 
@@ -390,26 +513,29 @@ class EnvironmentVersionsApi(BrokerApi):
 class BranchListApi(BrokerApi):
     """GET /pacticipants/{name}/branches; DELETE it to delete all but `exclude[]` and the main branch."""
 
+    @extend_schema(parameters=[SearchQuery, NOT_LABEL], responses={200: BRANCHES})
     def get(self, request: Request, name: str) -> Response:
         links = Links(request)
-        query = request.query_params.get("q") or None
-        pagination = Pagination(request.query_params)
-        branches = pagination.apply(branch_list(pacticipant=pacticipant_by_name(name=name), query=query))
+        query = parse(SearchQuery, request.query_params)
+        search = query.get("q") or None
+        pagination = Pagination(query)
+        branches = pagination.apply(branch_list(pacticipant=pacticipant_by_name(name=name), query=search))
         body = {
             "_embedded": {"branches": [branch_body(links, branch) for branch in branches]},
             "_links": {
-                "self": {"title": f"{name} branches", "href": links.url("pacticipants", name, "branches")},
+                "self": {"title": f"{name} branches", "href": links.route("branches", name=name)},
                 "pb:branches": [
-                    {"name": branch.name, "href": links.url("pacticipants", name, "branches", branch.name)}
+                    {"name": branch.name, "href": links.route("branch", name=name, branch=branch.name)}
                     for branch in branches
                 ],
             },
         }
-        query_params = {"q": query} if query else {}
-        return Response(pagination.decorate(body, links, ["pacticipants", name, "branches"], query_params))
+        return Response(pagination.decorate(body, links, "branches", {"name": name}, {"q": search} if search else {}))
 
+    @extend_schema(parameters=[BranchesDeleteQuery, NOT_LABEL], responses={202: NOTICES, 400: BAD_QUERY})
     def delete(self, request: Request, name: str) -> Response:
-        exclude = request.query_params.getlist("exclude[]") + request.query_params.getlist("exclude")
+        query = parse(BranchesDeleteQuery, request.query_params)
+        exclude = query.get("exclude[]", []) + query.get("exclude", [])
         # The Pact Broker deletes after replying (202); here it is quick enough to do now.
         deleted, remaining = branches_delete(pacticipant=pacticipant_by_name(name=name), exclude=exclude)
         noun = "branch" if deleted == 1 else "branches"
@@ -420,9 +546,11 @@ class BranchListApi(BrokerApi):
 class BranchApi(BrokerApi):
     """GET and DELETE /pacticipants/{name}/branches/{branch} (deleting keeps the versions)."""
 
+    @extend_schema(responses={200: BRANCH})
     def get(self, request: Request, name: str, branch: str) -> Response:
         return Response(branch_body(Links(request), branch_get(pacticipant_name=name, name=branch)))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, name: str, branch: str) -> Response:
         branch_delete(branch=branch_get(pacticipant_name=name, name=branch))
         return Response(status=204)
@@ -431,8 +559,9 @@ class BranchApi(BrokerApi):
 class BranchVersionApi(BrokerApi):
     """PUT (find or create everything), GET and DELETE /pacticipants/{name}/branches/{branch}/versions/{number}."""
 
+    @extend_schema(request=RefNameInput, responses={201: BRANCH_VERSION, 200: BRANCH_VERSION})
     def put(self, request: Request, name: str, branch: str, number: str) -> Response:
-        json_object(request.data)  # empty, {} or {"name": branch}: only its validity matters
+        parse(RefNameInput, request.data)
         membership, created = branch_version_find_or_create(
             pacticipant_name=name, branch_name=branch, version_number=number
         )
@@ -441,10 +570,12 @@ class BranchVersionApi(BrokerApi):
         headers = {"Location": body["_links"]["self"]["href"]} if created else None
         return Response(body, status=201 if created else 200, headers=headers)
 
+    @extend_schema(responses={200: BRANCH_VERSION})
     def get(self, request: Request, name: str, branch: str, number: str) -> Response:
         membership = branch_version_get(pacticipant_name=name, branch_name=branch, number=number)
         return Response(branch_version_body(Links(request), name, branch, number, membership.created_at))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, name: str, branch: str, number: str) -> Response:
         branch_version_remove(
             branch_version=branch_version_get(pacticipant_name=name, branch_name=branch, number=number)
@@ -455,17 +586,20 @@ class BranchVersionApi(BrokerApi):
 class TagApi(BrokerApi):
     """PUT (find or create everything), GET and DELETE /pacticipants/{name}/versions/{number}/tags/{tag}."""
 
+    @extend_schema(request=RefNameInput, responses={201: TAG, 200: TAG})
     def put(self, request: Request, name: str, number: str, tag: str) -> Response:
-        json_object(request.data)  # empty, {} or {"name": tag}: only its validity matters
+        parse(RefNameInput, request.data)
         found, created = tag_find_or_create(pacticipant_name=name, version_number=number, tag_name=tag)
         links = Links(request)
         body = tag_body(links, name, number, found)
         headers = {"Location": body["_links"]["self"]["href"]} if created else None
         return Response(body, status=201 if created else 200, headers=headers)
 
+    @extend_schema(responses={200: TAG})
     def get(self, request: Request, name: str, number: str, tag: str) -> Response:
         return Response(tag_body(Links(request), name, number, tag_get(pacticipant_name=name, number=number, name=tag)))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, name: str, number: str, tag: str) -> Response:
         tag_delete(tag=tag_get(pacticipant_name=name, number=number, name=tag))
         return Response(status=204)
@@ -476,7 +610,11 @@ urlpatterns = [
     path("pacticipants/<seg:name>/versions/<seg:number>", VersionApi.as_view(), name="version"),
     path("pacticipants/<seg:name>/versions/<seg:number>/tags/<seg:tag>", TagApi.as_view(), name="version-tag"),
     path("pacticipants/<seg:name>/latest-version", LatestVersionApi.as_view(), name="latest-version"),
-    path("pacticipants/<seg:name>/latest-version/<seg:tag>", LatestVersionApi.as_view(), name="latest-tagged-version"),
+    path(
+        "pacticipants/<seg:name>/latest-version/<seg:tag>",
+        LatestTaggedVersionApi.as_view(),
+        name="latest-tagged-version",
+    ),
     path("pacticipants/<seg:name>/tags/<seg:tag>/versions", TagVersionsApi.as_view(), name="tag-versions"),
     path(
         "pacticipants/<seg:name>/environments/<seg:uuid>/versions",

@@ -233,6 +233,17 @@ def test_put_tag_creates_everything(api, body):
     assert Tag.objects.get().version.number == "1.3.0"
 
 
+@pytest.mark.parametrize(
+    "path", ["/pacticipants/Condor/versions/1.3.0/tags/prod", "/pacticipants/Condor/branches/main/versions/1.3.0"]
+)
+def test_a_name_in_the_body_that_is_not_a_string_is_400_and_stores_nothing(api, path):
+    response = api.put(path, {"name": 7}, content_type=JSON)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"name": ["must be a string"]}
+    assert not Version.objects.exists()
+
+
 def test_put_existing_tag_is_200(api):
     api.put("/pacticipants/Condor/versions/1.3.0/tags/prod", "", content_type=JSON)
 

@@ -156,7 +156,7 @@ def test_unknown_version_or_environment_is_404_and_records_nothing(
     ("body", "message"),
     [
         ({"applicationInstance": 42}, "must be a string"),
-        ({"applicationInstance": "blue\ngreen"}, "cannot contain a new line"),
+        ({"applicationInstance": "blue\ngreen"}, "cannot contain multiple lines"),
         ({"applicationInstance": "x" * 256}, "is longer than 255 characters"),
         (["blue"], None),
     ],

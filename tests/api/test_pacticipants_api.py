@@ -119,6 +119,8 @@ def test_post_of_an_existing_name_returns_it_instead_of_failing(api):
         ({"name": "Foo", "mainBranch": "has space"}, "mainBranch"),
         ({"name": "Foo", "repositoryUrl": {"nested": True}}, "repositoryUrl"),
         ({"name": "Foo", "displayName": "x" * 256}, "displayName"),
+        ({"name": "Foo", "displayName": 5}, "displayName"),  # not coerced into "5"
+        ({"name": "Foo", "repository_url": True}, "repository_url"),  # named as the client spelled it
         (["Foo"], "body"),
     ],
 )
@@ -174,6 +176,17 @@ def test_patch_with_bad_input_stores_nothing(api):
     assert response.status_code == 400
     assert response.json()["errors"]["mainBranch"] == ["cannot contain spaces"]
     assert not Pacticipant.objects.exists()
+
+
+def test_snake_case_spellings_are_accepted_and_camel_case_wins(api):
+    body = {"name": "Foo", "repository_url": "http://old", "repositoryUrl": "http://new", "main_branch": "develop"}
+
+    response = api.post("/pacticipants", body, content_type=JSON)
+
+    assert response.status_code == 201
+    assert (response.json()["repositoryUrl"], response.json()["mainBranch"]) == ("http://new", "develop")
+    stored = Pacticipant.objects.get(name="Foo")
+    assert (stored.repository_url, stored.main_branch) == ("http://new", "develop")
 
 
 def test_put_replaces_every_field(api):
@@ -261,6 +274,18 @@ def test_list_with_bad_page_parameters_is_400(api, params):
     assert set(response.json()["errors"]) == set(params)
 
 
+def test_blank_page_parameters_mean_no_pagination(api):
+    for name in ("A", "B"):
+        api.post("/pacticipants", {"name": name}, content_type=JSON)
+
+    response = api.get("/pacticipants?page=&size=&q=")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert [item["name"] for item in body["_embedded"]["pacticipants"]] == ["A", "B"]
+    assert "page" not in body
+
+
 def test_list_costs_the_same_queries_for_many_pacticipants(api, td, django_assert_num_queries):
     for index in range(6):
         td.publish(f"Consumer{index}", "1.0", provider="API").deploy(f"Consumer{index}", "1.0", to="prod")
@@ -316,6 +341,21 @@ def test_pacticipants_by_label_and_all_labels(api):
     assert labels["_embedded"]["labels"][0]["_links"]["pb:pacticipants"]["href"] == (
         f"{BASE}/pacticipants/label/team%2Fcore"
     )
+
+
+def test_the_label_keyword_shadows_a_pacticipant_named_label_and_the_document_says_so(api):
+    # As in the Pact Broker, /pacticipants/label/{label} comes first: for a pacticipant named
+    # "label", /pacticipants/label/versions lists the pacticipants labelled "versions".
+    api.post("/pacticipants", {"name": "label"}, content_type=JSON)
+    api.post("/pacticipants", {"name": "Foo"}, content_type=JSON)
+    api.put("/pacticipants/Foo/labels/versions")
+
+    body = api.get("/pacticipants/label/versions").json()
+
+    assert [item["name"] for item in body["_embedded"]["pacticipants"]] == ["Foo"]
+    document = api.get("/openapi.json").json()
+    [name] = [p for p in document["paths"]["/pacticipants/{name}/versions"]["get"]["parameters"] if p["in"] == "path"]
+    assert name["schema"]["pattern"] == "^(?!label$)[^/]+$"
 
 
 # --- the real clients, against the real server -------------------------------------------

@@ -119,6 +119,14 @@ def test_put_sets_build_url_and_replaces_tags(api, td):
     assert not version.branch_versions.filter(branch_name="ignored").exists()
 
 
+def test_put_takes_tags_as_objects_or_bare_names(api):
+    response = api.put("/pacticipants/Foo/versions/1", {"tags": ["dev", {"name": "prod"}]}, content_type=JSON)
+
+    assert response.status_code == 201
+    assert [tag["name"] for tag in response.json()["_embedded"]["tags"]] == ["dev", "prod"]
+    assert sorted(Version.objects.get(number="1").tags.values_list("name", flat=True)) == ["dev", "prod"]
+
+
 def test_put_without_build_url_clears_it(api):
     api.put("/pacticipants/Foo/versions/1", {"buildUrl": "http://ci/1"}, content_type=JSON)
 
@@ -131,8 +139,8 @@ def test_put_without_build_url_clears_it(api):
     ("body", "field"),
     [
         ({"tags": "prod"}, "tags"),
-        ({"tags": [{"name": ""}]}, "tags"),
-        ({"tags": [{"name": "a\nb"}]}, "tags"),
+        ({"tags": [{"name": ""}]}, "tags[0].name"),
+        ({"tags": ["ok", {"name": "a\nb"}]}, "tags[1].name"),
         ({"buildUrl": 7}, "buildUrl"),
         (["x"], "body"),
     ],
