@@ -13,11 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
-from contracts.api.links import Links
+from contracts.api.links import Links, Placeholder
 from contracts.api.schema import hal, with_links
 
-PROVIDER, CONSUMER, PACTICIPANT = "{provider}", "{consumer}", "{pacticipant}"
-VERSION, TAG, BRANCH = "{version}", "{tag}", "{branch}"
+PROVIDER, CONSUMER, PACTICIPANT = Placeholder("provider"), Placeholder("consumer"), Placeholder("pacticipant")
+VERSION, TAG, BRANCH = Placeholder("version"), Placeholder("tag"), Placeholder("branch")
 
 
 class Relation(NamedTuple):
@@ -37,7 +37,9 @@ class Relation(NamedTuple):
 PACT_PAIR = {"provider": PROVIDER, "consumer": CONSUMER}
 
 RELATIONS: list[Relation] = [
-    Relation("pb:publish-pact", "pact", "Publish a pact", {**PACT_PAIR, "version": "{consumerApplicationVersion}"}),
+    Relation(
+        "pb:publish-pact", "pact", "Publish a pact", {**PACT_PAIR, "version": Placeholder("consumerApplicationVersion")}
+    ),
     Relation("pb:publish-contracts", "contracts-publish", "Publish contracts"),
     Relation("pb:latest-pact-versions", "pacts-latest", "Latest pact versions"),
     Relation(
@@ -120,7 +122,7 @@ RELATIONS: list[Relation] = [
         {"name": PACTICIPANT, "tag": TAG},
     ),
     Relation("pb:webhooks", "webhooks", "Webhooks"),
-    Relation("pb:webhook", "webhook", "Webhook", {"uuid": "{uuid}"}),
+    Relation("pb:webhook", "webhook", "Webhook", {"uuid": Placeholder("uuid")}),
     Relation("pb:integrations", "integrations", "Integrations"),
     Relation(
         "pb:pacticipant-version-tag",
@@ -166,7 +168,7 @@ RELATIONS: list[Relation] = [
         {"provider": PROVIDER},
     ),
     Relation("pb:environments", "environments", "Environments"),
-    Relation("pb:environment", "environment", "Environment", {"uuid": "{uuid}"}),
+    Relation("pb:environment", "environment", "Environment", {"uuid": Placeholder("uuid")}),
     Relation("accord:verification-runs", "verification-runs", "Server-side verification runs of provider builds"),
 ]
 
@@ -210,7 +212,7 @@ class IndexApi(BrokerApi):
             "title": "DEPRECATED - please use pb:provider-pacts-for-verification",
             "templated": True,
         }
-        docs = links.route("doc", rel="{rel}") + "?context=index"
+        docs = links.route("doc", rel=Placeholder("rel")) + "?context=index"
         body["curies"] = [
             {"name": "pb", "href": docs, "templated": True},
             {"name": "beta", "href": docs, "templated": True},

@@ -18,7 +18,17 @@ from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 _PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
-_PLACEHOLDER = re.compile(r"^\{\w+\}$")
+
+
+class Placeholder(str):
+    """A URI-template variable for a templated href: `Placeholder("tag")` is "{tag}".
+
+    Only these are kept as they are in a path; any other value is percent-encoded, so a
+    pacticipant literally named "{tag}" still gets `%7Btag%7D`.
+    """
+
+    def __new__(cls, name: str) -> Placeholder:
+        return super().__new__(cls, "{" + name + "}")
 
 
 @functools.cache
@@ -40,7 +50,7 @@ def _routes(urlconf: str) -> dict[str, str]:
 def route_path(name: str, params: dict[str, object]) -> str:
     """The path of route `name` with its parameters filled in (without the leading slash).
 
-    A value written as a placeholder ("{version}") is kept as it is, for templated links.
+    A `Placeholder` value ("{version}") is kept as it is, for templated links.
     """
     pattern = _routes(settings.ROOT_URLCONF).get(name)
     if pattern is None:
@@ -50,8 +60,8 @@ def route_path(name: str, params: dict[str, object]) -> str:
         raise KeyError(f"route {name!r} needs {', '.join(missing)}")
 
     def fill(match: re.Match) -> str:
-        value = str(params[match.group(1)])
-        return value if _PLACEHOLDER.match(value) else seg(value)
+        value = params[match.group(1)]
+        return str(value) if isinstance(value, Placeholder) else seg(value)
 
     return _PARAMETER.sub(fill, pattern)
 
@@ -80,23 +90,12 @@ class Links:
     def __init__(self, request: HttpRequest) -> None:
         self.base = base_url(request)
 
-    def url(self, *segments: object, query: dict | list | None = None) -> str:
-        path = "/".join(seg(part) for part in segments)
-        href = f"{self.base}/{path}" if path else self.base
-        if query:
-            href += "?" + urlencode(query, doseq=True)
-        return href
-
     def route(self, route_name: str, /, *, query: dict | list | None = None, **params: object) -> str:
-        """The absolute href of a route; placeholder values ("{tag}") make a templated href."""
+        """The absolute href of a route; `Placeholder` values make a templated href."""
         href = f"{self.base}/{route_path(route_name, params)}".rstrip("/") or self.base
         if query:
             href += "?" + urlencode(query, doseq=True)
         return href
-
-    def template(self, path: str) -> str:
-        """A templated href: `path` keeps its {placeholders} as they are."""
-        return f"{self.base}{path}"
 
     def link(
         self, route: str, params: dict | None = None, *, title: str | None = None, name: str | None = None

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from contracts.api.base import BrokerApi
 from contracts.api.environments import environment_label
 from contracts.api.inputs import Empty, Input, Text, Whole, no_spaces, parse, single_line
-from contracts.api.links import Links
+from contracts.api.links import Links, Placeholder
 from contracts.api.schema import STRING, TIMESTAMP, hal, with_links
 from contracts.api.timestamps import timestamps
 from contracts.models import Label
@@ -160,31 +160,44 @@ def pacticipant_body(links: Links, detail: PacticipantDetail) -> dict:
         "pb:branches": {"href": links.route("branches", name=name)},
         "pb:version": _templated(
             "Get, create or delete a pacticipant version",
-            links.route("version", name=name, number="{version}"),
+            links.route("version", name=name, number=Placeholder("version")),
         ),
         "pb:version-tag": _templated(
             f"Get, create or delete a tag for a version of {name}",
-            links.route("version-tag", name=name, number="{version}", tag="{tag}"),
+            links.route("version-tag", name=name, number=Placeholder("version"), tag=Placeholder("tag")),
         ),
         "pb:branch-version": _templated(
             f"Get or add/create a version for a branch of {name}",
-            links.route("branch-version", name=name, branch="{branch}", number="{version}"),
+            links.route("branch-version", name=name, branch=Placeholder("branch"), number=Placeholder("version")),
         ),
         "pb:label": _templated(
             f"Get, create or delete a label for {name}",
-            links.route("pacticipant-label", name=name, label="{label}"),
+            links.route("pacticipant-label", name=name, label=Placeholder("label")),
         ),
         "versions": {"title": "Deprecated - use pb:versions", "href": versions},
         "pb:can-i-deploy-badge": _templated(
             f"Can I Deploy {name} badge",
-            links.route("can-i-deploy-tag-badge", pacticipant=name, tag="{tag}", to_tag="{environmentTag}"),
+            links.route(
+                "can-i-deploy-tag-badge", pacticipant=name, tag=Placeholder("tag"), to_tag=Placeholder("environmentTag")
+            ),
         ),
         "pb:can-i-deploy-branch-to-environment-badge": _templated(
             f"Can I Deploy {name} from branch to environment badge",
-            links.route("can-i-deploy-branch-badge", pacticipant=name, branch="{branch}", environment="{environment}"),
+            links.route(
+                "can-i-deploy-branch-badge",
+                pacticipant=name,
+                branch=Placeholder("branch"),
+                environment=Placeholder("environment"),
+            ),
         ),
         "pb:deployed-environments": [_deployed_environment(links, deployment) for deployment in detail.deployments],
-        "curies": [{"name": "pb", "href": links.route("doc", rel="{rel}") + "?context=pacticipant", "templated": True}],
+        "curies": [
+            {
+                "name": "pb",
+                "href": links.route("doc", rel=Placeholder("rel")) + "?context=pacticipant",
+                "templated": True,
+            }
+        ],
     }
     return body
 
@@ -212,7 +225,7 @@ def pacticipants_body(links: Links, details: list[PacticipantDetail], self_href:
         "_links": {
             "self": {"href": self_href},
             "pb:pacticipants-with-label": _templated(
-                "Find pacticipants by label", links.route("pacticipants-for-label", label="{label}")
+                "Find pacticipants by label", links.route("pacticipants-for-label", label=Placeholder("label"))
             ),
             "pb:pacticipants": [
                 {"href": item["_links"]["self"]["href"], "title": "Pacticipant", "name": item["name"]} for item in items

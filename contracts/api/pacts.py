@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
-from contracts.api.links import Links
+from contracts.api.links import Links, Placeholder
 from contracts.api.schema import STRING, TIMESTAMP, hal, with_links
 from contracts.api.timestamps import iso
 from contracts.exceptions import NotFound
@@ -46,7 +46,9 @@ def pact_url(links: Links, publication: ContractPublication) -> str:
 
 def doc_curies(links: Links, context: str) -> list[dict]:
     """The `curies` link: where the documentation of each `pb:` relation is."""
-    return [{"name": "pb", "href": links.route("doc", rel="{rel}") + f"?context={context}", "templated": True}]
+    return [
+        {"name": "pb", "href": links.route("doc", rel=Placeholder("rel")) + f"?context={context}", "templated": True}
+    ]
 
 
 def pact_links(links: Links, publication: ContractPublication, metadata: str | None = None) -> dict:
@@ -76,7 +78,7 @@ def pact_links(links: Links, publication: ContractPublication, metadata: str | N
         ),
         "pb:latest-tagged-pact-version": {
             "title": "Latest tagged version of this pact",
-            "href": links.route("pact-latest-tag", **pair, tag="{tag}"),
+            "href": links.route("pact-latest-tag", **pair, tag=Placeholder("tag")),
             "templated": True,
         },
         # The diff resources are not served (yet); their hrefs extend the pact's own, as upstream.
@@ -107,7 +109,7 @@ def pact_links(links: Links, publication: ContractPublication, metadata: str | N
         ),
         "pb:tag-version": {
             "title": "PUT to this resource to tag this consumer version",
-            "href": links.route("version-tag", name=consumer, number=number, tag="{tag}"),
+            "href": links.route("version-tag", name=consumer, number=number, tag=Placeholder("tag")),
             "templated": True,
         },
         "pb:publish-verification-results": {"title": "Publish verification results", "href": results_href},

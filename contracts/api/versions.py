@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from contracts.api.base import BrokerApi
 from contracts.api.environments import environment_label
 from contracts.api.inputs import Input, Items, Text, parse, single_line
-from contracts.api.links import Links
+from contracts.api.links import Links, Placeholder
 from contracts.api.pacticipants import PAGE, PageQuery, Pagination, SearchQuery
 from contracts.api.schema import BOOLEAN, ERROR, STRING, TIMESTAMP, hal, with_links
 from contracts.api.timestamps import iso, timestamps
@@ -96,7 +96,7 @@ def version_body(links: Links, detail: VersionDetail) -> dict:
         "pb:pacticipant": {"title": "Pacticipant", "name": name, "href": links.route("pacticipant", name=name)},
         "pb:tag": {
             "title": "Get, create or delete a tag for this pacticipant version",
-            "href": links.route("version-tag", name=name, number=number, tag="{tag}"),
+            "href": links.route("version-tag", name=name, number=number, tag=Placeholder("tag")),
             "templated": True,
         },
         "pb:latest-verification-results-where-pacticipant-is-consumer": {
@@ -130,7 +130,9 @@ def version_body(links: Links, detail: VersionDetail) -> dict:
             }
             for env in detail.environments
         ],
-        "curies": [{"name": "pb", "href": links.route("doc", rel="{rel}") + "?context=version", "templated": True}],
+        "curies": [
+            {"name": "pb", "href": links.route("doc", rel=Placeholder("rel")) + "?context=version", "templated": True}
+        ],
     }
     return body
 

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from contracts.api.base import BrokerApi
 from contracts.api.inputs import Choice, Flag, Headers, Input, Items, Text, is_http_token, not_blank, parse
-from contracts.api.links import Links
+from contracts.api.links import Links, Placeholder
 from contracts.api.schema import BOOLEAN, STRING, TIMESTAMP, hal
 from contracts.api.timestamps import iso
 from contracts.exceptions import NotFound
@@ -140,7 +140,7 @@ def webhook_body(webhook: Webhook, links: Links) -> dict:
 def webhooks_body(webhooks, links: Links, self_href: str) -> dict:
     """A webhook collection: links only, one `pb:webhooks` entry per webhook."""
     # The doc route's one segment is `webhooks-{rel}`: a fixed prefix on the curie's placeholder.
-    doc = links.route("doc", rel="{rel}").replace("{rel}", "webhooks-{rel}")
+    doc = links.route("doc", rel=Placeholder("rel")).replace(Placeholder("rel"), "webhooks-{rel}")
     return {
         "_links": {
             "self": {"title": "Webhooks", "href": self_href},
