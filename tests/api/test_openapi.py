@@ -42,6 +42,20 @@ def test_the_document_is_openapi_3_1_and_names_every_operation_by_its_route(api)
     assert "/_pact/provider_states" not in document["paths"], "the test-only endpoint is not part of the API"
 
 
+def test_every_operation_describes_its_answers(api):
+    document = json.loads(api.get("/openapi.json").content)
+
+    undescribed = [
+        f"{method.upper()} {path}"
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        for response in operation["responses"].values()
+        for media in (response.get("content") or {}).values()
+        if media.get("schema", {}).get("description") == "Not described yet"
+    ]
+    assert undescribed == []
+
+
 def test_the_browsable_page_serves_its_own_assets(api):
     response = api.get("/openapi")
 
