@@ -34,6 +34,11 @@ class DocApi(BrokerApi):
     @extend_schema(parameters=[DocQuery], responses={(200, "text/html"): HTML_PAGE})
     def get(self, request: Request, rel: str) -> HttpResponse:
         context = parse(DocQuery, request.query_params).get("context")
+        # A curie expands `pb:publish-contracts` to /doc/publish-contracts; people also type
+        # the relation as the index names it.
+        prefix, _, bare = rel.partition(":")
+        if bare and prefix in ("pb", "beta", "accord"):
+            rel = bare
         page = doc_page(rel, context)
         if page is None:
             return json_error(f"No documentation for the relation '{rel}'", 404)

@@ -102,7 +102,16 @@ def test_relations_not_served_yet_say_so(api):
     assert "does not serve the resource yet" in page
 
 
-@pytest.mark.parametrize("rel", ["no-such-relation", "pb:publish-pact", "webhooks-nothing", "%00"])
+def test_the_relation_as_the_index_names_it_finds_the_same_page(api):
+    prefixed = api.get("/doc/pb:integrations?context=index")
+
+    assert prefixed.status_code == 200
+    assert prefixed.content == api.get("/doc/integrations?context=index").content
+
+
+@pytest.mark.parametrize(
+    "rel", ["no-such-relation", "xx:publish-pact", "pb:no-such-relation", "webhooks-nothing", "%00"]
+)
 def test_an_unknown_relation_is_a_json_404(api, rel):
     response = api.get(f"/doc/{rel}")
 
