@@ -8,6 +8,7 @@ Each step goes through the real services, so the data is exactly what the API wr
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -38,6 +39,19 @@ def interaction(
     if state:
         item["providerState"] = state
     return item
+
+
+def publish_body(consumer: str, version: str, provider: str = "Provider", **fields: Any) -> dict:
+    """A POST /contracts/publish body with one pact (tests.builders.pact_json) for `provider`."""
+    content = base64.b64encode(pact_json(consumer, provider).encode()).decode()
+    contract = {
+        "consumerName": consumer,
+        "providerName": provider,
+        "specification": "pact",
+        "contentType": "application/json",
+        "content": content,
+    }
+    return {"pacticipantName": consumer, "pacticipantVersionNumber": version, "contracts": [contract], **fields}
 
 
 def pact_document(consumer: str, provider: str, *, interactions: list[dict] | None = None, variant: str = "") -> dict:

@@ -3,7 +3,6 @@ and surviving its own PostgreSQL and Redis being killed."""
 
 from __future__ import annotations
 
-import base64
 import os
 import signal
 import subprocess
@@ -14,7 +13,7 @@ import httpx
 import pytest
 
 from broker.runtime import EmbeddedPostgres, EmbeddedRedis, pid_running, start_lock
-from tests.builders import pact_json
+from tests.builders import publish_body
 from tests.conftest import ROOT, Receiver, free_port, wait_until
 
 pytestmark = pytest.mark.worker
@@ -93,21 +92,7 @@ def test_serve_brings_up_everything_on_its_own_servers_and_stops_cleanly(tmp_pat
 
 
 def _publish(base: str, consumer: str, provider: str, version: str) -> httpx.Response:
-    content = base64.b64encode(pact_json(consumer, provider).encode()).decode()
-    body = {
-        "pacticipantName": consumer,
-        "pacticipantVersionNumber": version,
-        "contracts": [
-            {
-                "consumerName": consumer,
-                "providerName": provider,
-                "specification": "pact",
-                "contentType": "application/json",
-                "content": content,
-            }
-        ],
-    }
-    return httpx.post(base + "/contracts/publish", json=body, timeout=30)
+    return httpx.post(base + "/contracts/publish", json=publish_body(consumer, version, provider), timeout=30)
 
 
 class Console:

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from contracts.api.base import BrokerApi
 from contracts.api.inputs import Flag, Input, Items, Object, Text, no_spaces, parse, single_line
 from contracts.api.links import Links
-from contracts.api.schema import BOOLEAN, STRING, TIMESTAMP, hal
+from contracts.api.schema import BOOLEAN, STRING, TIMESTAMP, collection, hal
 from contracts.api.timestamps import timestamps
 from contracts.models import Environment
 from contracts.selectors.environments import environment_get, environments_list
@@ -87,10 +87,7 @@ ENVIRONMENT = hal(
     },
     required=("uuid", "name", "production", "createdAt"),
 )
-ENVIRONMENTS = hal(
-    {"_embedded": {"type": "object", "properties": {"environments": {"type": "array", "items": ENVIRONMENT}}}},
-    required=("_embedded",),
-)
+ENVIRONMENTS = collection("environments", ENVIRONMENT)
 
 
 def _fields(data: dict) -> dict:

@@ -21,7 +21,7 @@ from contracts.api.inputs import parse
 from contracts.api.links import Links
 from contracts.api.negotiation import preferred_media_type
 from contracts.api.pacticipants import PAGE, Pagination, SearchQuery
-from contracts.api.schema import STRING, hal
+from contracts.api.schema import STRING, collection, hal
 from contracts.models import Integration
 from contracts.selectors.integrations import integration_get, integrations_list
 from contracts.services.integrations import integration_delete, integrations_delete_all
@@ -74,17 +74,7 @@ def integrations_body(links: Links, integrations: list[Integration]) -> dict:
 
 _NAME = hal({"name": STRING}, required=("name",), links=False)
 INTEGRATION = hal({"consumer": _NAME, "provider": _NAME}, required=("consumer", "provider"))
-INTEGRATIONS = hal(
-    {
-        "_embedded": {
-            "type": "object",
-            "properties": {"integrations": {"type": "array", "items": INTEGRATION}},
-            "required": ["integrations"],
-        },
-        "page": PAGE,
-    },
-    required=("_embedded",),
-)
+INTEGRATIONS = collection("integrations", INTEGRATION, page=PAGE)
 DOT_GRAPH = OpenApiResponse(
     response={"type": "string", "description": "A Graphviz digraph: one consumer -> provider edge per integration"},
     description="The network, for Accept: text/vnd.graphviz",

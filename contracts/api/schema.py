@@ -38,6 +38,15 @@ def hal(properties: dict[str, Any] | None = None, *, required: tuple[str, ...] =
     return shape
 
 
+def collection(key: str, item: dict, *, page: dict | None = None) -> dict:
+    """A HAL collection: `_embedded.<key>` is an array of `item`; with `page` when it is paginated."""
+    embedded = {"type": "object", "properties": {key: {"type": "array", "items": item}}, "required": [key]}
+    properties: dict[str, Any] = {"_embedded": embedded}
+    if page is not None:
+        properties["page"] = page
+    return hal(properties, required=("_embedded",))
+
+
 LINK = {
     "type": "object",
     "properties": {

@@ -20,7 +20,7 @@ from contracts.api.environments import environment_label
 from contracts.api.inputs import Input, Items, Text, parse, single_line
 from contracts.api.links import Links, Placeholder
 from contracts.api.pacticipants import PAGE, PageQuery, Pagination, SearchQuery
-from contracts.api.schema import BOOLEAN, ERROR, STRING, TIMESTAMP, hal, with_links
+from contracts.api.schema import BOOLEAN, ERROR, STRING, TIMESTAMP, collection, hal, with_links
 from contracts.api.timestamps import iso, timestamps
 from contracts.models import Branch, Tag
 from contracts.selectors.pacticipants import pacticipant_by_name
@@ -343,29 +343,9 @@ VERSION = with_links(
     "pb:record-deployment",
     "pb:record-release",
 )
-VERSIONS = hal(
-    {
-        "_embedded": {
-            "type": "object",
-            "properties": {"versions": {"type": "array", "items": VERSION}},
-            "required": ["versions"],
-        },
-        "page": PAGE,
-    },
-    required=("_embedded",),
-)
+VERSIONS = collection("versions", VERSION, page=PAGE)
 BRANCH = hal({"name": STRING, "createdAt": TIMESTAMP, "updatedAt": TIMESTAMP}, required=("name", "createdAt"))
-BRANCHES = hal(
-    {
-        "_embedded": {
-            "type": "object",
-            "properties": {"branches": {"type": "array", "items": BRANCH}},
-            "required": ["branches"],
-        },
-        "page": PAGE,
-    },
-    required=("_embedded",),
-)
+BRANCHES = collection("branches", BRANCH, page=PAGE)
 BRANCH_VERSION = with_links(hal({"createdAt": TIMESTAMP}, required=("createdAt",)), "self", "pb:branch", "pb:version")
 TAG = with_links(
     hal({"name": STRING, "createdAt": TIMESTAMP, "updatedAt": TIMESTAMP}, required=("name", "createdAt")),

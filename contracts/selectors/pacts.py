@@ -104,6 +104,19 @@ def pacts_latest_per_integration() -> list[ContractPublication]:
     return sorted(publications, key=lambda p: (p.consumer.name, p.provider.name))
 
 
+def _of_consumer_versions(
+    publications: QuerySet[ContractPublication], tag: str | None, branch: str | None, main_branch: bool
+) -> QuerySet[ContractPublication]:
+    """Keep publications of consumer versions with `tag`, on `branch`, or on their consumer's main branch."""
+    if tag is not None:
+        publications = publications.filter(consumer_version__tags__name=tag)
+    if branch is not None:
+        publications = publications.filter(consumer_version__branch_versions__branch_name=branch)
+    if main_branch:
+        publications = publications.filter(consumer_version__branch_versions__branch_name=F("consumer__main_branch"))
+    return publications
+
+
 def provider_pacts(
     *,
     provider: Pacticipant,
@@ -117,13 +130,7 @@ def provider_pacts(
     `tag`/`branch` keep consumer versions with that tag or on that branch; `main_branch`
     keeps versions on each consumer's own main branch.
     """
-    publications = _current().filter(provider=provider)
-    if tag is not None:
-        publications = publications.filter(consumer_version__tags__name=tag)
-    if branch is not None:
-        publications = publications.filter(consumer_version__branch_versions__branch_name=branch)
-    if main_branch:
-        publications = publications.filter(consumer_version__branch_versions__branch_name=F("consumer__main_branch"))
+    publications = _of_consumer_versions(_current().filter(provider=provider), tag, branch, main_branch)
     publications = publications.order_by("consumer_id", "-consumer_version_id")
     if latest:
         publications = publications.distinct("consumer_id")
@@ -144,13 +151,9 @@ def pact_history(
     `tag`/`branch` keep consumer versions with that tag or on that branch, `main_branch`
     those on the consumer's main branch; `latest` keeps only the newest of them.
     """
-    publications = _current().filter(provider=provider, consumer=consumer)
-    if tag is not None:
-        publications = publications.filter(consumer_version__tags__name=tag)
-    if branch is not None:
-        publications = publications.filter(consumer_version__branch_versions__branch_name=branch)
-    if main_branch:
-        publications = publications.filter(consumer_version__branch_versions__branch_name=F("consumer__main_branch"))
+    publications = _of_consumer_versions(
+        _current().filter(provider=provider, consumer=consumer), tag, branch, main_branch
+    )
     publications = publications.order_by("-consumer_version_id")
     return list(publications[:1] if latest else publications)
 

@@ -7,7 +7,6 @@ listens on. Errors that are the request's own must not be mistaken for an outage
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import socket
@@ -24,7 +23,7 @@ from django.db import connections
 from kombu import Connection
 
 from contracts.api.outage import BROKER, DATABASE, unavailable_dependency
-from tests.builders import pact_json
+from tests.builders import publish_body
 from tests.client import ApiClient
 from tests.conftest import _child_env, start_gunicorn
 
@@ -175,20 +174,7 @@ def database_down(dead_socket_dir, django_db_setup, django_db_blocker) -> Iterat
 
 
 def _publish_body(consumer: str, version: str, provider: str = "OutageApi") -> dict:
-    content = base64.b64encode(pact_json(consumer, provider).encode()).decode()
-    return {
-        "pacticipantName": consumer,
-        "pacticipantVersionNumber": version,
-        "contracts": [
-            {
-                "consumerName": consumer,
-                "providerName": provider,
-                "specification": "pact",
-                "contentType": "application/json",
-                "content": content,
-            }
-        ],
-    }
+    return publish_body(consumer, version, provider)
 
 
 def test_api_routes_answer_503_with_retry_after_naming_the_database(database_down):
