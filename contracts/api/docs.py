@@ -50,6 +50,7 @@ class DocApi(BrokerApi):
                 # Only known contexts are shown: the page does not echo arbitrary text back.
                 "context": context if context in CONTEXTS else None,
                 "index_href": Links(request).route("index"),
+                "openapi_href": Links(request).route("openapi-ui"),
             },
         )
         return HttpResponse(html, content_type="text/html; charset=utf-8")
