@@ -273,3 +273,32 @@ def triggered_latest_per_webhook(*, provider: Pacticipant, consumer: Pacticipant
 def triggered_webhook_executions(triggered: TriggeredWebhook) -> list[WebhookExecution]:
     """Every attempt of a delivery, first to last."""
     return list(triggered.executions.order_by("attempt"))
+
+
+VERIFICATION_EVENTS = (
+    "provider_verification_published",
+    "provider_verification_succeeded",
+    "provider_verification_failed",
+)
+
+
+def triggered_for_verification(verification: Verification) -> QuerySet[TriggeredWebhook]:
+    """What publishing a verification result triggered, oldest first.
+
+    A delivery remembers its result only in its template context, as the result's URL
+    (`.../pact-version/{sha}/verification-results/{id}`). The URL's tail must match the
+    sha and the id exactly (result 12 is not result 112), whatever base URL it was
+    written with; the pair narrows the search to its index.
+    """
+    contract = verification.contract
+    tail = f"/pact-version/{contract.sha}/verification-results/{verification.id}"
+    return (
+        TriggeredWebhook.objects.filter(
+            provider_id=contract.provider_id,
+            consumer_id=contract.consumer_id,
+            event_name__in=VERIFICATION_EVENTS,
+            context__verificationResultUrl__endswith=tail,
+        )
+        .select_related("webhook")
+        .order_by("id")
+    )

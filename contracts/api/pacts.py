@@ -81,18 +81,18 @@ def pact_links(links: Links, publication: ContractPublication, metadata: str | N
             "href": links.route("pact-latest-tag", **pair, tag=Placeholder("tag")),
             "templated": True,
         },
-        # The diff resources are not served (yet); their hrefs extend the pact's own, as upstream.
-        "pb:previous-distinct": {
-            "title": "Previous distinct version of this pact",
-            "href": f"{version_href}/previous-distinct",
-        },
-        "pb:diff-previous-distinct": {
-            "title": "Diff with previous distinct version of this pact",
-            "href": f"{version_href}/diff/previous-distinct",
-        },
+        # Served by contracts/api/pact_diffs.py.
+        "pb:previous-distinct": links.link(
+            "pact-previous-distinct", {**pair, "version": number}, title="Previous distinct version of this pact"
+        ),
+        "pb:diff-previous-distinct": links.link(
+            "pact-diff-previous-distinct",
+            {**pair, "version": number},
+            title="Diff with previous distinct version of this pact",
+        ),
         "pb:diff": {
             "title": "Diff with another specified version of this pact",
-            "href": content_href + "/diff/pact-version/{pactVersion}",
+            "href": links.route("pact-diff-pact-version", **pair, sha=sha, other=Placeholder("pactVersion")),
             "templated": True,
         },
         "pb:pact-webhooks": links.link(

@@ -87,10 +87,12 @@ def verification_body(links: Links, verification: Verification, publication: Con
             "href": self_href,
         },
         "pb:pact-version": {"title": "Pact", "name": name, "href": pact_href},
-        # Not served (yet): the Pact Broker's href, below the result's own.
+        # Served by the webhooks app (webhooks/api/deliveries.py).
         "pb:triggered-webhooks": {
             "title": "Webhooks triggered by the publication of this verification result",
-            "href": f"{self_href}/triggered-webhooks",
+            "href": links.route(
+                "verification-result-triggered-webhooks", **pair, sha=contract.sha, number=verification.id
+            ),
         },
     }
     return body

@@ -129,11 +129,18 @@ def merge_pacts(existing: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]
 DIFF_MAX_LINES = 400
 
 
-def content_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
+def content_diff(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    *,
+    labels: tuple[str, str] = ("stored", "published"),
+    max_lines: int | None = DIFF_MAX_LINES,
+) -> str:
     """What changed from one pact to another, as a unified diff of their sorted content.
 
     Interactions are compared without our `_id` and in a stable order, so the diff shows
-    what a person changed, not where a library happened to write it. Long diffs are cut.
+    what a person changed, not where a library happened to write it. `labels` name the
+    two sides; diffs longer than `max_lines` are cut (None: never).
     """
 
     def lines(doc: dict[str, Any]) -> list[str]:
@@ -144,9 +151,9 @@ def content_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
         }
         return json.dumps(shown, sort_keys=True, indent=2, ensure_ascii=False).splitlines()
 
-    diff = list(difflib.unified_diff(lines(old), lines(new), "stored", "published", n=2, lineterm=""))
-    if len(diff) > DIFF_MAX_LINES:
-        diff = [*diff[:DIFF_MAX_LINES], f"... ({len(diff) - DIFF_MAX_LINES} more lines)"]
+    diff = list(difflib.unified_diff(lines(old), lines(new), *labels, n=2, lineterm=""))
+    if max_lines is not None and len(diff) > max_lines:
+        diff = [*diff[:max_lines], f"... ({len(diff) - max_lines} more lines)"]
     return "\n".join(diff)
 
 

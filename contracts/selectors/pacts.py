@@ -181,3 +181,19 @@ def latest_pact_verification_status(
         return "failed-pending" if verification.pending else "failed"
     earlier = Verification.objects.filter(contract__in=publications.values("contract_id"))
     return "changed" if earlier.exists() else "unknown"
+
+
+def pact_previous_distinct(publication: ContractPublication) -> ContractPublication | None:
+    """The pact of the pair's nearest earlier consumer version whose content differs.
+
+    As the Pact Broker walks back version by version until the content changes: every
+    version skipped has this pact's content, so the first earlier publication with other
+    content is the answer (current revisions, by consumer version order).
+    """
+    return (
+        _for_pair(publication.provider.name, publication.consumer.name)
+        .filter(consumer_version_id__lt=publication.consumer_version_id)
+        .exclude(contract_id=publication.contract_id)
+        .order_by("-consumer_version_id")
+        .first()
+    )

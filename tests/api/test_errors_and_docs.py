@@ -96,10 +96,10 @@ def test_an_unknown_context_gets_the_general_page_without_echoing_it(api):
     assert b"as the" not in response.content
 
 
-def test_relations_not_served_yet_say_so(api):
+def test_the_diff_relations_describe_what_is_served(api):
     page = api.get("/doc/diff-previous-distinct?context=pact").content.decode()
 
-    assert "does not serve the resource yet" in page
+    assert "unified diff" in page and "does not serve" not in page
 
 
 def test_the_relation_as_the_index_names_it_finds_the_same_page(api):

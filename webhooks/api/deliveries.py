@@ -18,10 +18,12 @@ from contracts.api.schema import BOOLEAN, STRING, TIMESTAMP, hal
 from contracts.api.timestamps import iso
 from contracts.exceptions import NotFound
 from contracts.selectors.pacticipants import pacticipants_by_names
+from contracts.selectors.verifications import verification_for_content
 from verifier import http
 from webhooks.models import TriggeredWebhook
 from webhooks.selectors import (
     triggered_for_consumer_version,
+    triggered_for_verification,
     triggered_latest_per_webhook,
     triggered_webhook_executions,
     triggered_webhook_get,
@@ -176,6 +178,34 @@ class PactTriggeredWebhooksApi(BrokerApi):
         )
 
 
+class VerificationTriggeredWebhooksApi(BrokerApi):
+    """GET the webhooks a verification result triggered (its `pb:triggered-webhooks`)."""
+
+    @extend_schema(responses={200: TRIGGERED_WEBHOOKS})
+    def get(self, request: Request, provider: str, consumer: str, sha: str, number: str) -> Response:
+        verification = verification_for_content(provider_name=provider, consumer_name=consumer, sha=sha, number=number)
+        triggered = triggered_for_verification(verification)
+        links = Links(request)
+        contract = verification.contract
+        return Response(
+            {
+                "_embedded": {"triggeredWebhooks": [triggered_webhook_body(t, links) for t in triggered]},
+                "_links": {
+                    "self": {
+                        "href": links.route(
+                            "verification-result-triggered-webhooks",
+                            provider=contract.provider.name,
+                            consumer=contract.consumer.name,
+                            sha=contract.sha,
+                            number=verification.id,
+                        ),
+                        "title": "Triggered webhooks",
+                    }
+                },
+            }
+        )
+
+
 class WebhooksStatusApi(BrokerApi):
     """GET the delivery status of the latest triggered webhooks for a pair."""
 
@@ -239,6 +269,14 @@ urlpatterns = [
         "pacts/provider/<seg:provider>/consumer/<seg:consumer>/version/<seg:version>/triggered-webhooks",
         PactTriggeredWebhooksApi.as_view(),
         name="pact-triggered-webhooks",
+    ),
+    # Before contracts' routes (broker/urls.py includes this app first); the result's own
+    # route (.../verification-results/<number>) takes one segment, so it cannot match here.
+    path(
+        "pacts/provider/<seg:provider>/consumer/<seg:consumer>/pact-version/<seg:sha>"
+        "/verification-results/<seg:number>/triggered-webhooks",
+        VerificationTriggeredWebhooksApi.as_view(),
+        name="verification-result-triggered-webhooks",
     ),
     path(
         "pacts/provider/<seg:provider>/consumer/<seg:consumer>/webhooks/status",

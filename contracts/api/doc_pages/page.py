@@ -19,10 +19,6 @@ class DocPage:
 
 PAIR = "/pacts/provider/{provider}/consumer/{consumer}"
 VERSION = "/pacticipants/{pacticipant}/versions/{version}"
-NOT_SERVED = (
-    "Accord lists this relation so that clients which look for it find it, but does not serve the "
-    "resource yet: a GET answers 404."
-)
 PACT_LIST = (
     "The body embeds one entry per pact (`_embedded.pacts`, newest consumer version first) with the "
     "consumer version's number and the pact's URL, and links to the consumer and the provider."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.api.doc_pages.page import NOT_SERVED, PACT_LIST, PAIR, VERSION, DocPage
+from contracts.api.doc_pages.page import PACT_LIST, PAIR, VERSION, DocPage
 
 RESOURCE_PAGES: dict[str, DocPage] = {
     # --- a pact -------------------------------------------------------------------------------
@@ -57,12 +57,27 @@ RESOURCE_PAGES: dict[str, DocPage] = {
         (("GET", "The pact document; 404 when there is none."),),
     ),
     "previous-distinct": DocPage(
-        "The previous distinct pact", PAIR + "/version/{version}/previous-distinct", NOT_SERVED
+        "The previous distinct pact",
+        PAIR + "/version/{version}/previous-distinct",
+        "The pact of the nearest earlier consumer version (current revisions, by version order) whose "
+        "content differs from this one's: what the pact was before its last change.",
+        (("GET", "The pact document; 404 when no earlier version published different content."),),
     ),
     "diff-previous-distinct": DocPage(
-        "Diff with the previous distinct pact", PAIR + "/version/{version}/diff/previous-distinct", NOT_SERVED
+        "Diff with the previous distinct pact",
+        PAIR + "/version/{version}/diff/previous-distinct",
+        "What this pact changed from the previous distinct one, as plain text: a title naming both "
+        "consumer versions, then a unified diff of the two pacts' content (keys sorted, interactions in "
+        "a stable order, so only real changes show).",
+        (("GET", "text/plain; a JSON 404 when the pact or a previous distinct version is missing."),),
     ),
-    "diff": DocPage("Diff with another pact", PAIR + "/pact-version/{sha}/diff/pact-version/{pactVersion}", NOT_SERVED),
+    "diff": DocPage(
+        "Diff with another pact",
+        PAIR + "/pact-version/{sha}/diff/pact-version/{pactVersion}",
+        "What differs from the pact content {pactVersion} to this one ({sha}), as a plain text unified "
+        "diff. The same between two consumer versions: " + PAIR + "/version/{version}/diff/version/{otherVersion}.",
+        (("GET", 'text/plain ("No differences." when the contents match); a JSON 404 when either pact is missing.'),),
+    ),
     "pact-webhooks": DocPage(
         "Webhooks of the pact",
         "/webhooks/provider/{provider}/consumer/{consumer}",
@@ -115,7 +130,10 @@ RESOURCE_PAGES: dict[str, DocPage] = {
     "triggered-webhooks": DocPage(
         "Webhooks triggered by this pact",
         PAIR + "/version/{version}/triggered-webhooks",
-        "The webhook deliveries the publication of this pact caused.",
+        "The webhook deliveries the publication of this pact caused. A verification result's "
+        "pb:triggered-webhooks (" + PAIR + "/pact-version/{sha}/verification-results/{number}/triggered-webhooks) "
+        "lists those its publication caused "
+        "(provider_verification_published, _succeeded or _failed), in the same shape.",
         (("GET", "Each delivery with its status (not_run, retrying, success, failure) and a link to its logs."),),
     ),
     "matrix-for-consumer-version": DocPage(
