@@ -45,6 +45,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Keys for secrets at rest (contracts/models/secrets.py): Fernet keys, the first encrypts,
+# all decrypt (rotation). Unset: one key derived from SECRET_KEY.
+ACCORD_SECRETS_KEYS = env_list("ACCORD_SECRETS_KEYS")
 
 # Public base URL(s) used in every link; unset means links follow the request's Host.
 ACCORD_BASE_URLS = base_urls("ACCORD_BASE_URL", "PACT_BROKER_BASE_URL", "PACT_BROKER_BASE_URLS")

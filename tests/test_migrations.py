@@ -105,6 +105,9 @@ from contracts.models import Pacticipant, Version
 from verifier.models import VerificationRun
 from webhooks.models import TriggeredWebhook, Webhook, WebhookExecution
 
+with connection.cursor() as cursor:
+    cursor.execute("SELECT headers FROM webhooks_webhook WHERE uuid = 'kept-across-upgrade-01'")
+    stored_headers = cursor.fetchone()[0]
 hook = Webhook.objects.get(uuid="kept-across-upgrade-01")
 sent = TriggeredWebhook.objects.get()
 run = VerificationRun.objects.get()
@@ -112,6 +115,7 @@ print(json.dumps({
     "pacticipants": sorted(Pacticipant.objects.values_list("name", flat=True)),
     "versions": list(Version.objects.values_list("number", flat=True)),
     "webhook": [hook.consumer.name, hook.events, hook.headers],
+    "headers_stored_in_clear": "s3cret" in stored_headers,
     "triggered": [sent.webhook_id == hook.id, sent.status, sent.context, sent.claim, sent.lease_expires_at],
     "executions": list(WebhookExecution.objects.values_list("triggered_webhook_id", "status_code")),
     "triggered_id": sent.id,
@@ -130,6 +134,7 @@ def test_data_at_the_previous_release_schema_survives_the_upgrade(fresh_database
     assert after["pacticipants"] == ["API", "Web"]
     assert after["versions"] == ["1.0"]
     assert after["webhook"] == ["Web", ["contract_published"], {"Authorization": "Bearer s3cret"}]
+    assert after["headers_stored_in_clear"] is False  # encrypted at rest by the upgrade
     assert after["triggered"] == [True, "success", {"consumerName": "Web"}, None, None]
     assert after["executions"] == [[after["triggered_id"], 200]]
     assert after["run"] == ["API", "succeeded", "review"]

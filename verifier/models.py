@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 
 from contracts.models import Pacticipant
+from contracts.models.secrets import EncryptedJSONField
 
 
 class VerificationTarget(models.Model):
@@ -21,7 +22,7 @@ class VerificationTarget(models.Model):
     name = models.CharField(max_length=255, default="default")
     base_url = models.CharField(max_length=2048)
     state_change_url = models.CharField(max_length=2048, null=True, blank=True)
-    headers = models.JSONField(default=dict, blank=True)
+    headers = EncryptedJSONField(default=dict, blank=True)  # credentials: encrypted at rest
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -54,7 +55,7 @@ class VerificationRun(models.Model):
     base_url = models.CharField(max_length=2048)
     state_change_url = models.CharField(max_length=2048, null=True, blank=True)
     # Sent to the provider on every request; values are redacted in logs and responses.
-    headers = models.JSONField(default=dict, blank=True)
+    headers = EncryptedJSONField(default=dict, blank=True)  # credentials: encrypted at rest
     consumer_version_selectors = models.JSONField(default=list, blank=True)
     include_pending_status = models.BooleanField(default=True)
     include_wip_pacts_since = models.DateField(null=True, blank=True)

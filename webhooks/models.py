@@ -11,6 +11,7 @@ import uuid
 from django.db import models
 
 from contracts.models import Pacticipant
+from contracts.models.secrets import EncryptedJSONField, EncryptedTextField
 
 EVENT_NAMES = (
     "contract_published",
@@ -39,12 +40,13 @@ class Webhook(models.Model):
     events = models.JSONField(default=list)
     method = models.CharField(max_length=16)
     url = models.TextField()
-    headers = models.JSONField(default=dict, blank=True)
+    # Encrypted at rest: header values and the password are credentials.
+    headers = EncryptedJSONField(default=dict, blank=True)
     # A JSON body is kept as JSON text (body_is_json) so templates can be rendered in it.
     body = models.TextField(null=True, blank=True)
     body_is_json = models.BooleanField(default=False)
     username = models.CharField(max_length=255, null=True, blank=True)
-    password = models.CharField(max_length=1024, null=True, blank=True)
+    password = EncryptedTextField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

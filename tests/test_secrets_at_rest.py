@@ -1,0 +1,93 @@
+"""Credentials are encrypted at rest: a search of the whole database finds none of them."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test import override_settings
+
+from contracts.models.secrets import decrypt, encrypt
+from verifier.models import VerificationRun, VerificationTarget
+from webhooks.models import Webhook
+
+SECRETS = ("hook-header-s3cret", "hook-passw0rd-s3cret", "target-token-s3cret", "run-token-s3cret")
+
+
+def _database_contains(text: str) -> list[str]:
+    """Every (table.column) of the public schema whose text holds `text`."""
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND data_type IN ('text', 'character varying', 'jsonb', 'json')"
+        )
+        for table, column in cursor.fetchall():
+            cursor.execute(f'SELECT 1 FROM "{table}" WHERE "{column}"::text LIKE %s LIMIT 1', [f"%{text}%"])
+            if cursor.fetchone():
+                found.append(f"{table}.{column}")
+    return found
+
+
+@pytest.mark.django_db
+def test_a_search_of_the_database_finds_no_credential_but_accord_can_still_use_them(api, td):
+    td.publish("Web", "1.0", provider="API")
+    created = api.post(
+        "/webhooks",
+        {
+            "provider": {"name": "API"},
+            "request": {
+                "method": "POST",
+                "url": "https://ci.example/hook",
+                "headers": {"X-Api-Token": SECRETS[0], "X-Accord-Probe-Header": "plain"},
+                "username": "ci",
+                "password": SECRETS[1],
+            },
+        },
+    )
+    assert created.status_code == 201, created.content
+    target = api.put(
+        "/pacticipants/API/verification-targets/review",
+        {"baseUrl": "https://api.example", "headers": {"Authorization": f"Bearer {SECRETS[2]}"}},
+    )
+    assert target.status_code == 201, target.content
+    run = api.post(
+        "/verification-runs",
+        {
+            "provider": "API",
+            "providerVersion": "2.0",
+            "baseUrl": "https://api.example",
+            "headers": {"Authorization": f"Bearer {SECRETS[3]}"},
+        },  # fmt: skip
+    )
+    assert run.status_code == 201, run.content
+
+    for secret in SECRETS:
+        assert _database_contains(secret) == [], f"{secret} is stored in clear"
+        assert secret not in created.content.decode() + target.content.decode() + run.content.decode()
+    # What is stored is still usable: the models decrypt it.
+    webhook = Webhook.objects.get()
+    assert webhook.headers["X-Api-Token"] == SECRETS[0] and webhook.password == SECRETS[1]
+    assert VerificationTarget.objects.get().headers["Authorization"] == f"Bearer {SECRETS[2]}"
+    assert VerificationRun.objects.get().headers["Authorization"] == f"Bearer {SECRETS[3]}"
+    assert _database_contains("X-Accord-Probe-Header") == [], "the whole headers object is encrypted, names included"
+
+
+def test_keys_rotate_the_first_encrypts_every_one_decrypts():
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    with override_settings(ACCORD_SECRETS_KEYS=[old]):
+        stored = encrypt("rotate me")
+    with override_settings(ACCORD_SECRETS_KEYS=[new, old]):
+        assert decrypt(stored) == "rotate me"
+        assert decrypt(encrypt("again")) == "again"
+    with override_settings(ACCORD_SECRETS_KEYS=[new]), pytest.raises(ImproperlyConfigured, match="cannot be decrypted"):
+        decrypt(stored)
+
+
+def test_a_bad_key_is_a_configuration_error_naming_the_setting():
+    with (
+        override_settings(ACCORD_SECRETS_KEYS=["not-a-key"]),
+        pytest.raises(ImproperlyConfigured, match="ACCORD_SECRETS_KEYS"),
+    ):
+        encrypt("x")
