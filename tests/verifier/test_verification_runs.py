@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from contracts.models import Pacticipant, Verification
 from contracts.services.publication import contracts_publish, prepare_contract
+from tests.builders import publish_body
 from tests.conftest import ROOT, Process, celery_worker_command, wait_until, worker_env
 from tests.verifier.conftest import order_pact
 from verifier.models import InteractionResult, VerificationRun, VerificationTarget
@@ -321,6 +322,18 @@ def test_a_registered_target_starts_a_run_when_a_contract_needs_verification(api
     assert run.contract_ids and run.target == VerificationTarget.objects.get()
     publish(version="1.1")  # same content, same provider version: no second run while one is queued
     assert VerificationRun.objects.count() == 1
+
+
+def test_a_target_url_too_long_for_a_version_skips_the_run_and_the_publish_succeeds(api, td, caplog):
+    td.branch("API", "7" * 200, "main")
+    template = "https://review.example/" + "x" * 1900 + "/${providerVersion}"
+    assert api.put("/pacticipants/API/verification-targets/long", {"baseUrl": template}).status_code == 201
+
+    response = api.post("/contracts/publish", publish_body("Web", "1.0", "API"))
+
+    assert response.status_code == 200, response.content
+    assert not VerificationRun.objects.exists()
+    assert "longer than 2048 characters; no run started" in caplog.text
 
 
 # ------------------------------------------------------------------ with a real worker

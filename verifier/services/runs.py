@@ -50,6 +50,7 @@ from verifier.queue import send_after_commit
 logger = logging.getLogger("accord.verification_runs")
 Status = VerificationRun.Status
 RUN_TASK = "verifier.verification_run"
+URL_MAX_LENGTH = VerificationRun._meta.get_field("base_url").max_length
 
 lease = Lease(VerificationRun, seconds=lambda: settings.ACCORD_VERIFICATION_LEASE_SECONDS)
 
@@ -128,17 +129,27 @@ def verification_runs_for_publication(event: ContractRequiringVerificationPublis
             ).exists()
             if pending_already:
                 continue
+            base_url = render_target_template(target.base_url, provider_version=provider_version.number, branch=branch)
+            state_change_url = (
+                render_target_template(target.state_change_url, provider_version=provider_version.number, branch=branch)
+                if target.state_change_url
+                else None
+            )
+            if max(len(base_url), len(state_change_url or "")) > URL_MAX_LENGTH:
+                # The consumer's publish must not fail for the provider's template: skip, say why.
+                logger.warning(
+                    "verification target %r of %s: its URL for version %r is longer than %s characters; no run started",
+                    target.name,
+                    publication.provider.name,
+                    provider_version.number,
+                    URL_MAX_LENGTH,
+                )
+                continue
             verification_run_create(
                 provider=publication.provider,
                 provider_version_number=provider_version.number,
-                base_url=render_target_template(
-                    target.base_url, provider_version=provider_version.number, branch=branch
-                ),
-                state_change_url=render_target_template(
-                    target.state_change_url, provider_version=provider_version.number, branch=branch
-                )
-                if target.state_change_url
-                else None,
+                base_url=base_url,
+                state_change_url=state_change_url,
                 headers=target.headers,
                 query=ForVerificationQuery(provider_version_branch=branch),
                 selectors=[],
