@@ -23,7 +23,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.db import migrations, models
 
 # Stored values start with this, so plain values (from before encryption) can be told apart.
 PREFIX = "fernet:"
@@ -116,3 +116,17 @@ def decrypt_column(schema_editor: Any, table: str, column: str) -> None:
                 cursor.execute(
                     f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE id = %s", [decrypt(value), row_id]
                 )
+
+
+def encrypted_in_place(columns: list[tuple[str, str]]) -> migrations.RunPython:
+    """A migration step: encrypt the plain values of these (table, column)s; backwards, decrypt them."""
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        for table, column in columns:
+            encrypt_column(schema_editor, table, column)
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        for table, column in columns:
+            decrypt_column(schema_editor, table, column)
+
+    return migrations.RunPython(forwards, backwards)

@@ -7,19 +7,7 @@ values are decrypted before the columns become jsonb again.
 from django.db import migrations
 
 import contracts.models.secrets
-from contracts.models.secrets import decrypt_column, encrypt_column
-
-COLUMNS = [("verifier_verificationrun", "headers"), ("verifier_verificationtarget", "headers")]
-
-
-def encrypt(apps, schema_editor):
-    for table, column in COLUMNS:
-        encrypt_column(schema_editor, table, column)
-
-
-def decrypt(apps, schema_editor):
-    for table, column in COLUMNS:
-        decrypt_column(schema_editor, table, column)
+from contracts.models.secrets import encrypted_in_place
 
 
 class Migration(migrations.Migration):
@@ -38,5 +26,5 @@ class Migration(migrations.Migration):
             name="headers",
             field=contracts.models.secrets.EncryptedJSONField(blank=True, default=dict),
         ),
-        migrations.RunPython(encrypt, decrypt),
+        encrypted_in_place([("verifier_verificationrun", "headers"), ("verifier_verificationtarget", "headers")]),
     ]

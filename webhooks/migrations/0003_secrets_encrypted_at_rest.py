@@ -7,19 +7,7 @@ values are decrypted before the columns get their old types again.
 from django.db import migrations
 
 import contracts.models.secrets
-from contracts.models.secrets import decrypt_column, encrypt_column
-
-COLUMNS = [("webhooks_webhook", "headers"), ("webhooks_webhook", "password")]
-
-
-def encrypt(apps, schema_editor):
-    for table, column in COLUMNS:
-        encrypt_column(schema_editor, table, column)
-
-
-def decrypt(apps, schema_editor):
-    for table, column in COLUMNS:
-        decrypt_column(schema_editor, table, column)
+from contracts.models.secrets import encrypted_in_place
 
 
 class Migration(migrations.Migration):
@@ -38,5 +26,5 @@ class Migration(migrations.Migration):
             name="password",
             field=contracts.models.secrets.EncryptedTextField(blank=True, null=True),
         ),
-        migrations.RunPython(encrypt, decrypt),
+        encrypted_in_place([("webhooks_webhook", "headers"), ("webhooks_webhook", "password")]),
     ]
