@@ -205,10 +205,6 @@ def webhooks_exist_for(*, consumer: Pacticipant, provider: Pacticipant) -> bool:
     )
 
 
-def any_enabled_webhook() -> bool:
-    return Webhook.objects.filter(enabled=True).exists()
-
-
 def latest_publication_in_scope(webhook: Webhook) -> ContractPublication | None:
     """The newest publication in the webhook's scope: what a test execution renders with."""
     publications = ContractPublication.objects.filter(is_current=True).select_related(

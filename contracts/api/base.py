@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from rest_framework.views import APIView
 
 from contracts.api.hal import JSON_PARSERS, AlwaysHal, HalJSONRenderer
-from contracts.exceptions import InvalidInput
 
 
 class BrokerApi(APIView):
@@ -23,10 +19,3 @@ class BrokerApi(APIView):
     content_negotiation_class = AlwaysHal
     authentication_classes: list = []
     permission_classes: list = []
-
-
-def json_object(data: Any) -> dict:
-    """The request body as a dict (an empty body is {}); anything but a JSON object is a 400."""
-    if not isinstance(data, Mapping):
-        raise InvalidInput({"body": ["must be a JSON object"]})
-    return dict(data)
