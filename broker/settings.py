@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "contracts",
     "verifier",
     "webhooks",
+    "drift",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,20 @@ ACCORD_VERIFICATION_QUEUE = env_str("ACCORD_VERIFICATION_QUEUE")
 ACCORD_VERIFICATION_REQUEUE_SECONDS = env_int("ACCORD_VERIFICATION_REQUEUE_SECONDS", default=5, minimum=1)
 
 # Outbound requests (webhooks, provider builds, live targets): verifier/http.py.
+# Drift monitoring (live checks of deployed providers; docs/drift.md).
+ACCORD_DRIFT_TICK_SECONDS = env_float("ACCORD_DRIFT_TICK_SECONDS", default=5.0)
+ACCORD_DRIFT_TICK_BATCH = env_int("ACCORD_DRIFT_TICK_BATCH", default=500, minimum=1)
+ACCORD_DRIFT_MIN_INTERVAL_SECONDS = env_int("ACCORD_DRIFT_MIN_INTERVAL_SECONDS", default=60, minimum=1)
+ACCORD_DRIFT_SETTLE_SECONDS = env_int("ACCORD_DRIFT_SETTLE_SECONDS", default=60, minimum=0)
+ACCORD_DRIFT_RUN_TIME_LIMIT_SECONDS = env_int("ACCORD_DRIFT_RUN_TIME_LIMIT_SECONDS", default=300, minimum=1)
+ACCORD_DRIFT_LEASE_SECONDS = env_int("ACCORD_DRIFT_LEASE_SECONDS", default=60, minimum=1)
+ACCORD_DRIFT_MAX_ATTEMPTS = env_int("ACCORD_DRIFT_MAX_ATTEMPTS", default=3, minimum=1)
+ACCORD_DRIFT_OPEN_AFTER = env_int("ACCORD_DRIFT_OPEN_AFTER", default=2, minimum=1)
+ACCORD_DRIFT_RESOLVE_AFTER = env_int("ACCORD_DRIFT_RESOLVE_AFTER", default=2, minimum=1)
+ACCORD_DRIFT_BACKOFF_MAX_SECONDS = env_int("ACCORD_DRIFT_BACKOFF_MAX_SECONDS", default=3600, minimum=1)
+ACCORD_DRIFT_RUN_RETENTION_DAYS = env_int("ACCORD_DRIFT_RUN_RETENTION_DAYS", default=30, minimum=1)
+ACCORD_DRIFT_QUEUE = env_str("ACCORD_DRIFT_QUEUE")
+
 ACCORD_OUTBOUND_ALLOW = env_list("ACCORD_OUTBOUND_ALLOW", "PACT_BROKER_WEBHOOK_HOST_WHITELIST")
 ACCORD_OUTBOUND_CONNECT_TIMEOUT = env_float("ACCORD_OUTBOUND_CONNECT_TIMEOUT", default=5.0)
 ACCORD_OUTBOUND_READ_TIMEOUT = env_float("ACCORD_OUTBOUND_READ_TIMEOUT", default=15.0)
@@ -224,6 +239,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every 30 s: re-queue or fail verification runs whose worker died (lease expired).
     "verification-runs-reap": {"task": "verifier.verification_runs_reap", "schedule": 30.0},
+    # Every few seconds: start the live targets that are due (one indexed scan, whatever
+    # their number), re-queue or end live runs whose worker died, prune old run history.
+    "drift-tick": {"task": "drift.tick", "schedule": ACCORD_DRIFT_TICK_SECONDS},
+    "drift-reap": {"task": "drift.live_runs_reap", "schedule": 30.0},
+    "drift-prune": {"task": "drift.live_runs_prune", "schedule": 3600.0},
 }
 
 _log_level = (env_str("PACT_BROKER_LOG_LEVEL", "ACCORD_LOG_LEVEL", "LOG_LEVEL", default="INFO") or "INFO").upper()

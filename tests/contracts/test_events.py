@@ -7,6 +7,8 @@ from django.db import transaction
 
 from contracts import events
 from contracts.events import Notice
+from drift.events import DriftDetected, DriftResolved, LiveTargetUnreachable
+from drift.services import triggers
 from verifier.events import VerificationRunFinished
 from verifier.services.runs import verification_runs_for_publication
 from webhooks import subscribers as webhooks
@@ -27,11 +29,14 @@ SUBSCRIBERS = {
     ],
     events.VerificationPublished: [webhooks.on_verification_published],
     events.IntegrationDeleted: [webhooks.on_integration_deleted],
-    events.DeploymentRecorded: [],
+    events.DeploymentRecorded: [triggers.live_runs_for_deployment],
     events.DeploymentEnded: [],
-    events.ReleaseRecorded: [],
+    events.ReleaseRecorded: [triggers.live_runs_for_release],
     events.ReleaseSupportEnded: [],
     VerificationRunFinished: [webhooks.on_verification_run_finished],
+    DriftDetected: [],
+    DriftResolved: [],
+    LiveTargetUnreachable: [],
 }
 
 
@@ -44,7 +49,7 @@ def test_every_event_type_is_pinned():
     defined = {
         cls
         for cls in _all_subclasses(events.Event)
-        if "name" in vars(cls) and cls.__module__.split(".")[0] in ("contracts", "verifier", "webhooks")
+        if "name" in vars(cls) and cls.__module__.split(".")[0] in ("contracts", "verifier", "webhooks", "drift")
     }
     assert defined == set(SUBSCRIBERS)
 
