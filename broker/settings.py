@@ -258,7 +258,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": _log_level},
     # A task not queued after commit during a broker outage: logged once per outage, not per request.
-    "loggers": {"django.db.backends": {"level": "INFO"}, "django.db.backends.base": {"filters": ["outage"]}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.db.backends.base": {"filters": ["outage"]},
+        # pact_ffi logs every request and response it replays (with headers, which may carry a
+        # target's credentials); our own run logs record what matters, redacted.
+        "pact": {"level": "WARNING"},
+    },
 }
 
 REST_FRAMEWORK = {

@@ -180,6 +180,10 @@ class Pacer:
         self.spacing = 1.0 / rate
         self.next_at = 0.0
 
+    def ready_at(self) -> float:
+        """When the next request may start (monotonic clock)."""
+        return max(time.monotonic(), self.next_at)
+
     def wait(self) -> None:
         now = time.monotonic()
         if now < self.next_at:
@@ -290,7 +294,7 @@ def _replay_all(run: LiveRun, target: LiveTarget, log: list[str], secrets: list[
                 continue
             if beat.lost.is_set():
                 raise LeaseLost(f"live run {run.id}")
-            if time.monotonic() > deadline:
+            if pacer.ready_at() > deadline:
                 reason = f"the run's time limit ({settings.ACCORD_DRIFT_RUN_TIME_LIMIT_SECONDS}s) was reached"
                 results.append(Replayed(publication, item, LiveOutcome.Status.SKIPPED, skip_reason=reason))
                 continue
