@@ -137,20 +137,28 @@ def tick(now: datetime | None = None, batch: int | None = None) -> dict[str, int
 # ------------------------------------------------------------------------- claiming
 
 
-def _claim(run_id: int) -> uuid.UUID | None | str:
-    """Take a queued run when no other run of its target is running; the claim token,
-    None when there is nothing to do, or "busy" to try again soon."""
+class NotYet(Exception):
+    """The run cannot start now (its target is busy, or it waits for a settle delay)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"try again in {seconds:.0f}s")
+        self.seconds = seconds
+
+
+def _claim(run_id: int) -> uuid.UUID | None:
+    """Take a queued run when no other run of its target is running; the claim token, or
+    None when there is nothing to do. Raises NotYet when it should be tried again later."""
     with transaction.atomic():
         run = LiveRun.objects.filter(id=run_id).only("target_id", "status", "not_before").first()
         if run is None or run.status != Status.QUEUED:
             return None
         # One claimer per target at a time while checking, so two runs never overlap.
         LiveTarget.objects.select_for_update(no_key=True).filter(id=run.target_id).first()
-        if LiveRun.objects.filter(target_id=run.target_id, status=Status.RUNNING).exists():
-            return "busy"
         now = timezone.now()
         if run.not_before and run.not_before > now:
-            return "busy"
+            raise NotYet((run.not_before - now).total_seconds())
+        if LiveRun.objects.filter(target_id=run.target_id, status=Status.RUNNING).exists():
+            raise NotYet(settings.ACCORD_VERIFICATION_REQUEUE_SECONDS)
         return lease.claim(
             run_id,
             where=Q(status=Status.QUEUED),
@@ -240,9 +248,10 @@ def provider_version_now(run: LiveRun) -> Version | None:
 
 def live_run_execute(*, run_id: int) -> str:
     """Claim and run one live run; returns its status or why nothing happened."""
-    token = _claim(run_id)
-    if token == "busy":
-        runs_enqueue([run_id], countdown=settings.ACCORD_VERIFICATION_REQUEUE_SECONDS)
+    try:
+        token = _claim(run_id)
+    except NotYet as wait:
+        runs_enqueue([run_id], countdown=max(wait.seconds, 0.5))
         return "deferred"
     if token is None:
         return "not claimed"
@@ -255,9 +264,16 @@ def live_run_execute(*, run_id: int) -> str:
         f"attempt {run.attempts})"
     ]
     try:
+        return _run(run, token, log, secrets)
+    except LeaseLost:
+        logger.warning("live run %s: lease lost, outcomes discarded", run.id)
+        return "claim lost"
+
+
+def _run(run: LiveRun, token: uuid.UUID, log: list[str], secrets: list[str]) -> str:
+    try:
         with lease.heartbeat(run.id, token) as beat:
-            results = _replay_all(run, target, log, secrets, beat)
-        return _finish(run, token, results, log, secrets)
+            results = _replay_all(run, run.target, log, secrets, beat)
     except http.OutboundRefused as exc:
         return _end(run, token, Status.ERROR, str(exc), log, secrets)
     except http.OutboundUnavailable as exc:
@@ -265,11 +281,11 @@ def live_run_execute(*, run_id: int) -> str:
     except credentials.CredentialsFailed as exc:
         return _end(run, token, Status.ERROR, f"authentication: {exc}", log, secrets, auth_problem=str(exc))
     except LeaseLost:
-        logger.warning("live run %s: lease lost, outcomes discarded", run.id)
-        return "claim lost"
+        raise
     except Exception as exc:  # noqa: BLE001 - an unexpected error ends the run, never as passed
         logger.exception("live run %s failed unexpectedly", run.id)
         return _end(run, token, Status.ERROR, http.redact_text(f"{type(exc).__name__}: {exc}", secrets), log, secrets)
+    return _finish(run, token, results, log, secrets)
 
 
 def _replay_all(run: LiveRun, target: LiveTarget, log: list[str], secrets: list[str], beat) -> list[Replayed]:
@@ -367,10 +383,7 @@ def _end(
     log.append(f"Error: {error}")
     now = timezone.now()
     with transaction.atomic():
-        try:
-            lease.hold(run.id, token)
-        except LeaseLost:
-            return "claim lost"
+        lease.hold(run.id, token)
         lease.release(
             run.id, token, status=status, error=http.redact_text(error, secrets), log=_redacted(log, secrets),
             finished_at=now, updated_at=now,

@@ -34,7 +34,12 @@ def _start(version: Version, environment_id: int, trigger: str, what: str) -> No
     for target in _targets_for(version, environment_id):
         if in_maintenance(target):
             continue
-        waiting = LiveRun.objects.filter(target=target, status=LiveRun.Status.QUEUED, started_at__isnull=True).exists()
+        # A run already waiting out a settle delay will see this change too.
+        waiting = LiveRun.objects.filter(
+            target=target,
+            status=LiveRun.Status.QUEUED,
+            trigger__in=[LiveRun.Trigger.DEPLOYMENT, LiveRun.Trigger.RELEASE],
+        ).exists()
         if waiting:
             continue
         live_run_request(target=target, trigger=trigger, detail=what, delay=settings.ACCORD_DRIFT_SETTLE_SECONDS)
