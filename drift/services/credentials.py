@@ -13,6 +13,7 @@ seam (verifier/http.py) and cached in the worker's memory until shortly before t
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import threading
 import time
@@ -74,7 +75,9 @@ def request_headers(auth: Mapping[str, Any], headers: Mapping[str, str], consume
 
 def oauth2_token(settings: Mapping[str, Any]) -> str:
     """A client-credentials access token, from the cache or the token endpoint."""
-    key = (settings["tokenUrl"], settings["clientId"], settings.get("scope"), settings.get("audience"))
+    # The secret's digest is part of the key: new credentials never reuse an old token.
+    digest = hashlib.sha256(str(settings["clientSecret"]).encode()).hexdigest()
+    key = (settings["tokenUrl"], settings["clientId"], digest, settings.get("scope"), settings.get("audience"))
     with _lock:
         cached = _cache.get(key)
         if cached and cached[1] > time.monotonic():

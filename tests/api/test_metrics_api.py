@@ -94,6 +94,13 @@ def test_json_counts_in_the_pact_brokers_shape(api, scenario):
             "count": 2,
             "byStatus": {"queued": 1, "running": 0, "succeeded": 1, "failed": 0, "error": 0},
         },
+        # Registered by the drift app.
+        "liveTargets": {"count": 0},
+        "liveRuns": {
+            "count": 0,
+            "byStatus": {s: 0 for s in ("queued", "running", "passed", "drifted", "unreachable", "error", "cancelled")},
+        },
+        "driftIncidents": {"count": 0, "byStatus": {"open": 0, "acknowledged": 0, "resolved": 0}},
     }
 
 
@@ -237,12 +244,15 @@ def test_metrics_are_read_only(api):
 # --- the registry other apps use -----------------------------------------------------------
 
 
-def test_the_verifier_and_webhooks_apps_register_their_counts():
+def test_the_verifier_webhooks_and_drift_apps_register_their_counts():
     assert [source.key for source in registered_counts()] == [
         "verificationRuns",
         "webhooks",
         "triggeredWebhooks",
         "webhookExecutions",
+        "liveTargets",
+        "liveRuns",
+        "driftIncidents",
     ]
     [runs] = [source for source in registered_counts() if source.key == "verificationRuns"]
     assert runs.metric_name == "verification_runs"
