@@ -8,8 +8,9 @@ class DriftConfig(AppConfig):
     def ready(self) -> None:
         # Live checks start after deployments and releases: contracts/ raises those events
         # without knowing drift monitoring exists.
-        from contracts import events
+        from contracts import advisories, events
         from contracts.metrics import register_count
+        from drift.advisories import drift_notices
         from drift.models import DriftIncident, LiveRun, LiveTarget
         from drift.services import triggers
 
@@ -18,3 +19,5 @@ class DriftConfig(AppConfig):
         register_count("liveTargets", LiveTarget, help="Live targets (drift monitoring).")
         register_count("liveRuns", LiveRun, help="Live runs, by status.", by="status")
         register_count("driftIncidents", DriftIncident, help="Drift incidents, by status.", by="status")
+        # The warning beside matrix and can-i-deploy answers (never a change to them).
+        advisories.register(drift_notices)

@@ -150,3 +150,61 @@ class TestData:
     def release(self, pacticipant: str, number: str, *, to: str) -> TestData:
         deployments.release_record(version=self.version(pacticipant, number), environment=self.environment(to))
         return self
+
+
+def drift_incident(
+    consumer: str,
+    provider: str,
+    environment: str = "production",
+    *,
+    status: str = "open",
+    production: bool = True,
+    consumer_version: str = "1.0",
+    provider_version: str = "2.0",
+    mismatches: list[dict] | None = None,
+):
+    """An unresolved (or resolved) drift incident, as the live runner leaves one: the
+    provider's live target in the environment (through the service), the drifted run, and
+    the incident row. For tests that need an incident, not the runner that finds it."""
+    from django.utils import timezone
+
+    from drift.models import DriftIncident, LiveRun, LiveTarget
+    from drift.plan import interaction_key
+    from drift.services.targets import live_target_put
+
+    env, _ = Environment.objects.get_or_create(name=environment, defaults={"production": production})
+    consumer_row, _ = Pacticipant.objects.get_or_create(name=consumer)
+    provider_row, _ = Pacticipant.objects.get_or_create(name=provider)
+    target = LiveTarget.objects.filter(provider=provider_row, environment=env).first()
+    if target is None:
+        target, _ = live_target_put(provider=provider_row, environment=env, base_url="https://api.example.com")
+    now = timezone.now()
+    run = LiveRun.objects.create(
+        target=target,
+        provider=provider_row,
+        environment=env,
+        status=LiveRun.Status.DRIFTED,
+        trigger=LiveRun.Trigger.SCHEDULE,
+        provider_version_number=provider_version,
+        started_at=now,
+        finished_at=now,
+    )
+    description = f"a request for order {DriftIncident.objects.count() + 1}"
+    return DriftIncident.objects.create(
+        consumer=consumer_row,
+        provider=provider_row,
+        environment=env,
+        target=target,
+        interaction_key=interaction_key(description, []),
+        description=description,
+        method="GET",
+        path="/orders/1",
+        status=status,
+        opened_at=now,
+        opened_by_run=run,
+        opened_by_run_uuid=run.uuid,
+        mismatches=mismatches or [{"type": "body", "path": "$.name", "description": "Expected 'name' but was missing"}],
+        consumer_version_number=consumer_version,
+        provider_version_number=provider_version,
+        resolved_at=now if status == "resolved" else None,
+    )

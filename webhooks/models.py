@@ -23,7 +23,12 @@ EVENT_NAMES = (
     # Accord's own: server-side verification runs (verifier app).
     "verification_run_succeeded",
     "verification_run_failed",
+    # Accord's own: drift monitoring of deployed providers (drift app).
+    "drift_detected",
+    "drift_resolved",
+    "live_target_unreachable",
 )
+DRIFT_EVENT_NAMES = ("drift_detected", "drift_resolved", "live_target_unreachable")
 
 
 class Webhook(models.Model):
@@ -99,11 +104,19 @@ class TriggeredWebhook(models.Model):
     # The lease of the worker delivering it (verifier.leases).
     claim = models.UUIDField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The fact the delivery is owed for, when it has a stable identity (a drift transition's
+    # key): one delivery per webhook and source, however often the event is raised.
+    source_key = models.CharField(max_length=255, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(
+                fields=["source_key", "webhook_uuid"],
+                condition=models.Q(source_key__isnull=False),
+                name="triggered_webhook_once_per_source",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["not_run", "retrying", "success", "failure"]),
                 name="triggered_webhook_status_valid",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid as uuid_module
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.db.models import Q, QuerySet, Subquery
@@ -16,7 +17,10 @@ from contracts.models import (
     Verification,
     Version,
 )
-from webhooks.models import TriggeredWebhook, Webhook, WebhookExecution
+from webhooks.models import DRIFT_EVENT_NAMES, TriggeredWebhook, Webhook, WebhookExecution
+
+if TYPE_CHECKING:
+    from drift.models import DriftIncident, DriftTransition, LiveRun, LiveTarget
 
 
 def webhook_get(*, uuid: str) -> Webhook:
@@ -48,12 +52,21 @@ def _scope_matches(field: str, pacticipant: Pacticipant) -> Q:
     )
 
 
-def webhooks_matching(*, event_name: str, consumer: Pacticipant, provider: Pacticipant) -> QuerySet[Webhook]:
+def webhooks_matching(*, event_name: str, consumer: Pacticipant | None, provider: Pacticipant) -> QuerySet[Webhook]:
     """Enabled webhooks for the event whose consumer and provider scopes match: any (null),
-    the pacticipant itself, or one of its labels. One query, label lookups as subqueries."""
+    the pacticipant itself, or one of its labels. One query, label lookups as subqueries.
+
+    With no consumer (an event about a provider alone, such as a live target going down)
+    only webhooks without a consumer scope match: one scoped to a consumer, by name or
+    label, asked to hear about that consumer.
+    """
+    if consumer is None:
+        consumer_scope = Q(consumer__isnull=True, consumer_label__isnull=True)
+    else:
+        consumer_scope = _scope_matches("consumer", consumer)
     return (
         Webhook.objects.filter(enabled=True, events__contains=[event_name])
-        .filter(_scope_matches("consumer", consumer))
+        .filter(consumer_scope)
         .filter(_scope_matches("provider", provider))
         .order_by("id")
     )
@@ -180,6 +193,50 @@ def template_context(
     }
 
 
+def drift_template_context(
+    *,
+    event_name: str,
+    base_url: str,
+    transition: DriftTransition,
+    run: LiveRun | None,
+    incident: DriftIncident | None = None,
+    target: LiveTarget | None = None,
+    summary: str = "",
+) -> dict[str, str]:
+    """The `${pactbroker.*}` values of a drift event: its incident (or, with none, its live
+    target), and the run that made the transition.
+
+    Every parameter of the other events is present too, empty where it does not apply (a
+    drift event has no pact URL or verification status), so a template shared by several
+    events renders blanks rather than placeholders. `summary` is the transition's note,
+    already redacted by the caller.
+    """
+    base = base_url.rstrip("/")
+    consumer = incident.consumer if incident is not None else None
+    provider = incident.provider if incident is not None else target.provider
+    environment = incident.environment if incident is not None else target.environment
+    # The provider version deployed when the run ran: the one that drifted, or that passes again.
+    provider_version = (run.provider_version_number if run is not None else None) or (
+        incident.provider_version_number if incident is not None else None
+    )
+    context = {key: "" for key in template_context(event_name=event_name, base_url=base)}
+    context.update(
+        consumerName=consumer.name if consumer else "",
+        providerName=provider.name,
+        consumerVersionNumber=incident.consumer_version_number if incident is not None else "",
+        providerVersionNumber=provider_version or "",
+        consumerLabels=", ".join(pacticipant_label_names(consumer)),
+        providerLabels=", ".join(pacticipant_label_names(provider)),
+        eventName=event_name,
+        environmentName=environment.name,
+        incidentUrl=f"{base}/drift-incidents/{incident.uuid}" if incident is not None else "",
+        liveRunUrl=f"{base}/live-runs/{transition.run_uuid}" if transition.run_uuid else "",
+        liveTargetUrl=f"{base}/pacticipants/{_seg(provider.name)}/live-targets/{_seg(environment.name)}",
+        driftSummary=summary,
+    )
+    return context
+
+
 def events_listened_to(event_names: list[str]) -> set[str]:
     """The subset of events some enabled webhook listens to (one query)."""
     wanted = Q()
@@ -246,11 +303,16 @@ def triggered_webhook_get(*, uuid: str) -> TriggeredWebhook:
 def triggered_for_consumer_version(
     *, provider: Pacticipant, consumer: Pacticipant, version_number: str
 ) -> QuerySet[TriggeredWebhook]:
-    """What a consumer version's pact triggered, oldest first."""
+    """What a consumer version's pact triggered, oldest first.
+
+    Drift deliveries name the consumer version deployed when the provider drifted, but the
+    pact's publication did not trigger them: they are left out.
+    """
     return (
         TriggeredWebhook.objects.filter(
             provider=provider, consumer=consumer, context__consumerVersionNumber=version_number
         )
+        .exclude(event_name__in=DRIFT_EVENT_NAMES)
         .select_related("webhook")
         .order_by("id")
     )

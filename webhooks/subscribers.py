@@ -1,4 +1,4 @@
-"""What webhooks do when contracts/ and verifier/ raise events: record the deliveries owed.
+"""What webhooks do when contracts/, verifier/ and drift/ raise events: record the deliveries owed.
 
 Each handler runs inside the transaction that records the fact (contracts.events), finds
 the enabled webhooks for the event and the pair, and writes one triggered webhook per
@@ -7,6 +7,8 @@ nothing is built for an event no enabled webhook listens to.
 """
 
 from __future__ import annotations
+
+import base64
 
 from contracts import events
 from contracts.events import (
@@ -18,9 +20,13 @@ from contracts.events import (
     PublicationEvent,
     VerificationPublished,
 )
+from drift.events import DriftDetected, DriftEvent, DriftResolved, LiveTargetUnreachable
+from drift.models import LiveTarget
+from drift.services.credentials import secrets_of
+from verifier import http
 from verifier.events import VerificationRunFinished
 from webhooks.models import TriggeredWebhook
-from webhooks.selectors import events_listened_to, template_context, webhooks_exist_for
+from webhooks.selectors import drift_template_context, events_listened_to, template_context, webhooks_exist_for
 from webhooks.services.definitions import webhooks_of_pair_delete
 from webhooks.services.outbox import webhooks_trigger
 
@@ -38,6 +44,9 @@ def subscribe_all() -> None:
     events.subscribe(VerificationPublished, on_verification_published)
     events.subscribe(VerificationRunFinished, on_verification_run_finished)
     events.subscribe(IntegrationDeleted, on_integration_deleted)
+    events.subscribe(DriftDetected, on_drift_incident)
+    events.subscribe(DriftResolved, on_drift_incident)
+    events.subscribe(LiveTargetUnreachable, on_live_target_unreachable)
 
 
 def triggered_notices(triggered: list[TriggeredWebhook], base_url: str) -> list[Notice]:
@@ -147,3 +156,74 @@ def on_integration_deleted(event: IntegrationDeleted) -> None:
     """The pair's contract data is gone: so are the webhooks scoped to exactly that pair
     and what it triggered (the Pact Broker deletes them with the integration)."""
     webhooks_of_pair_delete(consumer=event.consumer, provider=event.provider)
+
+
+# ------------------------------------------------------------------ drift monitoring
+
+
+def _target_secrets(target: LiveTarget | None) -> list[str]:
+    """What the target's credentials could leave in a note: every secret value it holds,
+    and the Basic tokens its username/password pairs make (never an OAuth2 token fetch)."""
+    if target is None:
+        return []
+    found = secrets_of(target.auth or {}, target.headers or {})
+    for auth in [target.auth or {}, *((target.auth or {}).get("consumers") or {}).values()]:
+        if isinstance(auth, dict) and auth.get("type") == "basic":
+            pair = f"{auth.get('username', '')}:{auth.get('password', '')}".encode()
+            found.append(base64.b64encode(pair).decode("ascii"))
+    return found
+
+
+def _summary(event: DriftEvent, target: LiveTarget | None) -> str:
+    # The runner already scrubs notes and errors; scrubbing again here keeps a credential
+    # out of a webhook body even if a note ever escaped that.
+    return http.redact_text(event.transition.note or "", _target_secrets(target))
+
+
+def on_drift_incident(event: DriftDetected | DriftResolved) -> None:
+    """drift_detected / drift_resolved: one delivery per matching webhook per transition.
+
+    The transition row is the source: its unique key is the deliveries' source key, so
+    raising the same transition again (a retried or duplicated run) queues nothing more.
+    """
+    if event.name not in events_listened_to([event.name]):
+        return
+    incident = event.incident
+    context = drift_template_context(
+        event_name=event.name,
+        base_url=event.links_base,
+        transition=event.transition,
+        run=event.run,
+        incident=incident,
+        summary=_summary(event, incident.target),
+    )
+    webhooks_trigger(
+        event_name=event.name,
+        consumer=incident.consumer,
+        provider=incident.provider,
+        context=context,
+        source_key=event.transition.key,
+    )
+
+
+def on_live_target_unreachable(event: LiveTargetUnreachable) -> None:
+    """live_target_unreachable: once per outage (the runner raises it once), about the
+    provider alone, so webhooks scoped to a consumer do not match."""
+    if event.name not in events_listened_to([event.name]):
+        return
+    target = event.target
+    context = drift_template_context(
+        event_name=event.name,
+        base_url=event.links_base,
+        transition=event.transition,
+        run=event.run,
+        target=target,
+        summary=_summary(event, target),
+    )
+    webhooks_trigger(
+        event_name=event.name,
+        consumer=None,
+        provider=target.provider,
+        context=context,
+        source_key=event.transition.key,
+    )

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from contracts import advisories
 from contracts.api.base import BrokerApi
 from contracts.api.links import Links
 from contracts.api.matrix_render import MATRIX, render_matrix
@@ -86,7 +87,11 @@ CAN_I_DEPLOY_PARAMETERS = [
 
 
 def _answer(request: Request, result: MatrixResult) -> Response:
-    return Response(render_matrix(Links(request), result.decision, result.details))
+    """The rendered answer, with other apps' advice (drift monitoring) after the decision's
+    own notices: advice is added once the decision is made, so it can never change it."""
+    links = Links(request)
+    advice = advisories.notices(advisories.question_of(result.query, result.resolution, links.base))
+    return Response(render_matrix(links, result.decision, result.details, advice=advice))
 
 
 def _query_string(request: Request) -> str:

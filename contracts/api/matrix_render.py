@@ -166,8 +166,14 @@ def render_row(links: Links, row: Row, details: dict[int, VersionDetails], *, ig
     return body
 
 
-def render_matrix(links: Links, decision: Decision, details: dict[int, VersionDetails]) -> dict:
-    """The whole body: summary, notices, then considered rows followed by ignored ones."""
+def render_matrix(
+    links: Links, decision: Decision, details: dict[int, VersionDetails], *, advice: list[dict] | None = None
+) -> dict:
+    """The whole body: summary, notices, then considered rows followed by ignored ones.
+
+    `advice` (contracts.advisories: drift monitoring's warnings) is appended to the
+    decision's notices; the summary is the decision's alone.
+    """
     counts = decision.counts
     summary: dict = {
         "deployable": decision.deployable,
@@ -180,7 +186,7 @@ def render_matrix(links: Links, decision: Decision, details: dict[int, VersionDe
         summary["ignored"] = counts.ignored
     return {
         "summary": summary,
-        "notices": [{"type": reason.kind, "text": reason.text} for reason in decision.reasons],
+        "notices": [{"type": reason.kind, "text": reason.text} for reason in decision.reasons] + list(advice or ()),
         "matrix": [render_row(links, row, details) for row in decision.considered]
         + [render_row(links, row, details, ignored=True) for row in decision.ignored],
     }

@@ -34,9 +34,9 @@ SUBSCRIBERS = {
     events.ReleaseRecorded: [triggers.live_runs_for_release],
     events.ReleaseSupportEnded: [],
     VerificationRunFinished: [webhooks.on_verification_run_finished],
-    DriftDetected: [],
-    DriftResolved: [],
-    LiveTargetUnreachable: [],
+    DriftDetected: [webhooks.on_drift_incident],
+    DriftResolved: [webhooks.on_drift_incident],
+    LiveTargetUnreachable: [webhooks.on_live_target_unreachable],
 }
 
 

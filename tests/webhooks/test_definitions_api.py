@@ -237,7 +237,7 @@ def test_every_problem_is_named_at_once_by_its_flattened_key(api, pair):
                 "must be one of contract_published, contract_content_changed, "
                 "contract_requiring_verification_published, provider_verification_published, "
                 "provider_verification_succeeded, provider_verification_failed, verification_run_succeeded, "
-                "verification_run_failed"
+                "verification_run_failed, drift_detected, drift_resolved, live_target_unreachable"
             ],
             "request.method": ["must be POST. See /doc/webhooks#whitelist for more information."],
             "request.url": ["is missing"],

@@ -20,14 +20,28 @@ DELIVER_TASK = "verifier.webhook_deliver"  # the task's name predates the webhoo
 
 
 def webhooks_trigger(
-    *, event_name: str, consumer: Pacticipant, provider: Pacticipant, context: dict
+    *,
+    event_name: str,
+    consumer: Pacticipant | None,
+    provider: Pacticipant,
+    context: dict,
+    source_key: str | None = None,
 ) -> list[TriggeredWebhook]:
-    """Record a delivery for every webhook matching the event, in the caller's transaction."""
+    """Record a delivery for every webhook matching the event, in the caller's transaction.
+
+    `consumer` None: an event about a provider alone (a live target), which only webhooks
+    not scoped to a consumer match. `source_key` names the fact the deliveries are owed
+    for when it has a stable identity (a drift transition): a webhook already holding a
+    delivery for that key gets no second one, and a unique constraint backs that up.
+    """
     # Outside a transaction the event could commit while its deliveries are lost (or the
     # reverse); refuse rather than silently break the outbox guarantee.
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("webhooks_trigger must run inside the transaction that records the event")
     webhooks = list(webhooks_matching(event_name=event_name, consumer=consumer, provider=provider))
+    if webhooks and source_key is not None:
+        owed = set(TriggeredWebhook.objects.filter(source_key=source_key).values_list("webhook_uuid", flat=True))
+        webhooks = [webhook for webhook in webhooks if webhook.uuid not in owed]
     if not webhooks:
         return []
     now = timezone.now()
@@ -42,6 +56,7 @@ def webhooks_trigger(
                 consumer=consumer,
                 provider=provider,
                 next_attempt_at=now,
+                source_key=source_key,
             )
             for webhook in webhooks
         ]

@@ -180,7 +180,8 @@ INDEX_PAGES: dict[str, DocPage] = {
         "/webhooks",
         "Webhooks are HTTP requests the broker makes when something happens: a contract is published or "
         "changes, a verification result is published, succeeds or fails, or (Accord's own events) a "
-        "server-side verification run succeeds or fails. Deliveries are recorded first and sent by the "
+        "server-side verification run succeeds or fails, drift monitoring opens or resolves a drift "
+        "incident, or a live target becomes unreachable. Deliveries are recorded first and sent by the "
         "workers, with retries; each attempt is logged with secrets redacted.",
         (
             ("GET", "Links to every webhook."),
@@ -200,6 +201,20 @@ INDEX_PAGES: dict[str, DocPage] = {
                 "provider_verification_failed, and Accord's verification_run_succeeded and "
                 "verification_run_failed. URL, headers and body may use ${pactbroker.*} template "
                 "parameters (consumerName, providerName, pactUrl, consumerVersionNumber, ...).",
+            ),
+            (
+                "drift-events",
+                "Drift monitoring events",
+                "Accord's drift_detected (a drift incident opened: the provider deployed in an environment "
+                "no longer does what a consumer's pact says), drift_resolved (it passes live again) and "
+                "live_target_unreachable (a live target stopped answering; once per outage, about the "
+                "provider alone, so webhooks scoped to a consumer do not get it). Each is delivered once per "
+                "transition, however often a run is retried. Their template parameters: incidentUrl, "
+                "environmentName, consumerName, providerName, consumerVersionNumber, providerVersionNumber, "
+                "liveRunUrl, liveTargetUrl, driftSummary (the mismatches' paths and descriptions, or why the "
+                "target was unreachable) and eventName; parameters that do not apply (pactUrl, the "
+                "verification statuses, incidentUrl for an unreachable target) are empty. The target's "
+                "credentials never appear in them.",
             ),
             (
                 "whitelist",
