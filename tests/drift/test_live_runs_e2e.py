@@ -19,6 +19,7 @@ from drift.services.runs import live_run_request, live_runs_reap
 from drift.services.targets import live_target_put
 from tests.conftest import Process, celery_worker_command, wait_until, worker_env
 from tests.drift.conftest import STANDING, LiveProvider, shop_pact
+from webhooks.services.definitions import WebhookDefinition, webhook_create
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -91,12 +92,32 @@ def deployed_shop(td, url: str, *, schedule: str = "1h", **target) -> LiveTarget
     return live
 
 
+def received(receiver, event: str) -> list[dict]:
+    return [body for body in map(json.loads, (r["body"] for r in receiver.requests)) if body["event"] == event]
+
+
 def finished_runs(target: LiveTarget, **filters) -> list[LiveRun]:
     return list(LiveRun.objects.filter(target=target, finished_at__isnull=False, **filters).order_by("id"))
 
 
-def test_scheduled_runs_detect_a_renamed_field_open_one_incident_and_resolve_it(td, cluster, provider):
+def drift_webhook(url: str) -> None:
+    webhook_create(
+        definition=WebhookDefinition(
+            description="drift to the on-call channel",
+            events=("drift_detected", "drift_resolved"),
+            method="POST",
+            url=url,
+            headers={"Content-Type": "application/json"},
+            body={"event": "${pactbroker.eventName}", "incident": "${pactbroker.incidentUrl}",
+                  "consumer": "${pactbroker.consumerName}", "provider": "${pactbroker.providerName}",
+                  "environment": "${pactbroker.environmentName}", "summary": "${pactbroker.driftSummary}"},
+        )
+    )  # fmt: skip
+
+
+def test_scheduled_runs_detect_a_renamed_field_open_one_incident_and_resolve_it(td, cluster, provider, receiver):
     target = deployed_shop(td, provider.url, schedule="2s", headers={"X-Api-Key": "e2e-s3cret-key-value"})
+    drift_webhook(receiver.url)
     cluster.worker("worker-a"), cluster.worker("worker-b"), cluster.beat()
 
     wait_until(lambda: finished_runs(target, status="passed"), 60, "a scheduled run to pass")
@@ -110,9 +131,21 @@ def test_scheduled_runs_detect_a_renamed_field_open_one_incident_and_resolve_it(
     assert 1 <= len(drifted) <= 3  # the anti-flap rule needs two; never more than three
     assert DriftIncident.objects.count() == 1  # only the interaction that drifted
 
+    detected = wait_until(lambda: received(receiver, "drift_detected"), 60, "drift_detected at the receiver")
+    assert detected[0]["incident"].endswith(f"/drift-incidents/{incident.uuid}")
+    assert (detected[0]["consumer"], detected[0]["provider"], detected[0]["environment"]) == (
+        "Web", "Catalog", "production",
+    )  # fmt: skip
+    assert "name" in detected[0]["summary"]
+
     provider.set(mode="correct")
     wait_until(lambda: DriftIncident.objects.filter(status="resolved").exists(), 60, "the incident to resolve")
     assert DriftIncident.objects.count() == 1
+    wait_until(lambda: received(receiver, "drift_resolved"), 60, "drift_resolved at the receiver")
+    # More runs pass meanwhile; each transition was still notified exactly once.
+    wait_until(lambda: len(finished_runs(target, status="passed")) >= 4, 60, "more passing runs")
+    assert len(received(receiver, "drift_detected")) == 1
+    assert len(received(receiver, "drift_resolved")) == 1
 
     # Only safe interactions ever reached the provider.
     assert set(provider.requests()) <= {("GET", "/health"), ("GET", "/products/10")}
