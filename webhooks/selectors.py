@@ -274,6 +274,34 @@ def latest_publication_in_scope(webhook: Webhook) -> ContractPublication | None:
     return publications.order_by("-id").first()
 
 
+def latest_drift_transition_in_scope(webhook: Webhook) -> DriftTransition | None:
+    """The newest drift transition the webhook would have been told about: an incident's
+    opening or resolution for drift_detected / drift_resolved, an outage's start for
+    live_target_unreachable (test executions of drift webhooks render with it)."""
+    from drift.models import DriftTransition
+
+    wanted = Q()
+    if "drift_detected" in webhook.events:
+        wanted |= Q(kind="incident", new_state="open")
+    if "drift_resolved" in webhook.events:
+        wanted |= Q(kind="incident", new_state="resolved")
+    if "live_target_unreachable" in webhook.events and not webhook.consumer_id:
+        wanted |= Q(kind="target", new_state="unreachable")
+    if not wanted:
+        return None
+    transitions = DriftTransition.objects.filter(wanted).select_related(
+        "incident__consumer", "incident__provider", "incident__environment", "incident__target",
+        "target__provider", "target__environment", "run",
+    )  # fmt: skip
+    if webhook.consumer_id:
+        transitions = transitions.filter(incident__consumer_id=webhook.consumer_id)
+    if webhook.provider_id:
+        transitions = transitions.filter(
+            Q(incident__provider_id=webhook.provider_id) | Q(target__provider_id=webhook.provider_id)
+        )
+    return transitions.order_by("-id").first()
+
+
 def latest_verification_in_scope(webhook: Webhook) -> Verification | None:
     """The newest verification result in the webhook's scope (test executions of
     verification webhooks render with it)."""

@@ -8,8 +8,6 @@ nothing is built for an event no enabled webhook listens to.
 
 from __future__ import annotations
 
-import base64
-
 from contracts import events
 from contracts.events import (
     ContractContentChanged,
@@ -162,16 +160,8 @@ def on_integration_deleted(event: IntegrationDeleted) -> None:
 
 
 def _target_secrets(target: LiveTarget | None) -> list[str]:
-    """What the target's credentials could leave in a note: every secret value it holds,
-    and the Basic tokens its username/password pairs make (never an OAuth2 token fetch)."""
-    if target is None:
-        return []
-    found = secrets_of(target.auth or {}, target.headers or {})
-    for auth in [target.auth or {}, *((target.auth or {}).get("consumers") or {}).values()]:
-        if isinstance(auth, dict) and auth.get("type") == "basic":
-            pair = f"{auth.get('username', '')}:{auth.get('password', '')}".encode()
-            found.append(base64.b64encode(pair).decode("ascii"))
-    return found
+    """Every secret value the target holds, and the Basic tokens its pairs make."""
+    return secrets_of(target.auth or {}, target.headers or {}) if target is not None else []
 
 
 def _summary(event: DriftEvent, target: LiveTarget | None) -> str:

@@ -55,6 +55,11 @@ def secrets_of(auth: Mapping[str, Any], headers: Mapping[str, str]) -> list[str]
             found.append(item)
 
     walk(auth)
+    # The Basic tokens username/password pairs make (what an echoing server would show).
+    for chosen in [auth, *(auth.get("consumers") or {}).values()]:
+        if isinstance(chosen, Mapping) and chosen.get("type") == "basic":
+            pair = f"{chosen.get('username', '')}:{chosen.get('password', '')}".encode()
+            found.append(base64.b64encode(pair).decode("ascii"))
     return [s for s in found if isinstance(s, str) and len(s) >= 4]
 
 

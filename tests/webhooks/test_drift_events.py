@@ -356,6 +356,32 @@ def test_target_credentials_never_reach_a_webhook_body(scene, receiver):
     ]
 
 
+def test_a_test_execution_of_a_drift_webhook_renders_the_latest_incident(scene, receiver, api):
+    webhook = hook(receiver.url, events=("drift_detected",))
+    leaky = {**MISMATCH, "description": f"echoed {HEADER_SECRET}"}
+    incident, run = open_incident(scene, [leaky])
+
+    with LOOPBACK_ALLOWED:
+        response = api.post(f"/webhooks/{webhook.uuid}/execute", {})
+
+    assert response.status_code == 200, response.content
+    [body] = delivered_bodies(receiver)
+    assert body["eventName"] == "test"
+    assert body["incidentUrl"].endswith(f"/drift-incidents/{incident.uuid}")
+    assert (body["consumerName"], body["providerName"], body["environmentName"]) == ("Web", "API", "production")
+    assert body["liveRunUrl"].endswith(f"/live-runs/{run.uuid}")
+    assert HEADER_SECRET not in receiver.requests[0]["body"] and MASK in body["driftSummary"]
+
+
+def test_a_test_execution_of_a_drift_webhook_with_no_incident_yet_renders_the_latest_pact(scene, receiver, api):
+    webhook = hook(receiver.url, events=("drift_detected",))
+    with LOOPBACK_ALLOWED:
+        assert api.post(f"/webhooks/{webhook.uuid}/execute", {}).status_code == 200
+    [body] = delivered_bodies(receiver)
+    assert (body["eventName"], body["consumerName"], body["providerName"]) == ("test", "Web", "API")
+    assert "/pacts/provider/API/consumer/Web/" in body["pactUrl"]
+
+
 # ---------------------------------------------------------------- definitions
 
 

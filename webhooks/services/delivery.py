@@ -20,11 +20,18 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contracts.models import ContractPublication, Verification
+from drift.services.credentials import secrets_of
 from verifier import http
 from verifier.leases import Lease, LeaseLost
-from webhooks.models import TriggeredWebhook, Webhook, WebhookExecution
+from webhooks.models import DRIFT_EVENT_NAMES, TriggeredWebhook, Webhook, WebhookExecution
 from webhooks.rendering import RenderedRequest, request_render
-from webhooks.selectors import latest_publication_in_scope, latest_verification_in_scope, template_context
+from webhooks.selectors import (
+    drift_template_context,
+    latest_drift_transition_in_scope,
+    latest_publication_in_scope,
+    latest_verification_in_scope,
+    template_context,
+)
 from webhooks.services.outbox import deliveries_enqueue
 
 logger = logging.getLogger("accord.webhooks")
@@ -178,6 +185,10 @@ class TestExecution:
 def _test_context(webhook: Webhook, base_url: str) -> tuple[dict[str, str], ContractPublication | None]:
     """The values a test execution renders with: the latest verification in scope for a
     verification webhook, else the latest pact; `eventName` is "test" (the Pact Broker's)."""
+    if webhook.events and all(event in DRIFT_EVENT_NAMES for event in webhook.events):
+        transition = latest_drift_transition_in_scope(webhook)
+        if transition is not None:
+            return _drift_test_context(transition, base_url), None
     verification: Verification | None = None
     if any(event in VERIFICATION_EVENTS for event in webhook.events or ()):
         verification = latest_verification_in_scope(webhook)
@@ -186,6 +197,17 @@ def _test_context(webhook: Webhook, base_url: str) -> tuple[dict[str, str], Cont
     if verification is not None:
         publication = publication or ContractPublication.objects.filter(contract_id=verification.contract_id).first()
     return context, publication
+
+
+def _drift_test_context(transition, base_url: str) -> dict[str, str]:
+    """A drift webhook's test renders with the latest transition it would have been sent."""
+    incident = transition.incident
+    target = transition.target or (incident.target if incident is not None else None)
+    summary = http.redact_text(transition.note or "", secrets_of(target.auth, target.headers) if target else [])
+    return drift_template_context(
+        event_name="test", base_url=base_url, transition=transition, run=transition.run, incident=incident,
+        target=target, summary=summary,
+    )  # fmt: skip
 
 
 def webhook_execute(*, webhook: Webhook, base_url: str) -> TestExecution:

@@ -176,7 +176,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _wait_for_workers(count: int) -> None:
-        from broker.celery import app
+        from celery import current_app as app
 
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
