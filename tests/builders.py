@@ -192,7 +192,7 @@ def live_run(target, verdicts: dict | None = None, *, default: str = "passed"):
                 continue
             status = verdicts.get((consumer, item.description), verdicts.get(consumer, default))
             mismatches = [
-                {"type": "body", "path": "$.id", "expected": 1, "actual": None, "description": "Expected $.id but it was missing"}
+                {"type": "body", "path": "$.id", "expected": 1, "description": "Expected $.id but it was missing"}
             ] if status == "failed" else []  # fmt: skip
             results.append(runs.Replayed(publication, item, status, mismatches))
     runs._finish(run, token, results, [f"built by tests.builders.live_run for {target.provider.name}"], [])

@@ -36,6 +36,8 @@ INCIDENTS_PER_PAGE = 100
 
 
 class IncidentsQuery(PagedQuery):
+    """Filters (each by exact name; blank means not given) and paging."""
+
     status = Choice(choices=DriftIncident.Status.values, required=False, allow_blank=True)
     provider = Text(required=False, allow_blank=True, help_text="Only this provider's incidents")
     consumer = Text(required=False, allow_blank=True, help_text="Only this consumer's incidents")
@@ -43,6 +45,8 @@ class IncidentsQuery(PagedQuery):
 
 
 class AcknowledgeInput(StrictInput):
+    """Someone is looking at the incident: what they are doing about it, and who they are."""
+
     note = Text(max_length=10_000, validators=[not_blank], help_text="What is being done about it")
     by = Text(required=False, allow_null=True, max_length=255, validators=[single_line, not_blank], help_text="Who")
 

@@ -37,6 +37,8 @@ PASS_RATE_BASIS = "interactions"
 
 
 class StatsQuery(Input):
+    """Filters (each by exact name; blank means not given) and the window."""
+
     provider = Text(required=False, allow_blank=True, help_text="Only this provider")
     consumer = Text(required=False, allow_blank=True, help_text="Only this consumer")
     environment = Text(required=False, allow_blank=True, help_text="Only this environment (by name)")

@@ -141,9 +141,9 @@ class Moment(serializers.Field):
 
 
 class MaintenanceWindowInput(StrictInput):
-    """`{from, until}`: no runs and no incidents in between. (`from` is a Python keyword:
-    the field is declared as `from_` and renamed.)"""
+    """`{from, until}`: no runs and no incidents in between."""
 
+    # `from` is a Python keyword: declared as `from_`, renamed in get_fields().
     from_ = Moment(help_text="Start of the window (ISO-8601)")
     until = Moment(help_text="End of the window (ISO-8601), after `from`")
 
@@ -320,6 +320,8 @@ class LiveTargetInput(StrictInput):
 
 
 class LiveTargetsQuery(PageQuery):
+    """Filters (each by exact name; blank means not given); paged only when page or size is given."""
+
     provider = Text(required=False, allow_blank=True, help_text="Only this provider's targets")
     environment = Text(required=False, allow_blank=True, help_text="Only targets in this environment (by name)")
 
