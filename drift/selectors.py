@@ -6,7 +6,8 @@ import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Avg, BigIntegerField, Count, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from contracts.exceptions import NotFound
@@ -207,18 +208,21 @@ def drift_figures(
 
     An integration shows when the window holds outcomes of its consumer or it has incidents.
     """
+    watched = _names(LiveTarget.objects, "", provider=provider, environment=environment)
     targets = {
         (row["provider_id"], row["environment_id"]): row
-        for row in _names(LiveTarget.objects, "", provider=provider, environment=environment)
-        .annotate(window_since=_nth_newest_checked_run("created_at", runs, target_id="pk"))
-        .values("provider_id", "environment_id", "last_run_at", "last_status", "window_since")
+        for row in watched.annotate(window_since=_nth_newest_checked_run("created_at", runs, target_id="pk")).values(
+            "provider_id", "environment_id", "last_run_at", "last_status", "window_since"
+        )
     }
 
-    # The window: per target, its checked runs from the N-th newest on (by id).
-    window = _names(LiveRun.objects, "", provider=provider, environment=environment).filter(
-        status__in=CHECKED, id__gte=Coalesce(_nth_newest_checked_run("id", runs, target_id="target_id"), 0)
-    )
-    outcomes = LiveOutcome.objects.filter(run__in=window)
+    # The window: each target's last N checked runs, taken target by target through the
+    # (target, -id) index rather than by ranking every run ever kept.
+    latest = LiveRun.objects.filter(target_id=OuterRef("pk"), status__in=CHECKED).order_by("-id").values("id")[:runs]
+    window = watched.annotate(
+        run_id=Func(ArraySubquery(latest), function="unnest", output_field=BigIntegerField())
+    ).values("run_id")
+    outcomes = LiveOutcome.objects.filter(run_id__in=window)
     if consumer:
         outcomes = outcomes.filter(consumer__name=consumer)
     outcome_rows = outcomes.values(
@@ -238,7 +242,8 @@ def drift_figures(
     incidents = _names(DriftIncident.objects, "", provider=provider, environment=environment)
     if consumer:
         incidents = incidents.filter(consumer__name=consumer)
-    since = _nth_newest_checked_run("created_at", runs, provider_id="provider_id", environment_id="environment_id")
+    # An incident's window is its target's (none once the target is deleted: its runs went with it).
+    since = _nth_newest_checked_run("created_at", runs, target_id="target_id")
     incident_rows = incidents.values(
         "consumer_id",
         "consumer__name",

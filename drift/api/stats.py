@@ -34,6 +34,10 @@ from drift.selectors import IntegrationFigures, drift_figures
 DEFAULT_RUNS = 20
 MAX_RUNS = 1000
 PASS_RATE_BASIS = "interactions"
+PASS_RATE_MEANING = (
+    "interactions: of the consumer's interactions replayed in the window's runs, the share that passed; "
+    "skipped, unreachable and unauthorized ones count neither way"
+)
 
 
 class StatsQuery(Input):
@@ -94,8 +98,14 @@ FIGURES_PROPERTIES = {
     "runsCounted": INTEGER,
     "since": {**NULLABLE_TIMESTAMP, "description": "When the oldest run of the window was created"},
     "openIncidents": {**INTEGER, "description": "Open or acknowledged incidents"},
-    "meanTimeToDetectSeconds": NULLABLE_NUMBER,
-    "meanTimeToResolveSeconds": NULLABLE_NUMBER,
+    "meanTimeToDetectSeconds": {
+        **NULLABLE_NUMBER,
+        "description": "Mean time from the preceding deployment to the incident, of incidents opened since `since`",
+    },
+    "meanTimeToResolveSeconds": {
+        **NULLABLE_NUMBER,
+        "description": "Mean time from opening to resolution, of incidents resolved since `since`",
+    },
     "lastRunAt": NULLABLE_TIMESTAMP,
     "lastStatus": NULLABLE_STRING,
 }
@@ -107,7 +117,7 @@ FIGURES = {
 STATS = collection("driftStats", FIGURES)
 STATS["properties"].update(
     runs={**INTEGER, "description": "How many latest checked runs of each target the figures cover"},
-    passRateBasis={"type": "string", "enum": [PASS_RATE_BASIS], "description": __doc__.split("\n\n")[1]},
+    passRateBasis={"type": "string", "enum": [PASS_RATE_BASIS], "description": PASS_RATE_MEANING},
 )
 STATS["required"] = [*STATS["required"], "runs", "passRateBasis"]
 

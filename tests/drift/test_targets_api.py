@@ -18,7 +18,8 @@ PASSWORD = "basic-passw0rd-s3cret"
 TOKEN = "bearer-t0ken-s3cret"
 CLIENT_SECRET = "oauth-client-s3cret"
 URL_PASSWORD = "url-passw0rd-s3cret"
-SECRETS = (HEADER_SECRET, PASSWORD, TOKEN, CLIENT_SECRET, URL_PASSWORD)
+TOKEN_URL_KEY = "token-url-api-key-s3cret"
+SECRETS = (HEADER_SECRET, PASSWORD, TOKEN, CLIENT_SECRET, URL_PASSWORD, TOKEN_URL_KEY)
 
 FULL = {
     "baseUrl": f"https://svc:{URL_PASSWORD}@api.prod.example/base",
@@ -31,7 +32,7 @@ FULL = {
             "Web": {"type": "bearer", "token": TOKEN},
             "Mobile": {
                 "type": "oauth2",
-                "tokenUrl": "https://auth.example/token",
+                "tokenUrl": f"https://auth.example/token?api_key={TOKEN_URL_KEY}",
                 "clientId": "accord",
                 "clientSecret": CLIENT_SECRET,
                 "scope": "read",
@@ -74,7 +75,7 @@ def test_put_creates_a_target_then_replaces_it(api, pair):
             "Web": {"type": "bearer", "token": MASK},
             "Mobile": {
                 "type": "oauth2",
-                "tokenUrl": "https://auth.example/token",
+                "tokenUrl": f"https://auth.example/token?api_key={MASK}",
                 "clientId": "accord",
                 "clientSecret": MASK,
                 "scope": "read",
