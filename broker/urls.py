@@ -12,6 +12,7 @@ urlpatterns = [
     path("openapi.json", OpenApiDocument.as_view(), name="openapi"),
     path("openapi", OpenApiPage.as_view(), name="openapi-ui"),
     path("", include("webhooks.api.urls")),
+    path("", include("drift.api.urls")),
     path("", include("verifier.api.urls")),
     path("", include("contracts.api.urls")),
 ]

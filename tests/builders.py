@@ -208,3 +208,51 @@ def drift_incident(
         provider_version_number=provider_version,
         resolved_at=now if status == "resolved" else None,
     )
+
+
+# ---------------------------------------------------------------- drift monitoring
+
+
+def live_target(provider: str, environment: str, **fields: Any):
+    """A live target put through the service (the pacticipant and environment must exist)."""
+    from contracts.models import Environment, Pacticipant
+    from drift.services.targets import live_target_put
+
+    values: dict[str, Any] = {"base_url": f"https://{provider.lower()}.example"} | fields
+    target, _ = live_target_put(
+        provider=Pacticipant.objects.get(name=provider), environment=Environment.objects.get(name=environment), **values
+    )
+    return target
+
+
+def live_run(target, verdicts: dict | None = None, *, default: str = "passed"):
+    """A finished live run of `target`, through the runner's own path: queued, claimed, and
+    finished with outcomes (and incident changes) as `_finish` records them, without a provider.
+
+    Each replayable interaction of each deployed consumer version gets `default`, or the status
+    `verdicts` gives for its consumer name or (consumer, description); a failure has one mismatch.
+    """
+    from drift import plan
+    from drift.services import runs
+
+    verdicts = verdicts or {}
+    run = runs.live_run_request(target=target, trigger="api", detail="tests.builders.live_run")
+    token = runs._claim(run.id)
+    assert token is not None, f"could not claim live run {run.id}"
+    results = []
+    for publication in runs.deployed_consumer_versions(run):
+        consumer = publication.consumer.name
+        for item in plan.plan(
+            publication.contract.document, methods=target.methods, standing_states=target.standing_states
+        ):
+            if not item.replayable:
+                results.append(runs.Replayed(publication, item, "skipped", skip_reason=item.skip_reason))
+                continue
+            status = verdicts.get((consumer, item.description), verdicts.get(consumer, default))
+            mismatches = [
+                {"type": "body", "path": "$.id", "expected": 1, "description": "Expected $.id but it was missing"}
+            ] if status == "failed" else []  # fmt: skip
+            results.append(runs.Replayed(publication, item, status, mismatches))
+    runs._finish(run, token, results, [f"built by tests.builders.live_run for {target.provider.name}"], [])
+    run.refresh_from_db()
+    return run

@@ -91,3 +91,35 @@ def test_a_bad_key_is_a_configuration_error_naming_the_setting():
         pytest.raises(ImproperlyConfigured, match="ACCORD_SECRETS_KEYS"),
     ):
         encrypt("x")
+
+
+LIVE_SECRETS = ("live-header-s3cret", "live-passw0rd-s3cret", "live-t0ken-s3cret", "live-client-s3cret")
+
+
+@pytest.mark.django_db
+def test_live_target_credentials_are_encrypted_at_rest_and_never_shown(api, td):
+    from drift.models import LiveTarget
+
+    td.publish("Web", "1.0", provider="API").environment("production")
+    auth = {
+        "type": "basic",
+        "username": "monitor",
+        "password": LIVE_SECRETS[1],
+        "consumers": {
+            "Web": {"type": "bearer", "token": LIVE_SECRETS[2]},
+            "Mobile": {"type": "oauth2", "tokenUrl": "https://auth.example/token", "clientId": "accord",
+                       "clientSecret": LIVE_SECRETS[3]},
+        },
+    }  # fmt: skip
+    body = {"baseUrl": "https://api.example", "headers": {"X-Live-Probe-Header": LIVE_SECRETS[0]}, "auth": auth}
+    created = api.put("/pacticipants/API/live-targets/production", body)
+    assert created.status_code == 201, created.content
+    shown = created.content.decode() + api.get("/live-targets").content.decode()
+
+    for secret in LIVE_SECRETS:
+        assert _database_contains(secret) == [], f"{secret} is stored in clear"
+        assert secret not in shown
+    assert _database_contains("X-Live-Probe-Header") == [], "the whole headers object is encrypted, names included"
+    target = LiveTarget.objects.get()
+    assert target.headers == {"X-Live-Probe-Header": LIVE_SECRETS[0]}
+    assert target.auth == auth

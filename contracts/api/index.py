@@ -170,6 +170,13 @@ RELATIONS: list[Relation] = [
     Relation("pb:environments", "environments", "Environments"),
     Relation("pb:environment", "environment", "Environment", {"uuid": Placeholder("uuid")}),
     Relation("accord:verification-runs", "verification-runs", "Server-side verification runs of provider builds"),
+    Relation("accord:live-targets", "live-targets", "Live targets: deployed providers that drift monitoring checks"),
+    Relation(
+        "accord:drift-incidents",
+        "drift-incidents",
+        "Drift incidents: deployed providers that no longer do what a consumer's pact says",
+    ),
+    Relation("accord:drift-stats", "drift-stats", "Drift monitoring figures per integration and environment"),
 ]
 
 # The relations client-wire.md saw the real clients follow.

@@ -22,7 +22,8 @@ from broker.wsgi import application
 from contracts.pact.content import content_sha
 from contracts.services.environments import environment_create
 from contracts.services.pacticipants import label_add
-from tests.builders import TestData, pact_document
+from drift.models import DriftIncident, DriftTransition, LiveRun
+from tests.builders import TestData, live_run, live_target, pact_document
 from webhooks.services.definitions import WebhookDefinition, webhook_put
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -73,6 +74,8 @@ schema = schemathesis.openapi.from_wsgi("/openapi.json", application)
 # resources themselves, not only their 404s.
 ENVIRONMENT_UUID = uuid.UUID("0e8e4a5c-1f0a-4b0e-9c39-6d4e52a3c001")
 WEBHOOK_UUID = "openapi-seeded-hook-01"
+LIVE_RUN_UUID = uuid.UUID("0e8e4a5c-1f0a-4b0e-9c39-6d4e52a3c002")
+INCIDENT_UUID = uuid.UUID("0e8e4a5c-1f0a-4b0e-9c39-6d4e52a3c003")
 SHA = content_sha(pact_document("Web", "API"))
 KNOWN = {
     "provider": ["API"],
@@ -88,15 +91,16 @@ KNOWN = {
     "branch": ["main"],
     "label": ["team-a"],
     "environment": ["production"],
-    "uuid": [str(ENVIRONMENT_UUID), WEBHOOK_UUID],
+    "uuid": [str(ENVIRONMENT_UUID), WEBHOOK_UUID, str(LIVE_RUN_UUID), str(INCIDENT_UUID)],
     "sha": [SHA],
 }
 
 
 @pytest.fixture
-def seeded(transactional_db):
+def seeded(transactional_db, settings):
     """Web 1.0 (main, prod) published for API, verified by API 2.0 (main), both deployed to
-    production; a label, a webhook for the pair."""
+    production; a label, a webhook for the pair; API's live target in production with a
+    drifted run and the open incident it opened."""
     environment_create(name="production", production=True, uuid=str(ENVIRONMENT_UUID))
     td = TestData().publish("Web", "1.0", provider="API", branch="main", tags=["prod"])
     td.verify("2.0", branch="main").deploy("Web", "1.0", to="production").deploy("API", "2.0", to="production")
@@ -105,6 +109,12 @@ def seeded(transactional_db):
     api = td.version("API", "2.0").pacticipant
     definition = WebhookDefinition(method="POST", url="https://ci.example/hook", consumer=web, provider=api)
     webhook_put(uuid=WEBHOOK_UUID, definition=definition)
+    settings.ACCORD_DRIFT_OPEN_AFTER = 1
+    run = live_run(live_target("API", "production", headers={"X-Api-Key": "k"}), {"Web": "failed"})
+    # Known uuids, so that generated requests reach the run and the incident.
+    LiveRun.objects.filter(id=run.id).update(uuid=LIVE_RUN_UUID)
+    DriftTransition.objects.filter(run_id=run.id).update(run_uuid=LIVE_RUN_UUID)
+    DriftIncident.objects.update(uuid=INCIDENT_UUID, opened_by_run_uuid=LIVE_RUN_UUID)
 
 
 @schema.hook("flatmap_path_parameters")

@@ -437,4 +437,52 @@ INDEX_PAGES: dict[str, DocPage] = {
             ),
         ),
     ),
+    "live-targets": DocPage(
+        "Live targets (Accord drift monitoring)",
+        "/live-targets",
+        "Where each provider runs in each environment, and how Accord checks it there: on a schedule and "
+        "after deployments, the safe part of the environment's pacts is replayed against the real "
+        "provider. Monitoring, not verification: it never records verification results and never changes "
+        "a can-i-deploy answer. Headers and auth are credentials: encrypted at rest, always shown masked.",
+        (
+            ("GET", "Every live target; provider=NAME and environment=NAME filter them, page and size page them."),
+            (
+                "PUT",
+                "On /pacticipants/{provider}/live-targets/{environment}: create (201) or replace (200) a target: "
+                "baseUrl, and optional headers, auth (none, basic, bearer or oauth2, optionally per consumer), "
+                "schedule ('15m' or a cron expression), rateLimitPerSecond, methods, standingStates, enabled, "
+                "paused and maintenanceWindow {from, until}. A PUT replaces: a field left out gets its default. "
+                "A masked value sent back keeps the stored secret.",
+            ),
+            ("POST", "On .../live-targets/{environment}/runs: start a live run now (202; 409 while paused)."),
+        ),
+    ),
+    "drift-incidents": DocPage(
+        "Drift incidents (Accord drift monitoring)",
+        "/drift-incidents",
+        "An interaction whose deployed provider no longer does what the consumer's pact says, found by a "
+        "live run: when it opened, the mismatches, the versions deployed then and the deployment before it. "
+        "It resolves when the interaction passes live again.",
+        (
+            (
+                "GET",
+                "Newest first, paged; status=open|acknowledged|resolved, provider, consumer and environment "
+                "(names) filter them. /drift-incidents/{uuid} has the incident's timeline.",
+            ),
+            ("POST", "On /drift-incidents/{uuid}/acknowledge: {note, by?} (409 once resolved)."),
+        ),
+    ),
+    "drift-stats": DocPage(
+        "Drift monitoring figures (Accord)",
+        "/drift-stats",
+        "Per consumer, provider and environment: the live pass rate over the latest runs, open incidents, "
+        "mean time to detect and to resolve, and the target's last run.",
+        (
+            (
+                "GET",
+                "provider, consumer and environment (names) filter; runs=N (default 20) sets how many of each "
+                "target's latest checked runs the figures cover.",
+            ),
+        ),
+    ),
 }
