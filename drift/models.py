@@ -276,7 +276,8 @@ class DriftTransition(models.Model):
     key = models.CharField(max_length=255, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     incident = models.ForeignKey(DriftIncident, on_delete=models.CASCADE, null=True, related_name="transitions")
-    target = models.ForeignKey(LiveTarget, on_delete=models.CASCADE, null=True, related_name="transitions")
+    # Kept when the target is deleted: an incident's timeline outlives it.
+    target = models.ForeignKey(LiveTarget, on_delete=models.SET_NULL, null=True, related_name="transitions")
     old_state = models.CharField(max_length=32, null=True, blank=True)
     new_state = models.CharField(max_length=32)
     run = models.ForeignKey(LiveRun, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -94,4 +94,15 @@ def parse(text: str | None, *, minimum_seconds: float = 60) -> Schedule:
         cron.remaining_estimate(datetime.now(UTC))
     except Exception as exc:  # noqa: BLE001 - celery raises several kinds for a bad field
         raise InvalidSchedule(f"{text!r} is not a valid cron expression: {exc}") from None
-    return Schedule(text=" ".join(parts), cron=cron)
+    parsed = Schedule(text=" ".join(parts), cron=cron)
+    if minimum_seconds > 60:
+        # A cron expression can fire every minute at most; check its closest slots.
+        slot = parsed.next_after(datetime(2030, 1, 1, tzinfo=UTC), seed="")
+        for _ in range(10):
+            following = parsed.next_after(slot, seed="")
+            if (following - slot).total_seconds() < minimum_seconds:
+                raise InvalidSchedule(
+                    f"{text!r} runs more often than the minimum interval of {minimum_seconds:g} seconds"
+                )
+            slot = following
+    return parsed

@@ -60,6 +60,11 @@ def live_target_put(
     created = target is None
     if created:
         target = LiveTarget(provider=provider, environment=environment)
+    credentials_changed = created or (target.base_url, target.headers, target.auth) != (
+        base_url,
+        dict(headers or {}),
+        dict(auth or {}),
+    )
     target.base_url = base_url
     target.headers = dict(headers or {})
     target.auth = dict(auth or {})
@@ -71,7 +76,8 @@ def live_target_put(
     target.paused = paused
     target.maintenance_from = maintenance_from
     target.maintenance_until = maintenance_until
-    target.auth_problem = None if created else target.auth_problem
+    if credentials_changed:
+        target.auth_problem = None  # the next run says whether the new credentials work
     target.next_run_at = next_slot(target)
     target.save()
     return target, created

@@ -320,3 +320,34 @@ def test_old_runs_are_pruned_and_incidents_stay(td, live_provider, settings):
     incident = DriftIncident.objects.get()
     assert incident.opened_by_run is None and incident.opened_by_run_uuid is not None
     assert incident.transitions.count() == 1
+
+
+def test_deleting_a_target_keeps_its_incidents_and_their_timelines(td, live_provider):
+    from drift.services.targets import live_target_delete
+
+    target = deployed_shop(td, live_provider.url)
+    live_provider.set(mode="renamed")
+    run_now(target), run_now(target)
+    live_target_delete(target=target)
+    incident = DriftIncident.objects.get()
+    assert incident.target is None
+    assert list(incident.transitions.values_list("new_state", flat=True)) == ["open"]
+
+
+def test_new_credentials_clear_the_targets_authentication_problem(td, live_provider):
+    target = deployed_shop(td, live_provider.url)
+    live_provider.set(mode="unauthorized")
+    run_now(target)
+    target.refresh_from_db()
+    assert target.auth_problem
+    fixed, _ = live_target_put(
+        provider=target.provider, environment=target.environment, base_url=live_provider.url,
+        auth={"type": "bearer", "token": "a-new-t0ken"}, standing_states=STANDING,
+    )  # fmt: skip
+    assert fixed.auth_problem is None
+
+
+@pytest.mark.parametrize(("text", "minimum"), [("* * * * *", 300), ("0,1 * * * *", 120), ("30s", 60)])
+def test_a_schedule_more_frequent_than_the_minimum_is_refused(text, minimum):
+    with pytest.raises(schedule.InvalidSchedule, match="minimum"):
+        schedule.parse(text, minimum_seconds=minimum)

@@ -210,7 +210,7 @@ def test_a_mask_with_nothing_stored_is_refused_rather_than_stored_as_a_credentia
             "is not a field of none auth",
         ),
         ({"schedule": "every day"}, "schedule", "is neither an interval"),
-        ({"schedule": "5s"}, "schedule", "is shorter than the minimum of 60 seconds"),
+        ({"schedule": "5s"}, "schedule", "is shorter than the minimum of 10 seconds"),
         ({"schedule": "61 * * * *"}, "schedule", "is not a valid cron expression"),
         ({"rateLimitPerSecond": 0}, "rateLimitPerSecond", "must be more than 0 and at most 1000"),
         ({"rateLimitPerSecond": 1001}, "rateLimitPerSecond", "must be more than 0 and at most 1000"),
