@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, models, transaction
@@ -87,9 +88,46 @@ class Lease:
         """Rows whose worker stopped renewing: claimed, with the lease in the past."""
         return self.model._default_manager.filter(claim__isnull=False, lease_expires_at__lt=now or timezone.now())
 
+    def reap(self, *, max_attempts: int, gave_up: str, now: datetime | None = None) -> Reaped:
+        """For run-like rows (status queued/running/error, attempts, finished_at, not_before):
+        end in error those whose worker died too often, re-queue the others, and find the
+        queued ones whose message seems lost. The caller sends the ids to the workers."""
+        now = now or timezone.now()
+        stale = self.expired(now).filter(status="running")
+        failed = stale.filter(attempts__gte=max_attempts).update(
+            status="error", error=gave_up, claim=None, lease_expires_at=None, finished_at=now, updated_at=now
+        )
+        candidates = list(stale.filter(attempts__lt=max_attempts).values_list("id", flat=True))
+        with transaction.atomic():
+            # Still lapsed, under lock: a worker that renewed meanwhile keeps its row, and one
+            # renewing now waits, then finds its claim gone.
+            still = self.expired(now).filter(id__in=candidates, status="running")
+            requeued = list(still.select_for_update(skip_locked=True).values_list("id", flat=True))
+            self.model._default_manager.filter(id__in=requeued).update(
+                status="queued", claim=None, lease_expires_at=None, not_before=None, updated_at=now,
+                error="re-queued: the previous worker stopped mid-run",
+            )  # fmt: skip
+        # Queued rows whose message was lost (a broker restart) are sent again.
+        lost = list(
+            self.model._default_manager.filter(status="queued", updated_at__lt=now - timedelta(minutes=5))
+            .exclude(not_before__gt=now)
+            .values_list("id", flat=True)[:200]
+        )
+        return Reaped(failed=failed, requeued=requeued, lost=lost)
+
     def heartbeat(self, pk: int, token: uuid.UUID) -> Heartbeat:
         """A context manager that renews the lease every third of its length while it is open."""
         return Heartbeat(self, pk, token)
+
+
+@dataclass(frozen=True)
+class Reaped:
+    failed: int
+    requeued: list[int]
+    lost: list[int]
+
+    def counts(self) -> dict[str, int]:
+        return {"requeued": len(self.requeued), "failed": self.failed, "resent": len(self.lost)}
 
 
 class Heartbeat:

@@ -50,29 +50,18 @@ def _preceding_deployment(run: LiveRun, consumer_ids: Iterable[int], before: dat
     """The latest deployment or release, of the provider or the consumer, before `before`."""
     pacticipants = [run.provider_id, *consumer_ids]
     found: list[tuple[datetime, str]] = []
-    deployment = (
-        DeployedVersion.objects.filter(
-            environment_id=run.environment_id, pacticipant_id__in=pacticipants, created_at__lte=before
+    for model, verb in ((DeployedVersion, "deployed"), (ReleasedVersion, "released")):
+        latest = (
+            model.objects.filter(
+                environment_id=run.environment_id, pacticipant_id__in=pacticipants, created_at__lte=before
+            )
+            .select_related("version", "pacticipant")
+            .order_by("-created_at")
+            .first()
         )
-        .select_related("version", "pacticipant")
-        .order_by("-created_at")
-        .first()
-    )
-    if deployment:
-        found.append((deployment.created_at, f"{deployment.pacticipant.name} {deployment.version.number} deployed"))
-    release = (
-        ReleasedVersion.objects.filter(
-            environment_id=run.environment_id, pacticipant_id__in=pacticipants, created_at__lte=before
-        )
-        .select_related("version", "pacticipant")
-        .order_by("-created_at")
-        .first()
-    )
-    if release:
-        found.append((release.created_at, f"{release.pacticipant.name} {release.version.number} released"))
-    if not found:
-        return None, ""
-    return max(found, key=lambda pair: pair[0])
+        if latest is not None:
+            found.append((latest.created_at, f"{latest.pacticipant.name} {latest.version.number} {verb}"))
+    return max(found, key=lambda pair: pair[0]) if found else (None, "")
 
 
 def apply_outcomes(run: LiveRun, replayed: list[Replayed], now: datetime) -> None:

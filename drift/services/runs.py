@@ -495,36 +495,12 @@ def _target_after(target: LiveTarget, run: LiveRun, status: str, auth_problem: s
 
 def live_runs_reap() -> dict[str, int]:
     """Runs whose worker died (lease lapsed): re-queue them, or end them in error."""
-    now = timezone.now()
-    stale = lease.expired(now).filter(status=Status.RUNNING)
-    failed = stale.filter(attempts__gte=settings.ACCORD_DRIFT_MAX_ATTEMPTS).update(
-        status=Status.ERROR,
-        error="the worker running this live check stopped (lease expired) too many times",
-        claim=None,
-        lease_expires_at=None,
-        finished_at=now,
-        updated_at=now,
+    reaped = lease.reap(
+        max_attempts=settings.ACCORD_DRIFT_MAX_ATTEMPTS,
+        gave_up="the worker running this live check stopped (lease expired) too many times",
     )
-    requeue_ids = list(stale.filter(attempts__lt=settings.ACCORD_DRIFT_MAX_ATTEMPTS).values_list("id", flat=True))
-    requeued = (
-        lease.expired(now)
-        .filter(id__in=requeue_ids, status=Status.RUNNING)
-        .update(
-            status=Status.QUEUED,
-            claim=None,
-            lease_expires_at=None,
-            updated_at=now,
-            error="re-queued: the previous worker stopped mid-run",
-        )  # fmt: skip
-    )
-    runs_enqueue(requeue_ids)
-    lost = list(
-        LiveRun.objects.filter(status=Status.QUEUED, updated_at__lt=now - timedelta(minutes=5))
-        .exclude(not_before__gt=now)
-        .values_list("id", flat=True)[:200]
-    )
-    runs_enqueue(lost)
-    return {"requeued": requeued, "failed": failed, "resent": len(lost)}
+    runs_enqueue(reaped.requeued + reaped.lost)
+    return reaped.counts()
 
 
 def live_runs_prune(now: datetime | None = None) -> int:

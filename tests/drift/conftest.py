@@ -101,3 +101,22 @@ def shop_pact(consumer: str = "Web", provider: str = "Catalog") -> str:
             "metadata": {"pactSpecification": {"version": "4.0"}},
         }
     )
+
+
+def deployed_shop(td, url: str, *, schedule: str = "1m", **target):
+    """Web 1.0 (with the shop pact) and Catalog 7.0 deployed in production, and Catalog's live target."""
+    from contracts.models import Environment, Pacticipant
+    from drift.services.targets import live_target_put
+
+    td.environment("production", production=True)
+    td.publish("Web", "1.0", provider="Catalog", content=shop_pact())
+    td.deploy("Web", "1.0", to="production").deploy("Catalog", "7.0", to="production")
+    live, _ = live_target_put(
+        provider=Pacticipant.objects.get(name="Catalog"),
+        environment=Environment.objects.get(name="production"),
+        base_url=url,
+        schedule_text=schedule,
+        standing_states=STANDING,
+        **target,
+    )
+    return live

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from contracts.models import Environment, Pacticipant, Verification
+from contracts.models import Verification
 from drift import schedule
 from drift.models import DriftIncident, DriftTransition, InteractionWatch, LiveOutcome, LiveRun, LiveTarget
 from drift.services import credentials
@@ -23,7 +23,7 @@ from drift.services.runs import (
     tick,
 )
 from drift.services.targets import live_target_put
-from tests.drift.conftest import STANDING, shop_pact
+from tests.drift.conftest import STANDING, deployed_shop
 from verifier.leases import LeaseLost
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback")]
@@ -35,22 +35,6 @@ SAFE = {("GET", "/health"), ("GET", "/products/10")}
 def loopback(settings):
     settings.ACCORD_OUTBOUND_ALLOW = ["127.0.0.1"]
     credentials.forget_tokens()
-
-
-def deployed_shop(td, url: str, **target) -> LiveTarget:
-    """Web 1.0 (with the shop pact) and Catalog 7.0 deployed in production, and Catalog's live target."""
-    td.environment("production", production=True)
-    td.publish("Web", "1.0", provider="Catalog", content=shop_pact())
-    td.deploy("Web", "1.0", to="production").deploy("Catalog", "7.0", to="production")
-    live, _ = live_target_put(
-        provider=Pacticipant.objects.get(name="Catalog"),
-        environment=Environment.objects.get(name="production"),
-        base_url=url,
-        schedule_text="1m",
-        standing_states=STANDING,
-        **target,
-    )
-    return live
 
 
 def run_now(target: LiveTarget) -> LiveRun:

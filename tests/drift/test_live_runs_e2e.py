@@ -18,7 +18,7 @@ from drift.models import DriftIncident, LiveRun, LiveTarget
 from drift.services.runs import live_run_request, live_runs_reap
 from drift.services.targets import live_target_put
 from tests.conftest import Process, celery_worker_command, wait_until, worker_env
-from tests.drift.conftest import STANDING, LiveProvider, shop_pact
+from tests.drift.conftest import STANDING, LiveProvider, deployed_shop, shop_pact
 from webhooks.services.definitions import WebhookDefinition, webhook_create
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -75,21 +75,6 @@ def provider(tmp_path) -> Iterator[LiveProvider]:
     process = LiveProvider(tmp_path)
     yield process
     process.stop()
-
-
-def deployed_shop(td, url: str, *, schedule: str = "1h", **target) -> LiveTarget:
-    td.environment("production", production=True)
-    td.publish("Web", "1.0", provider="Catalog", content=shop_pact())
-    td.deploy("Web", "1.0", to="production").deploy("Catalog", "7.0", to="production")
-    live, _ = live_target_put(
-        provider=Pacticipant.objects.get(name="Catalog"),
-        environment=Environment.objects.get(name="production"),
-        base_url=url,
-        schedule_text=schedule,
-        standing_states=STANDING,
-        **target,
-    )
-    return live
 
 
 def received(receiver, event: str) -> list[dict]:
@@ -158,7 +143,7 @@ def test_scheduled_runs_detect_a_renamed_field_open_one_incident_and_resolve_it(
 
 
 def test_recording_a_deployment_starts_a_live_run_with_no_api_call(td, cluster, provider, api):
-    target = deployed_shop(td, provider.url)  # hourly: no scheduled run during the test
+    target = deployed_shop(td, provider.url, schedule="1h")  # hourly: no scheduled run during the test
     cluster.worker("worker-a")
     td.version("Catalog", "7.1")  # built by the provider's CI
 
@@ -191,7 +176,7 @@ def test_a_worker_killed_mid_run_never_yields_a_pass(td, test_db_name, tmp_path,
     settings.ACCORD_OUTBOUND_ALLOW = ["127.0.0.1"]
     cluster = Cluster(test_db_name, tmp_path, ACCORD_DRIFT_LEASE_SECONDS="2")
     try:
-        target = deployed_shop(td, provider.url)
+        target = deployed_shop(td, provider.url, schedule="1h")
         provider.set(mode="correct", delay=3)
         first = cluster.worker("worker-to-kill")
         run = live_run_request(target=target)

@@ -393,37 +393,9 @@ def _finish(run: VerificationRun, token: uuid.UUID, outcomes: list, log: list[st
 
 def verification_runs_reap() -> dict[str, int]:
     """Runs whose worker died (lease lapsed): re-queue them, or end them in error."""
-    now = timezone.now()
-    stale = lease.expired(now).filter(status=Status.RUNNING)
-    max_attempts = settings.ACCORD_VERIFICATION_MAX_ATTEMPTS
-    failed = stale.filter(attempts__gte=max_attempts).update(
-        status=Status.ERROR,
-        error="the worker running this verification stopped (lease expired) too many times",
-        claim=None,
-        lease_expires_at=None,
-        finished_at=now,
-        updated_at=now,
+    reaped = lease.reap(
+        max_attempts=settings.ACCORD_VERIFICATION_MAX_ATTEMPTS,
+        gave_up="the worker running this verification stopped (lease expired) too many times",
     )
-    requeue_ids = list(stale.filter(attempts__lt=max_attempts).values_list("id", flat=True))
-    # Still lapsed at the update: a worker that renewed meanwhile keeps its run.
-    requeued = (
-        lease.expired(now)
-        .filter(id__in=requeue_ids, status=Status.RUNNING)
-        .update(
-            status=Status.QUEUED,
-            claim=None,
-            lease_expires_at=None,
-            not_before=None,
-            updated_at=now,
-            error="re-queued: the previous worker stopped mid-run",
-        )
-    )
-    runs_enqueue(requeue_ids)
-    # Queued runs whose message was lost (broker restart) are sent again.
-    lost = list(
-        VerificationRun.objects.filter(status=Status.QUEUED, updated_at__lt=now - timedelta(minutes=5))
-        .exclude(not_before__gt=now)
-        .values_list("id", flat=True)[:200]
-    )
-    runs_enqueue(lost)
-    return {"requeued": requeued, "failed": failed, "resent": len(lost)}
+    runs_enqueue(reaped.requeued + reaped.lost)
+    return reaped.counts()
