@@ -52,6 +52,11 @@ class TargetPaused(Exception):
     """A run was asked for while the target is paused or in a maintenance window."""
 
 
+def schedule_text(text: str) -> str:
+    """How a scheduled run says what started it: "every 15m" or "cron 0 3 * * *"."""
+    return f"cron {text}" if " " in text else f"every {text}"
+
+
 def runs_enqueue(ids: list[int], countdown: float | None = None) -> None:
     send_after_commit(RUN_TASK, ids, countdown=countdown, queue=settings.ACCORD_DRIFT_QUEUE)
 
@@ -123,7 +128,7 @@ def tick(now: datetime | None = None, batch: int | None = None) -> dict[str, int
                     provider_id=target.provider_id,
                     environment_id=target.environment_id,
                     trigger=Trigger.SCHEDULE,
-                    trigger_detail=f"schedule {target.schedule}",
+                    trigger_detail=schedule_text(target.schedule),
                     scheduled_for=slot,
                 )
             )
