@@ -281,7 +281,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Accord",
     "DESCRIPTION": (
-        "A consumer-driven contract broker that speaks the Pact Broker's HAL API, plus Accord's own "
+        "A consumer-driven contract broker that speaks the Pact Broker's HAL API, plus Accord's own drift monitoring and "
         "verification runs. Every response is HAL+JSON unless stated; names in paths are percent-encoded "
         "path segments (a branch feat/x is feat%2Fx)."
     ),

@@ -19,6 +19,7 @@ from drift.services.runs import live_run_request, live_runs_reap
 from drift.services.targets import live_target_put
 from tests.conftest import Process, celery_worker_command, wait_until, worker_env
 from tests.drift.conftest import STANDING, LiveProvider, deployed_shop, shop_pact
+from tests.test_secrets_at_rest import _database_contains
 from webhooks.services.definitions import WebhookDefinition, webhook_create
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -101,7 +102,10 @@ def drift_webhook(url: str) -> None:
 
 
 def test_scheduled_runs_detect_a_renamed_field_open_one_incident_and_resolve_it(td, cluster, provider, receiver):
-    target = deployed_shop(td, provider.url, schedule="2s", headers={"X-Api-Key": "e2e-s3cret-key-value"})
+    target = deployed_shop(
+        td, provider.url, schedule="2s", headers={"X-Api-Key": "e2e-s3cret-key-value"},
+        auth={"type": "bearer", "token": "e2e-bearer-t0ken-value"},
+    )  # fmt: skip
     drift_webhook(receiver.url)
     cluster.worker("worker-a"), cluster.worker("worker-b"), cluster.beat()
 
@@ -137,9 +141,13 @@ def test_scheduled_runs_detect_a_renamed_field_open_one_incident_and_resolve_it(
     # Runs were scheduled by beat, one per target per slot.
     scheduled = LiveRun.objects.filter(target=target, trigger="schedule")
     assert scheduled.count() == scheduled.values("scheduled_for").distinct().count()
-    # The credential never reached a log: the workers' and beat's output, or the runs'.
-    assert "e2e-s3cret-key-value" not in cluster.logs()
-    assert not LiveRun.objects.filter(log__contains="e2e-s3cret-key-value").exists()
+    # The credentials were sent, and never reached a log (the workers' and beat's output) or
+    # the database in clear (runs, outcomes, incidents, transitions, webhook deliveries).
+    sent = [r["headers"] for r in provider.seen()["requests"]]
+    assert sent and all(h.get("authorization") == "Bearer e2e-bearer-t0ken-value" for h in sent)
+    for secret in ("e2e-s3cret-key-value", "e2e-bearer-t0ken-value"):
+        assert secret not in cluster.logs()
+        assert _database_contains(secret) == []
 
 
 def test_recording_a_deployment_starts_a_live_run_with_no_api_call(td, cluster, provider, api):
