@@ -166,7 +166,23 @@ def _open(run: LiveRun, result: Replayed, now: datetime) -> DriftIncident:
     return incident
 
 
-def _resolve(incident: DriftIncident, run: LiveRun, now: datetime) -> None:
+def resolve_withdrawn(run: LiveRun, present: set[tuple[int, str]], now: datetime) -> None:
+    """Resolve the unresolved incidents of the run's provider and environment whose
+    interaction is in no pact deployed there any more (the consumer changed its contract,
+    or is no longer deployed): nothing is left to drift. `present` holds the (consumer id,
+    interaction key) of everything the run planned, replayed or skipped."""
+    unresolved = (
+        DriftIncident.objects.select_for_update()
+        .filter(provider_id=run.provider_id, environment_id=run.environment_id)
+        .exclude(status=Incident.RESOLVED)
+    )
+    for incident in unresolved.select_related("environment"):
+        if (incident.consumer_id, incident.interaction_key) not in present:
+            note = f"the interaction is no longer in any pact deployed in {incident.environment.name}"
+            _resolve(incident, run, now, note=note)
+
+
+def _resolve(incident: DriftIncident, run: LiveRun, now: datetime, note: str | None = None) -> None:
     old = incident.status
     incident.status = Incident.RESOLVED
     incident.resolved_at = now
@@ -183,7 +199,7 @@ def _resolve(incident: DriftIncident, run: LiveRun, now: datetime) -> None:
         run=run,
         run_uuid=run.uuid,
         at=now,
-        note=f"passed live on {settings.ACCORD_DRIFT_RESOLVE_AFTER} consecutive run(s)",
+        note=note or f"passed live on {settings.ACCORD_DRIFT_RESOLVE_AFTER} consecutive run(s)",
     )
     if transition is not None:
         events.emit(DriftResolved(transition=transition, incident=incident, run=run))

@@ -468,6 +468,7 @@ def _finish(
             _target_after(target, run, status, auth_problem, now)
             if status in (Status.PASSED, Status.DRIFTED):
                 incidents.apply_outcomes(run, [r for r in replayed if r.status in ("passed", "failed")], now)
+                incidents.resolve_withdrawn(run, {(r.publication.consumer_id, r.item.key) for r in results}, now)
         target.last_run_at, target.last_status = now, status
         target.save()
     return status

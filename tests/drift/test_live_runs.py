@@ -23,7 +23,7 @@ from drift.services.runs import (
     tick,
 )
 from drift.services.targets import live_target_put
-from tests.drift.conftest import STANDING, deployed_shop
+from tests.drift.conftest import STANDING, deployed_shop, shop_pact
 from verifier.leases import LeaseLost
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback")]
@@ -335,3 +335,21 @@ def test_new_credentials_clear_the_targets_authentication_problem(td, live_provi
 def test_a_schedule_more_frequent_than_the_minimum_is_refused(text, minimum):
     with pytest.raises(schedule.InvalidSchedule, match="minimum"):
         schedule.parse(text, minimum_seconds=minimum)
+
+
+def test_an_incident_resolves_when_the_consumer_deploys_a_pact_without_that_interaction(td, live_provider):
+    target = deployed_shop(td, live_provider.url)
+    live_provider.set(mode="renamed")
+    run_now(target), run_now(target)
+    assert DriftIncident.objects.get().status == "open"
+    # The consumer fixes its contract: version 1.1 no longer expects the product's name.
+    fixed = shop_pact().replace('"a request for product 10"', '"a request for product 10 by id"')
+    fixed = fixed.replace('"name": "Widget"', '"price": 9.99')
+    td.publish("Web", "1.1", provider="Catalog", content=fixed).deploy("Web", "1.1", to="production")
+
+    run = run_now(target)
+
+    assert run.status == "passed", run.log
+    incident = DriftIncident.objects.get()
+    assert incident.status == "resolved" and incident.resolved_by_run_uuid == run.uuid
+    assert "no longer in any pact deployed in production" in incident.transitions.get(new_state="resolved").note
