@@ -149,20 +149,7 @@ def _open(run: LiveRun, result: Replayed, now: datetime) -> DriftIncident:
         preceding_deployment=deployment,
         detection_seconds=(now - deployed_at).total_seconds() if deployed_at else None,
     )
-    transition = _transition(
-        f"incident:{incident.uuid}:open",
-        kind=DriftTransition.Kind.INCIDENT,
-        incident=incident,
-        target_id=run.target_id,
-        old_state=None,
-        new_state=Incident.OPEN,
-        run=run,
-        run_uuid=run.uuid,
-        at=now,
-        note=_summary(result.mismatches),
-    )
-    if transition is not None:
-        events.emit(DriftDetected(transition=transition, incident=incident, run=run))
+    _notify(incident, run, now, None, _summary(result.mismatches), DriftDetected)
     return incident
 
 
@@ -189,20 +176,26 @@ def _resolve(incident: DriftIncident, run: LiveRun, now: datetime, note: str | N
     incident.resolved_by_run = run
     incident.resolved_by_run_uuid = run.uuid
     incident.save()
+    note = note or f"passed live on {settings.ACCORD_DRIFT_RESOLVE_AFTER} consecutive run(s)"
+    _notify(incident, run, now, old, note, DriftResolved)
+
+
+def _notify(incident: DriftIncident, run: LiveRun, now: datetime, old: str | None, note: str, event) -> None:
+    """Record the incident's transition to its current status; raise `event` if it is new."""
     transition = _transition(
-        f"incident:{incident.uuid}:resolved",
+        f"incident:{incident.uuid}:{incident.status}",
         kind=DriftTransition.Kind.INCIDENT,
         incident=incident,
         target_id=run.target_id,
         old_state=old,
-        new_state=Incident.RESOLVED,
+        new_state=incident.status,
         run=run,
         run_uuid=run.uuid,
         at=now,
-        note=note or f"passed live on {settings.ACCORD_DRIFT_RESOLVE_AFTER} consecutive run(s)",
+        note=note,
     )
     if transition is not None:
-        events.emit(DriftResolved(transition=transition, incident=incident, run=run))
+        events.emit(event(transition=transition, incident=incident, run=run))
 
 
 def _summary(mismatches: list[dict]) -> str:
