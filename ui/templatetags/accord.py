@@ -25,8 +25,8 @@ def reltime(value: datetime | None) -> str:
     if value is None:
         return format_html('<span class="none" title="{}">—</span>', "never")
     now = timezone.now()
-    # timesince() of a future moment is "0 minutes": say "just now" rather than lie.
-    ago = "just now" if value >= now else f"{timesince(value, now, depth=1)} ago"
+    # timesince() says "0 minutes" under a minute (and of a future moment): "just now" reads better.
+    ago = "just now" if (now - value).total_seconds() < 60 else f"{timesince(value, now, depth=1)} ago"
     absolute = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), absolute, ago)
 
