@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 NPM16  := .clients/npm16
 RUBY_PACT_BROKER := $(NPM16)/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/linux-x64-2.5.12/pact/bin/pact-broker
 
-.PHONY: run test test-fast lint clients benchmark clean
+.PHONY: run test test-fast lint clients chromium screenshots benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,13 +32,21 @@ clients: $(VENV)/.dev-installed $(RUBY_PACT_BROKER)
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m broker.runtime serve
 
+## chromium: Debian's Chromium for the browser tests (CI starts without it; runs as root there)
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
 ## test: the whole suite, on real PostgreSQL, Redis, Celery and the real Pact clients
-test: clients lint
+test: clients lint chromium
 	$(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest
 
 ## test-fast: the suite without the real-client end-to-end tests
-test-fast: $(VENV)/.dev-installed
+test-fast: $(VENV)/.dev-installed chromium
 	$(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest -m "not clients"
+
+## screenshots: the web UI's pictures in docs/screenshots (light and dark, 1280x800)
+screenshots: $(VENV)/.dev-installed chromium
+	ACCORD_WRITE_SCREENSHOTS=1 $(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest -q tests/ui/test_browser.py -k axe
 
 ## lint: ruff, the layering contracts (.importlinter) and models without migrations
 lint: $(VENV)/.dev-installed

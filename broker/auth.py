@@ -81,10 +81,11 @@ class BasicAuthMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         needed = required_level(request)
-        if needed != "public":
-            level = access_level(request)
-            if self.RANK[level] < self.RANK[needed]:
-                return self._refuse(level, needed)
+        level = access_level(request)
+        if needed != "public" and self.RANK[level] < self.RANK[needed]:
+            return self._refuse(level, needed)
+        # The UI shows forms that change data only to those who may (ui.context).
+        request.accord_can_write = level == "write"
         return self.get_response(request)
 
     @staticmethod

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "verifier",
     "webhooks",
     "drift",
+    "django_htmx",
+    "ui",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "broker.middleware.BrokerHeadersMiddleware",
     "broker.auth.BasicAuthMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: the UI answers partials to htmx
     "broker.middleware.DependencyOutageMiddleware",  # innermost: sees every view's exception
 ]
 
@@ -95,7 +98,9 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+        "OPTIONS": {
+            "context_processors": ["django.template.context_processors.request", "ui.context.ui"],
+        },
     }
 ]
 

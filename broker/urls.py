@@ -3,9 +3,15 @@
 from django.urls import include, path
 
 from broker import diagnostics
+from contracts.api.index import IndexApi
 from contracts.api.openapi import OpenApiDocument, OpenApiPage
+from ui.views import html_or
 
 urlpatterns = [
+    # `/`: the web UI's home for a browser, the HAL index for every API client (ui.negotiation).
+    # contracts.api.urls keeps its own route to IndexApi, which the OpenAPI document describes.
+    path("", html_or(IndexApi.as_view()), name="index"),
+    path("ui/", include("ui.urls")),
     path("diagnostic/status/heartbeat", diagnostics.heartbeat, name="heartbeat"),
     path("diagnostic/status/dependencies", diagnostics.dependencies, name="dependencies"),
     # The API's own description (OpenAPI 3.1) and a page to browse and try it.

@@ -312,3 +312,58 @@ def drift_figures(
             )
         )
     return sorted(figures, key=lambda f: (f.provider, f.environment, f.consumer))
+
+
+# ---------------------------------------------------------------- per pair, for lists
+
+
+@dataclass(frozen=True)
+class PairDrift:
+    """A pair's drift in one environment: 'drifting', 'unreachable', 'passing' or 'unchecked'."""
+
+    environment: str
+    status: str
+
+
+def drift_by_pair(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], list[PairDrift]]:
+    """Drift per environment for each (consumer_id, provider_id), in two queries whatever
+    the number of pairs (the home page lists a page of integrations with it).
+
+    An environment appears for a pair when the provider has a live target there or the
+    pair has an unresolved incident there. Drifting: an unresolved incident of the pair;
+    unreachable: the target's last run got no usable answer; passing: its last run
+    checked the contract (a drifted run with no incident of this pair is another
+    consumer's drift); unchecked: no run yet, or only errors and cancellations.
+    """
+    if not pairs:
+        return {}
+    consumer_ids = {consumer for consumer, _ in pairs}
+    provider_ids = {provider for _, provider in pairs}
+    drifting = set(
+        DriftIncident.objects.filter(
+            status__in=UNRESOLVED, consumer_id__in=consumer_ids, provider_id__in=provider_ids
+        ).values_list("consumer_id", "provider_id", "environment__name")
+    )
+    targets: dict[int, dict[str, str | None]] = {}
+    for provider_id, environment, last_status in LiveTarget.objects.filter(
+        provider_id__in=provider_ids, enabled=True
+    ).values_list("provider_id", "environment__name", "last_status"):
+        targets.setdefault(provider_id, {})[environment] = last_status
+    result: dict[tuple[int, int], list[PairDrift]] = {}
+    for consumer_id, provider_id in pairs:
+        of_provider = targets.get(provider_id, {})
+        incident_envs = {env for c, p, env in drifting if (c, p) == (consumer_id, provider_id)}
+        statuses = []
+        for environment in sorted(set(of_provider) | incident_envs):
+            last = of_provider.get(environment)
+            if environment in incident_envs:
+                status = "drifting"
+            elif last == LiveRun.Status.UNREACHABLE:
+                status = "unreachable"
+            elif last in CHECKED:
+                status = "passing"
+            else:
+                status = "unchecked"
+            statuses.append(PairDrift(environment, status))
+        result[(consumer_id, provider_id)] = statuses
+    return result

@@ -26,3 +26,6 @@ ACCORD_SEED_EXAMPLE_DATA = False
 
 # The test-only provider-state endpoint (tests/clients/provider_states_api.py).
 ROOT_URLCONF = "tests.urls"
+
+# The test servers serve static files from the apps (`make run` and the image collect them).
+WHITENOISE_USE_FINDERS = True

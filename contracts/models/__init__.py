@@ -1,6 +1,6 @@
 """The contract broker's domain model (docs/glossary.md defines each term)."""
 
-from contracts.models.contract import Contract, ContractPublication, Integration
+from contracts.models.contract import Contract, ContractPublication, Integration, VerificationStatus
 from contracts.models.environment import DeployedVersion, Environment, ReleasedVersion
 from contracts.models.pacticipant import Label, Pacticipant
 from contracts.models.verification import Verification
@@ -20,4 +20,5 @@ __all__ = [
     "Tag",
     "Verification",
     "Version",
+    "VerificationStatus",
 ]

@@ -40,6 +40,7 @@ from contracts.pact.validation import (
     validate_pact,
     validate_pact_names,
 )
+from contracts.services.integration_summaries import integration_summary_refresh
 from contracts.services.pacticipants import pacticipants_find_or_create, validate_name
 from contracts.services.transactions import atomic_with_retry, get_or_insert
 from contracts.services.versions import (
@@ -296,6 +297,7 @@ def _touch_integrations(consumer: Pacticipant, providers: list[Pacticipant]) -> 
         integration, created = get_or_insert(Integration, consumer=consumer, provider=provider)
         if not created:
             Integration.objects.filter(pk=integration.pk).update(contract_data_updated_at=now)
+        integration_summary_refresh(consumer_id=consumer.id, provider_id=provider.id)
 
 
 @atomic_with_retry
@@ -403,3 +405,4 @@ def pact_delete(*, version: Version, provider_id: int) -> None:
     publications.delete()
     # Content nobody publishes any more goes, with its verifications (as in version_delete).
     Contract.objects.filter(id__in=contract_ids, publications__isnull=True).delete()
+    integration_summary_refresh(consumer_id=version.pacticipant_id, provider_id=provider_id)

@@ -18,6 +18,7 @@ from contracts.models import (
     Verification,
     Version,
 )
+from contracts.services.integration_summaries import integration_summary_refresh
 from contracts.services.transactions import atomic_with_retry
 from contracts.services.versions import version_find_or_create
 
@@ -66,6 +67,7 @@ def verification_record(
     Integration.objects.filter(consumer_id=contract.consumer_id, provider_id=contract.provider_id).update(
         contract_data_updated_at=timezone.now()
     )
+    integration_summary_refresh(consumer_id=contract.consumer_id, provider_id=contract.provider_id)
     events.emit(
         events.VerificationPublished(verification=verification, consumer_versions=consumer_versions, base_url=base_url)
     )
@@ -148,3 +150,4 @@ def verification_publish(
 def verification_delete(*, verification: Verification) -> None:
     """Delete one verification result."""
     verification.delete()
+    integration_summary_refresh(consumer_id=verification.consumer_id, provider_id=verification.provider_id)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from contracts.exceptions import InvalidInput
 from contracts.models import Branch, BranchVersion, Pacticipant, Tag, Version
 from contracts.services._validation import single_line_name
+from contracts.services.integration_summaries import integration_summaries_refresh_for
 from contracts.services.transactions import atomic_with_retry, get_or_insert
 
 
@@ -144,6 +145,8 @@ def version_delete(*, version: Version) -> None:
     version.delete()
     for branch in branches:
         branch_head_recompute(branch=branch)
+    # Its pacts (as a consumer) or its results (as a provider) may have been the latest.
+    integration_summaries_refresh_for(pacticipant_id=version.pacticipant_id)
 
 
 @atomic_with_retry

@@ -1,0 +1,52 @@
+"""Browser tests: Playwright drives Debian's Chromium against Accord under gunicorn."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """Headless Chromium. Missing Chromium fails the test: `make test` installs it."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, and Django then
+    # refuses ORM calls (the tests' seeding) as if they came from async code. They do not.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def scene(transactional_db) -> None:
+    """The seeded broker, committed so the server process sees it (flushed after the test)."""
+    from tests.ui.scene import seed_scene
+
+    seed_scene()
+
+
+@pytest.fixture
+def page_at(browser, live_broker) -> Iterator:
+    """Open a page of the live broker: `page_at("/?q=web", color_scheme="dark")`."""
+    contexts = []
+
+    def open_page(path: str = "/", **context_options):
+        context = browser.new_context(base_url=live_broker, viewport={"width": 1280, "height": 800}, **context_options)
+        contexts.append(context)
+        page = context.new_page()
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

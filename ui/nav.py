@@ -1,0 +1,13 @@
+"""The header's navigation: one entry per page that exists (a later page adds one line)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class NavItem(NamedTuple):
+    label: str
+    route: str  # a URL name; reversed in the template, so it follows the sub-path
+
+
+NAV: tuple[NavItem, ...] = (NavItem("Home", "index"),)
