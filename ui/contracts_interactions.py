@@ -286,6 +286,10 @@ def _sync_parts(element: dict) -> list[Part]:
     return parts
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _scalar(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
@@ -615,8 +619,9 @@ def changes_between(old: dict, new: dict) -> list[Change]:
     for path in sorted(set(before) | set(after)):
         a, b = before.get(path, missing), after.get(path, missing)
         if a is missing or b is missing or canonical_json(a) != canonical_json(b):
+            # JSON-encoded, so the string "1" and the number 1 (or "null" and null) read differently.
             changes.append(
-                Change(path, "(absent)" if a is missing else _scalar(a), "(absent)" if b is missing else _scalar(b))
+                Change(path, "(absent)" if a is missing else _json(a), "(absent)" if b is missing else _json(b))
             )
     return changes
 
