@@ -79,6 +79,16 @@ def django_db_setup(django_db_setup, django_db_blocker) -> None:
         Environment.objects.all().delete()
 
 
+@pytest.fixture(autouse=True)
+def _reset_script_prefix() -> Iterator[None]:
+    """Django's test client, unlike its WSGI handler, never resets the script prefix
+    between requests: a test served under a sub-path must not leak it into the next."""
+    yield
+    from django.urls import set_script_prefix
+
+    set_script_prefix("/")
+
+
 @pytest.fixture
 def api(db) -> ApiClient:
     """An API client on the rolled-back test transaction."""
