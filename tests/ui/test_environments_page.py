@@ -28,6 +28,7 @@ def test_production_comes_first_with_what_is_deployed_and_released(api: ApiClien
     td.environment("staging")
     td.environment("production", production=True)
     td.environment("qa")
+    td.environment("prod-eu", production=True)
     td.version("Orders", "2.0")
     td.version("Orders", "2.1")
     td.deploy("Orders", "2.0", to="production", target="blue")
@@ -37,9 +38,12 @@ def test_production_comes_first_with_what_is_deployed_and_released(api: ApiClien
     td.version("Web", "1.0")
     td.deploy("Web", "1.0", to="staging")
     html = environments_page(api)
-    headings = re.findall(r'<h2 id="env-[^"]+">(\w+)', html)
-    assert headings == ["production", "qa", "staging"]
-    production = html[html.index(">production") : html.index(">qa")]
+    headings = re.findall(r'<h2 id="env-[^"]+">([\w-]+)', html)
+    assert headings == ["prod-eu", "production", "qa", "staging"]
+    prod_eu, production, qa, _ = html.split('<section aria-labelledby="env-')[1:]
+    # A production environment not named so says it is one.
+    assert 'class="badge badge-production">production<' in prod_eu
+    assert "badge-production" not in production
     assert re.findall(r'<th scope="row"><a href="([^"]+)"[^>]*>(\w+)</a>', production) == [
         ("/pacticipants/Mobile", "Mobile"),
         ("/pacticipants/Orders", "Orders"),
@@ -47,8 +51,7 @@ def test_production_comes_first_with_what_is_deployed_and_released(api: ApiClien
     assert '<code>2.0</code> <span class="by">instance blue</span>' in production
     assert '<code>2.1</code> <span class="by">instance green</span>' in production
     assert "<code>7.0</code>" in production  # released
-    assert 'class="badge badge-production">production<' in production
-    assert "Nothing recorded as deployed or released here yet" in html[html.index(">qa") : html.index(">staging")]
+    assert "Nothing recorded as deployed or released here yet" in qa
     # The application links land.
     assert api.get("/pacticipants/Orders", **HTML).status_code == 200
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from django import template
@@ -20,9 +21,9 @@ def whentime(value: datetime | None) -> str:
     if value is None or value <= timezone.now():
         return reltime(value)
     absolute = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return format_html(
-        '<time datetime="{}" title="{}">in {}</time>', value.isoformat(), absolute, timeuntil(value, depth=1)
-    )
+    # timeuntil() says "0 minutes" under a minute, as timesince() does (see reltime).
+    ahead = "under a minute" if (value - timezone.now()).total_seconds() < 60 else timeuntil(value, depth=1)
+    return format_html('<time datetime="{}" title="{}">in {}</time>', value.isoformat(), absolute, ahead)
 
 
 @register.filter
@@ -37,3 +38,20 @@ def coverage(run) -> str:
     if run is None:
         return "—"
     return f"{run.interactions_replayed} of {run.interactions_total} replayed"
+
+
+@register.filter
+def mismatch_rows(mismatches: list | None) -> list[dict]:
+    """Mismatches as the tables show them: expected and actual as text (JSON for structures),
+    empty when the mismatch does not say; whatever the shape the engine recorded."""
+    rows = []
+    for m in mismatches or []:
+        if not isinstance(m, dict):
+            rows.append({"description": str(m)})
+            continue
+        row = {key: m.get(key) for key in ("type", "path", "description")}
+        for key in ("expected", "actual"):
+            value = m.get(key)
+            row[key] = "" if value is None else value if isinstance(value, str) else json.dumps(value)
+        rows.append(row)
+    return rows
