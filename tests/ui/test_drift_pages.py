@@ -260,7 +260,13 @@ def test_the_target_page_shows_settings_runs_and_incidents_but_never_secrets(
 
 
 @pytest.mark.parametrize(
-    "path", ["/ui/drift/targets/Orders/nowhere", "/ui/drift/targets/Nobody/production", "/ui/drift/runs/not-a-uuid"]
+    "path",
+    [
+        "/ui/drift/targets/Orders/nowhere",
+        "/ui/drift/targets/Nobody/production",
+        "/ui/drift/targets/Orders/prod%00",
+        "/ui/drift/runs/not-a-uuid",
+    ],
 )
 def test_an_unknown_target_or_run_is_a_404_page(api: ApiClient, drifting: LiveTarget, path: str) -> None:
     response = page(api, path)
