@@ -1,20 +1,34 @@
 """The UI's pages other than the home, all under /ui/ so they never meet an API path.
 
 The home is `/` itself, negotiated with the HAL index (broker/urls.py, ui.views.html_or).
-Each page added here gets one line in ui/nav.py when it belongs in the header.
+Each page added here gets one line in ui/nav.py when it belongs in the header. Each group
+of pages adds its own block of routes (`urlpatterns += [...]`).
 """
 
 from django.urls import path
 
-from ui import contracts_views
+from ui import contracts_views, drift_views
+
+urlpatterns: list = []
 
 # contracts pages: a pact, the diff of two of its versions, verification results and runs.
 _PAIR = "pacts/provider/<seg:provider>/consumer/<seg:consumer>"
-urlpatterns: list = [
+urlpatterns += [
     path(_PAIR + "/version/<seg:version>", contracts_views.contract, name="ui-contract"),
     path(_PAIR + "/latest", contracts_views.contract, name="ui-contract-latest"),
     path(_PAIR + "/compare", contracts_views.compare, name="ui-contract-compare"),
     path("verification-results/<seg:number>", contracts_views.verification_result, name="ui-verification-result"),
     path("verification-runs/<seg:uuid>", contracts_views.verification_run, name="ui-verification-run"),
 ]
-# end of contracts pages
+
+# Drift and environments (ui/drift_views.py).
+_TARGET = "drift/targets/<seg:provider>/<seg:environment>"
+urlpatterns += [
+    path("drift", drift_views.drift_overview, name="ui-drift"),
+    path("drift/incidents/<seg:uuid>", drift_views.drift_incident, name="ui-drift-incident"),
+    path(_TARGET, drift_views.drift_target, name="ui-drift-target"),
+    path(_TARGET + "/run", drift_views.drift_target_run, name="ui-drift-target-run"),
+    path(_TARGET + "/pause", drift_views.drift_target_pause, name="ui-drift-target-pause"),
+    path("drift/runs/<seg:uuid>", drift_views.drift_run, name="ui-drift-run"),
+    path("environments", drift_views.environments, name="ui-environments"),
+]
