@@ -4,4 +4,14 @@ The home is `/` itself, negotiated with the HAL index (broker/urls.py, ui.views.
 Each page added here gets one line in ui/nav.py when it belongs in the header.
 """
 
-urlpatterns: list = []
+from django.urls import path
+
+from ui import applications_views, matrix_views
+
+urlpatterns: list = [
+    # applications and matrix pages
+    path("applications", applications_views.application_list, name="ui-applications"),
+    path("applications/<seg:name>", applications_views.application, name="ui-application"),
+    path("can-i-deploy", matrix_views.can_i_deploy, name="ui-can-i-deploy"),
+    # end of applications and matrix pages
+]
