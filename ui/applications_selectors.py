@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 
 from contracts.exceptions import NotFound
@@ -38,8 +38,15 @@ class ApplicationListPage:
 def application_list(
     *, search: str = "", after: str = "", before: str = "", page_size: int = PAGE_SIZE
 ) -> ApplicationListPage:
-    """One page of applications by name (case-insensitive), by keyset: two queries (rows, labels)."""
-    applications = Pacticipant.objects.annotate(k_name=Lower("name"))
+    """One page of applications by name (case-insensitive) with their newest version, by
+    keyset: two queries (rows, labels)."""
+    # The newest version of each row: one probe of version_latest_idx per row, in the same query.
+    newest = Version.objects.filter(pacticipant=OuterRef("pk")).order_by("-id")
+    applications = Pacticipant.objects.annotate(
+        k_name=Lower("name"),
+        latest_version_number=Subquery(newest.values("number")[:1]),
+        latest_version_at=Subquery(newest.values("created_at")[:1]),
+    )
     if search:
         applications = applications.filter(name__icontains=search)
     forward = not before

@@ -80,7 +80,8 @@ class DeployAnswer:
     """The API's summary and notices, and the rows behind them with their versions' details."""
 
     summary: dict
-    notices: list[dict]
+    notices: list[dict]  # the API's: the decision's reasons as notices, then the advice
+    advice: list[dict]  # other apps' notices (drift monitoring), never part of the verdict
     rows: list[Row]
     ignored_rows: list[Row]
     details: dict[int, VersionDetails]
@@ -100,6 +101,7 @@ def deploy_answer(question: DeployQuestion, request: HttpRequest) -> DeployAnswe
     return DeployAnswer(
         summary=body["summary"],
         notices=body["notices"],
+        advice=advice,
         rows=list(result.decision.considered),
         ignored_rows=list(result.decision.ignored),
         details=result.details,
