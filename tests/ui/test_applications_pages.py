@@ -140,7 +140,7 @@ def test_versions_page_older_by_keyset(api: ApiClient, td: TestData) -> None:
 
 def test_where_it_runs_per_environment(api: ApiClient, shop: TestData) -> None:
     runs = section(get(api, "/ui/applications/Web"), "runs-title")
-    assert "production production 1.0.0 deployed instance blue" in runs
+    assert "production 1.0.0 deployed instance blue" in runs
     assert "test 1.1.0 deployed" in runs and "1.0.0 released" in runs
     orders = section(get(api, "/ui/applications/Mobile"), "runs-title")
     assert orders.count("not deployed or released") == 2
@@ -256,3 +256,20 @@ def test_the_list_runs_a_constant_number_of_queries(
     with django_assert_num_queries(2):
         response = get(api, "/ui/applications?q=app")
     assert len(names(response)) == min(size, 25)
+
+
+@pytest.mark.parametrize("path", ["/ui/applications/a%00b", "/ui/applications?q=a%00b", "/ui/applications?after=%00"])
+def test_a_nul_character_is_a_4xx_page_never_a_500(api: ApiClient, shop: TestData, path: str) -> None:
+    response = get(api, path)
+    assert response.status_code in (400, 404)
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_links_follow_a_script_name(api: ApiClient, shop: TestData) -> None:
+    html = get(api, "/ui/applications/Web", SCRIPT_NAME="/pact").content.decode()
+    assert 'href="/pact/ui/applications/Orders"' in html
+    assert 'href="/pact/ui/can-i-deploy?pacticipant=Web&amp;version=1.1.0&amp;environment=production"' in html
+    assert 'href="/pact/pacticipants/Web"' in html
+    assert "http://testserver/pact/pacts/provider/Orders/consumer/Web/latest/badge" in html
+    listing = get(api, "/ui/applications", SCRIPT_NAME="/pact").content.decode()
+    assert 'href="/pact/ui/applications/Web"' in listing and 'hx-get="/pact/ui/applications"' in listing

@@ -215,3 +215,11 @@ def test_the_page_runs_a_bounded_number_of_queries(
         response = ask(api, pacticipant="Web", version="1", environment="production")
     assert verdict(response) == "Yes, deployable"
     assert response.content.decode().count('badge badge-verified">verified<') == extra + 1
+
+
+def test_links_and_the_cli_command_follow_a_script_name(api: ApiClient, scenario: TestData) -> None:
+    response = api.get("/ui/can-i-deploy?pacticipant=Web&version=1&environment=production", SCRIPT_NAME="/pact", **HTML)
+    html = unescape(response.content.decode())
+    assert 'action="/pact/ui/can-i-deploy"' in html
+    assert "--broker-base-url http://testserver/pact" in html
+    assert 'href="/pact/matrix?q%5B%5D%5Bpacticipant%5D=Web' in html
