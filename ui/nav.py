@@ -12,6 +12,8 @@ class NavItem(NamedTuple):
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Home", "index"),
+    NavItem("Applications", "ui-applications"),
+    NavItem("Can I deploy?", "ui-can-i-deploy"),
     NavItem("Environments", "ui-environments"),
     NavItem("Drift", "ui-drift"),
 )

@@ -25,9 +25,11 @@ def use_base_path(request: HttpRequest) -> None:
         # WSGIHandler has set this already; Django's test client has not.
         set_script_prefix(script_name + "/")
         return
+    # Always set, never left as it was: Django's test client (unlike its WSGI and ASGI
+    # handlers) does not reset the prefix between requests, so one page asked under a
+    # sub-path would otherwise leak its prefix into the next request's links.
     path = urlsplit(base_url(request)).path.rstrip("/")
-    if path:
-        set_script_prefix(path + "/")
+    set_script_prefix(path + "/")
 
 
 def broker_url(request: HttpRequest) -> str:

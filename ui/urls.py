@@ -7,7 +7,7 @@ of pages adds its own block of routes (`urlpatterns += [...]`).
 
 from django.urls import path
 
-from ui import contracts_views, drift_views
+from ui import applications_views, contracts_views, drift_views, matrix_views
 
 urlpatterns: list = []
 
@@ -31,4 +31,11 @@ urlpatterns += [
     path(_TARGET + "/pause", drift_views.drift_target_pause, name="ui-drift-target-pause"),
     path("drift/runs/<seg:uuid>", drift_views.drift_run, name="ui-drift-run"),
     path("environments", drift_views.environments, name="ui-environments"),
+]
+
+# Applications and can-i-deploy (ui/applications_views.py, ui/matrix_views.py).
+urlpatterns += [
+    path("applications", applications_views.application_list, name="ui-applications"),
+    path("applications/<seg:name>", applications_views.application, name="ui-application"),
+    path("can-i-deploy", matrix_views.can_i_deploy, name="ui-can-i-deploy"),
 ]

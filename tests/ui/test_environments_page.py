@@ -45,15 +45,15 @@ def test_production_comes_first_with_what_is_deployed_and_released(api: ApiClien
     assert 'class="badge badge-production">production<' in prod_eu
     assert "badge-production" not in production
     assert re.findall(r'<th scope="row"><a href="([^"]+)"[^>]*>(\w+)</a>', production) == [
-        ("/pacticipants/Mobile", "Mobile"),
-        ("/pacticipants/Orders", "Orders"),
+        ("/ui/applications/Mobile", "Mobile"),
+        ("/ui/applications/Orders", "Orders"),
     ]
     assert '<code>2.0</code> <span class="by">instance blue</span>' in production
     assert '<code>2.1</code> <span class="by">instance green</span>' in production
     assert "<code>7.0</code>" in production  # released
     assert "Nothing recorded as deployed or released here yet" in qa
     # The application links land.
-    assert api.get("/pacticipants/Orders", **HTML).status_code == 200
+    assert api.get("/ui/applications/Orders", **HTML).status_code == 200
 
 
 def test_drift_health_per_environment_and_application(api: ApiClient, td: TestData) -> None:

@@ -21,7 +21,9 @@ def home(api: ApiClient, query: str = "", **extra: str):
 def rows(response) -> list[tuple[str, str]]:
     """(consumer, provider) of each table row, in order."""
     html = response.content.decode()
-    return re.findall(r'<th scope="row">([^<]+)</th>\s*<td>([^<]+)</td>', html)
+    return re.findall(
+        r'<th scope="row">(?:<a [^>]+>)?([^<]+)(?:</a>)?</th>\s*<td>(?:<a [^>]+>)?([^<]+)(?:</a>)?</td>', html
+    )
 
 
 def publish_pairs(td: TestData, count: int) -> None:
