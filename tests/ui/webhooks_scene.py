@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from contracts.models import Label, Pacticipant
-from webhooks.models import TriggeredWebhook, WebhookExecution
+from webhooks.models import TriggeredWebhook, Webhook, WebhookExecution
 from webhooks.services.definitions import WebhookDefinition, webhook_create
 
 PASSWORD = "hunter2-PASSWORD-9137"
@@ -97,13 +97,15 @@ def delivery(webhook, status: str, attempts: list[tuple[bool, int | None]], *, e
     )
     TriggeredWebhook.objects.filter(pk=triggered.pk).update(created_at=when)
     for number, (success, code) in enumerate(attempts, start=1):
+        # Retries follow the schedule: a minute, then ten.
+        attempted = when + timedelta(minutes=(0, 1, 11, 71)[number - 1])
         response = (
             f"HTTP/1.1 {code}\nContent-Type: application/json\n\n"
             + ('{"queued": true}' if success else '{"error": "upstream unavailable"}')
             if code
             else ""
         )
-        WebhookExecution.objects.create(
+        execution = WebhookExecution.objects.create(
             triggered_webhook=triggered,
             attempt=number,
             success=success,
@@ -113,12 +115,20 @@ def delivery(webhook, status: str, attempts: list[tuple[bool, int | None]], *, e
             error=None if success else (f"HTTP {code}" if code else "connection refused by ci.example.com"),
             duration_ms=180 + 40 * number,
         )
+        WebhookExecution.objects.filter(pk=execution.pk).update(created_at=attempted)
     return triggered
 
 
 def seed_webhooks() -> dict:
     """Three webhooks and five deliveries; returns the webhooks and deliveries by role."""
     ci, chat, drift = ci_webhook(), chat_webhook(), drift_webhook()
+    # Made weeks ago, the CI one edited since.
+    now = timezone.now()
+    for webhook, made, edited in ((ci, 30, 6), (chat, 21, 21), (drift, 9, 9)):
+        Webhook.objects.filter(pk=webhook.pk).update(
+            created_at=now - timedelta(days=made), updated_at=now - timedelta(days=edited)
+        )
+        webhook.refresh_from_db()
     old = delivery(ci, "success", [(True, 200)], event="contract_content_changed", ago=timedelta(days=2))
     failed = delivery(
         ci, "failure", [(False, None), (False, 503), (True, 200)][:2], event="contract_content_changed",
