@@ -16,4 +16,5 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Can I deploy?", "ui-can-i-deploy"),
     NavItem("Environments", "ui-environments"),
     NavItem("Drift", "ui-drift"),
+    NavItem("Webhooks", "ui-webhooks"),
 )

@@ -7,7 +7,7 @@ of pages adds its own block of routes (`urlpatterns += [...]`).
 
 from django.urls import path
 
-from ui import applications_views, contracts_views, drift_views, matrix_views
+from ui import applications_views, contracts_views, drift_views, matrix_views, webhooks_views
 
 urlpatterns: list = []
 
@@ -39,3 +39,15 @@ urlpatterns += [
     path("applications/<seg:name>", applications_views.application, name="ui-application"),
     path("can-i-deploy", matrix_views.can_i_deploy, name="ui-can-i-deploy"),
 ]
+
+# webhooks pages: the list, a webhook, a delivery's logs, the form; enable/disable and test-fire (POST).
+urlpatterns += [
+    path("webhooks", webhooks_views.webhooks, name="ui-webhooks"),
+    path("webhooks/new", webhooks_views.webhook_new, name="ui-webhook-new"),
+    path("webhooks/<seg:uuid>", webhooks_views.webhook, name="ui-webhook"),
+    path("webhooks/<seg:uuid>/edit", webhooks_views.webhook_edit, name="ui-webhook-edit"),
+    path("webhooks/<seg:uuid>/enabled", webhooks_views.webhook_enabled, name="ui-webhook-enabled"),
+    path("webhooks/<seg:uuid>/test", webhooks_views.webhook_test, name="ui-webhook-test"),
+    path("webhooks/<seg:uuid>/deliveries/<seg:delivery_uuid>", webhooks_views.delivery, name="ui-webhook-delivery"),
+]
+# end of webhooks pages
