@@ -5,38 +5,53 @@ Each page added here gets one line in ui/nav.py when it belongs in the header. E
 of pages adds its own block of routes (`urlpatterns += [...]`).
 """
 
-from django.urls import path
+from django.urls import path, register_converter
 
+from contracts.api.converters import Segment
 from ui import applications_views, contracts_views, drift_views, matrix_views, webhooks_views
+
+
+class PageSegment(Segment):
+    """A path segment of a UI page. A NUL can name nothing PostgreSQL stores, so a segment
+    holding one matches no page (a 404) rather than reaching a query that would fail."""
+
+    def to_python(self, value: str) -> str:
+        decoded = super().to_python(value)
+        if "\x00" in decoded:
+            raise ValueError("a NUL names nothing")
+        return decoded
+
+
+register_converter(PageSegment, "page")
 
 urlpatterns: list = []
 
 # contracts pages: a pact, the diff of two of its versions, verification results and runs.
-_PAIR = "pacts/provider/<seg:provider>/consumer/<seg:consumer>"
+_PAIR = "pacts/provider/<page:provider>/consumer/<page:consumer>"
 urlpatterns += [
-    path(_PAIR + "/version/<seg:version>", contracts_views.contract, name="ui-contract"),
+    path(_PAIR + "/version/<page:version>", contracts_views.contract, name="ui-contract"),
     path(_PAIR + "/latest", contracts_views.contract, name="ui-contract-latest"),
     path(_PAIR + "/compare", contracts_views.compare, name="ui-contract-compare"),
-    path("verification-results/<seg:number>", contracts_views.verification_result, name="ui-verification-result"),
-    path("verification-runs/<seg:uuid>", contracts_views.verification_run, name="ui-verification-run"),
+    path("verification-results/<page:number>", contracts_views.verification_result, name="ui-verification-result"),
+    path("verification-runs/<page:uuid>", contracts_views.verification_run, name="ui-verification-run"),
 ]
 
 # Drift and environments (ui/drift_views.py).
-_TARGET = "drift/targets/<seg:provider>/<seg:environment>"
+_TARGET = "drift/targets/<page:provider>/<page:environment>"
 urlpatterns += [
     path("drift", drift_views.drift_overview, name="ui-drift"),
-    path("drift/incidents/<seg:uuid>", drift_views.drift_incident, name="ui-drift-incident"),
+    path("drift/incidents/<page:uuid>", drift_views.drift_incident, name="ui-drift-incident"),
     path(_TARGET, drift_views.drift_target, name="ui-drift-target"),
     path(_TARGET + "/run", drift_views.drift_target_run, name="ui-drift-target-run"),
     path(_TARGET + "/pause", drift_views.drift_target_pause, name="ui-drift-target-pause"),
-    path("drift/runs/<seg:uuid>", drift_views.drift_run, name="ui-drift-run"),
+    path("drift/runs/<page:uuid>", drift_views.drift_run, name="ui-drift-run"),
     path("environments", drift_views.environments, name="ui-environments"),
 ]
 
 # Applications and can-i-deploy (ui/applications_views.py, ui/matrix_views.py).
 urlpatterns += [
     path("applications", applications_views.application_list, name="ui-applications"),
-    path("applications/<seg:name>", applications_views.application, name="ui-application"),
+    path("applications/<page:name>", applications_views.application, name="ui-application"),
     path("can-i-deploy", matrix_views.can_i_deploy, name="ui-can-i-deploy"),
 ]
 
@@ -44,10 +59,10 @@ urlpatterns += [
 urlpatterns += [
     path("webhooks", webhooks_views.webhooks, name="ui-webhooks"),
     path("webhooks/new", webhooks_views.webhook_new, name="ui-webhook-new"),
-    path("webhooks/<seg:uuid>", webhooks_views.webhook, name="ui-webhook"),
-    path("webhooks/<seg:uuid>/edit", webhooks_views.webhook_edit, name="ui-webhook-edit"),
-    path("webhooks/<seg:uuid>/enabled", webhooks_views.webhook_enabled, name="ui-webhook-enabled"),
-    path("webhooks/<seg:uuid>/test", webhooks_views.webhook_test, name="ui-webhook-test"),
-    path("webhooks/<seg:uuid>/deliveries/<seg:delivery_uuid>", webhooks_views.delivery, name="ui-webhook-delivery"),
+    path("webhooks/<page:uuid>", webhooks_views.webhook, name="ui-webhook"),
+    path("webhooks/<page:uuid>/edit", webhooks_views.webhook_edit, name="ui-webhook-edit"),
+    path("webhooks/<page:uuid>/enabled", webhooks_views.webhook_enabled, name="ui-webhook-enabled"),
+    path("webhooks/<page:uuid>/test", webhooks_views.webhook_test, name="ui-webhook-test"),
+    path("webhooks/<page:uuid>/deliveries/<page:delivery_uuid>", webhooks_views.delivery, name="ui-webhook-delivery"),
 ]
 # end of webhooks pages
