@@ -24,5 +24,5 @@ urlpatterns = [
 ]
 
 # Unknown paths and crashes outside DRF answer JSON like every other API error.
-handler404 = "contracts.api.errors.page_not_found"
+handler404 = "ui.views.page_not_found"
 handler500 = "contracts.api.errors.server_error"

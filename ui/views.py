@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
+from contracts.api.errors import page_not_found as api_page_not_found
 from ui import selectors
 from ui.forms import HomeQuery
 from ui.negotiation import wants_html
@@ -77,3 +78,13 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     htmx = getattr(request, "htmx", False) and not request.htmx.boosted
     return _page(request, "ui/partials/home_results.html" if htmx else "ui/home.html", context)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: under /ui/ no route matched (an unknown page, or a path segment that
+    names nothing, such as one holding a NUL): an HTML page; elsewhere the API's JSON."""
+    if request.path_info.startswith("/ui/"):
+        use_base_path(request)
+        message = "There is no page at this address."
+        return _page(request, "ui/contracts/not_found.html", {"message": message}, status=404)
+    return api_page_not_found(request, exception)

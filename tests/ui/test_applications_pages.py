@@ -108,7 +108,7 @@ def test_the_application_page_shows_what_it_is(api: ApiClient, shop: TestData) -
     assert response.status_code == 200
     html = response.content.decode()
     assert "<title>Web · Accord</title>" in html
-    facts = re.search(r'<dl class="facts">(.*?)</dl>', html, re.S).group(1)
+    facts = re.search(r'<dl class="facts facts-box">(.*?)</dl>', html, re.S).group(1)
     assert "main" in facts and "https://git.example/shop/web" in facts and "frontend" in facts
     assert 'href="/pacticipants/Web"' in facts
 
