@@ -10,4 +10,7 @@ class NavItem(NamedTuple):
     route: str  # a URL name; reversed in the template, so it follows the sub-path
 
 
-NAV: tuple[NavItem, ...] = (NavItem("Home", "index"),)
+NAV: tuple[NavItem, ...] = (
+    NavItem("Home", "index"),
+    NavItem("Network", "ui-network"),
+)

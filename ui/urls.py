@@ -6,7 +6,7 @@ Each page added here gets one line in ui/nav.py when it belongs in the header.
 
 from django.urls import path
 
-from ui import contracts_views
+from ui import contracts_views, network_views
 
 # contracts pages: a pact, the diff of two of its versions, verification results and runs.
 _PAIR = "pacts/provider/<seg:provider>/consumer/<seg:consumer>"
@@ -18,3 +18,9 @@ urlpatterns: list = [
     path("verification-runs/<seg:uuid>", contracts_views.verification_run, name="ui-verification-run"),
 ]
 # end of contracts pages
+
+# network pages: the whole system as a graph, each application's neighbourhood, exports.
+urlpatterns += [
+    path("network", network_views.network, name="ui-network"),
+]
+# end of network pages
