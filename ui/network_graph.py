@@ -23,7 +23,7 @@ WORST_FIRST = ("failed", "pending", "stale", "unverified", "verified", "none")
 GLYPHS = {"failed": "✕", "pending": "!", "stale": "!", "unverified": "?", "verified": "✓", "none": "·"}
 HUBS = 5  # how many of the best-connected applications are highlighted
 HUB_DEGREE = 3  # ... with at least this many integrations (two is a chain, not a hub)
-NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 170, 34, 18, 64, 16
+NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 160, 34, 16, 64, 16
 SWEEPS = 4
 
 
@@ -263,11 +263,12 @@ def layout(graph: Graph) -> Graph:
     layer too wide wraps onto further rows, centred, so the page stays narrow."""
     layers = _layers(graph)
     _order(graph, layers)
-    # At most about sqrt(n) nodes side by side (8 at least): a square-ish drawing.
-    per_row = max(8, isqrt(len(graph.nodes)) + 1)
+    # At most about sqrt(n) nodes side by side: a square-ish drawing (five, the width of
+    # the page, for a small graph).
+    per_row = max(5, isqrt(len(graph.nodes)) + 1)
     rows = [layer[i : i + per_row] for layer in layers for i in range(0, len(layer), per_row)]
     widest = max((len(row) for row in rows), default=0)
-    graph.width = MARGIN * 2 + widest * NODE_W + max(widest - 1, 0) * GAP_X
+    graph.width = MARGIN * 2 + widest * NODE_W + max(widest - 1, 0) * GAP_X + GAP_Y  # room for bows
     graph.height = MARGIN * 2 + len(rows) * NODE_H + max(len(rows) - 1, 0) * GAP_Y
     for r, row in enumerate(rows):
         span = len(row) * NODE_W + (len(row) - 1) * GAP_X
@@ -285,10 +286,10 @@ def _short(name: str, limit: int = 20) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def svg(graph: Graph, href: Callable[[str], str], *, title: str, standalone: bool = False) -> str:
+def svg(graph: Graph, href: Callable[[str], str], *, title: str, centre: str = "", standalone: bool = False) -> str:
     """The laid-out graph as SVG: a `<title>` and `<desc>`, each node a link with its
     status as a glyph, a shape (dashed when unverified, doubled when failing or drifting)
-    and a tooltip. Classes carry the colours (accord.css); a downloaded file gets its own."""
+    and a tooltip; the `centre` of a neighbourhood is outlined. Classes carry the colours (accord.css); a downloaded file gets its own."""
     cycle_edges = {
         (e.consumer, e.provider)
         for e in graph.edges
@@ -301,7 +302,7 @@ def svg(graph: Graph, href: Callable[[str], str], *, title: str, standalone: boo
         "The table below the graph lists the same applications."
     )
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="network-graph" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="network-graph" role="group" '
         f'aria-labelledby="graph-title graph-desc" viewBox="0 0 {graph.width:.0f} {graph.height:.0f}" '
         f'width="{graph.width:.0f}" height="{graph.height:.0f}">',
         f'<title id="graph-title">{escape(title)}</title>',
@@ -316,12 +317,18 @@ def svg(graph: Graph, href: Callable[[str], str], *, title: str, standalone: boo
     out.append('<g class="edges">')
     for edge in graph.edges:
         a, b = graph.nodes[edge.consumer], graph.nodes[edge.provider]
-        x1, y1 = a.x + NODE_W / 2, a.y + (NODE_H if b.y > a.y else 0 if b.y < a.y else NODE_H / 2)
-        x2, y2 = b.x + NODE_W / 2, b.y + (0 if b.y > a.y else NODE_H if b.y < a.y else NODE_H / 2)
+        if b.y > a.y:  # down, the usual way: leave the bottom, enter the top, curving
+            x1, y1, x2, y2 = a.x + NODE_W / 2, a.y + NODE_H, b.x + NODE_W / 2, b.y
+            bend = (y2 - y1) / 2
+            d = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{y1 + bend:.1f} {x2:.1f},{y2 - bend:.1f} {x2:.1f},{y2:.1f}"
+        else:  # up or sideways (an edge that closes a cycle): out on the right, into the bottom
+            x1, y1, x2, y2 = a.x + NODE_W, a.y + NODE_H / 2, b.x + NODE_W * 0.75, b.y + NODE_H
+            bow = 40 + abs(y2 - y1) / 4
+            d = f"M{x1:.1f},{y1:.1f} C{x1 + bow:.1f},{y1:.1f} {x2:.1f},{y2 + bow / 2:.1f} {x2:.1f},{y2:.1f}"
         classes = f"edge edge-{edge.status}" + (" edge-cycle" if (edge.consumer, edge.provider) in cycle_edges else "")
         classes += " edge-drift" if edge.drift else ""
         out.append(
-            f'<path class="{classes}" d="M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}" marker-end="url(#arrow)">'
+            f'<path class="{classes}" d="{d}" marker-end="url(#arrow)">'
             f"<title>{escape(edge.consumer)} → {escape(edge.provider)}: {edge.status}"
             f"{', drifting' if edge.drift else ''}</title></path>"
         )
@@ -330,9 +337,11 @@ def svg(graph: Graph, href: Callable[[str], str], *, title: str, standalone: boo
         node = graph.nodes[name]
         classes = f"node node-{node.status}" + (" node-hub" if node.hub else "")
         classes += (" node-cycle" if node.cycle is not None else "") + (" node-drift" if node.drift else "")
+        classes += " node-centre" if name == centre else ""
+        centred = " (centre)" if name == centre else ""
         label = f"{GLYPHS[node.status]} {_short(name)}" + (" ⚡" if node.drift else "")
         out.append(
-            f'<a href="{escape(href(name))}" class="{classes}" aria-label="{escape(name)}: {escape(node.status_text)}">'
+            f'<a href="{escape(href(name))}" class="{classes}" aria-label="{escape(name)}{centred}: {escape(node.status_text)}">'
             f"<title>{escape(name)}: {escape(node.status_text)}; consumes {len(node.outgoing)}, "
             f"consumed by {len(node.incoming)}</title>"
             f'<rect x="{node.x:.1f}" y="{node.y:.1f}" width="{NODE_W}" height="{NODE_H}" rx="6"/>'
@@ -357,7 +366,7 @@ STANDALONE_STYLE = (
     ".node-unverified rect{stroke-dasharray:5 3}.node-drift rect{stroke:#a40e26}"
     ".node-hub>rect:first-of-type{stroke-width:4}.edge{fill:none;stroke:#8c959f;stroke-width:1.2}"
     ".edge-failed{stroke:#a40e26}.edge-cycle{stroke:#8250df;stroke-width:2.5;stroke-dasharray:6 4}"
-    ".arrowhead{fill:#57606a}"
+    ".arrowhead{fill:#57606a}.node-centre>rect:first-of-type{stroke:#0969da;stroke-width:4}"
 )
 
 

@@ -8,10 +8,11 @@ ui.network_graph; it never touches the ORM (.importlinter forbids the models her
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import get_script_prefix
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 
 from contracts.api.links import route_path
 from ui import network_graph as graphs
@@ -26,6 +27,7 @@ from ui.views import _page, bad_request
 # opens on a neighbourhood picker, and the full drawing is one explicit link away.
 FULL_GRAPH_LIMIT = 150
 CYCLES_LISTED = 20
+NAMES_PER_CYCLE = 8  # a cycle of hundreds is listed by its first names and its size
 
 
 def _filtered(data: network_selectors.NetworkData) -> graphs.Graph:
@@ -39,16 +41,24 @@ def _filtered(data: network_selectors.NetworkData) -> graphs.Graph:
     return graphs.restrict(whole, keep)
 
 
-def _export(request: HttpRequest, shown: graphs.Graph, title: str, kind: str, stem: str) -> HttpResponse:
+def _linker(base: str) -> Callable[[str], str]:
+    """Each application's link under `base`: its UI page when this build has one (the
+    `ui-application` route), otherwise its API resource (`/pacticipants/<name>`)."""
+    prefix = get_script_prefix()
+    try:
+        reverse("ui-application", kwargs={"name": "x"})
+    except NoReverseMatch:
+        return lambda name: f"{base}/{route_path('pacticipant', {'name': name})}"
+    return lambda name: f"{base}/{reverse('ui-application', kwargs={'name': name})[len(prefix) :]}"
+
+
+def _export(request: HttpRequest, shown: graphs.Graph, title: str, kind: str, centre: str) -> HttpResponse:
     """The drawing as a download: SVG (laid out here) or Graphviz DOT; links are absolute."""
-    base = broker_url(request)
-
-    def href(name: str) -> str:
-        return f"{base}/{route_path('pacticipant', {'name': name})}"
-
+    href = _linker(broker_url(request))
+    stem = f"accord-network-{centre}" if centre else "accord-network"
     filename = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-") or "network"
     if kind == "svg":
-        body = graphs.svg(graphs.layout(shown), href, title=title, standalone=True)
+        body = graphs.svg(graphs.layout(shown), href, title=title, centre=centre, standalone=True)
         response = HttpResponse(body, content_type="image/svg+xml; charset=utf-8")
     else:
         response = HttpResponse(graphs.dot(shown, href, title=title), content_type="text/vnd.graphviz; charset=utf-8")
@@ -81,15 +91,11 @@ def network(request: HttpRequest) -> HttpResponse:
     if filters:
         title += f" ({filters})"
     if query["format"]:
-        return _export(
-            request, shown or system, title, query["format"], f"accord-network-{around}" if around else "accord-network"
-        )
+        return _export(request, shown or system, title, query["format"], around)
     if shown is not None:
         graphs.layout(shown)
 
-    def href(name: str) -> str:
-        return get_script_prefix() + route_path("pacticipant", {"name": name})
-
+    href = _linker(get_script_prefix().rstrip("/"))
     kept = [(key, value) for key, value in request.GET.items() if key != "format" and value]
     listed = shown or system
     context = {
@@ -99,10 +105,13 @@ def network(request: HttpRequest) -> HttpResponse:
         "shown": shown,
         "title": title,
         "around": around,
-        "svg": graphs.svg(shown, href, title=title) if shown is not None else "",
-        "rows": [listed.nodes[name] for name in sorted(listed.nodes)],
+        "svg": graphs.svg(shown, href, title=title, centre=around) if shown is not None else "",
+        "rows": [(listed.nodes[name], href(name)) for name in sorted(listed.nodes)],
         "names": sorted(system.nodes),
-        "cycles": system.cycles[:CYCLES_LISTED],
+        "cycles": [
+            {"size": len(cycle), "names": cycle[:NAMES_PER_CYCLE], "more": max(len(cycle) - NAMES_PER_CYCLE, 0)}
+            for cycle in system.cycles[:CYCLES_LISTED]
+        ],
         "more_cycles": max(len(system.cycles) - CYCLES_LISTED, 0),
         "svg_query": urlencode([*kept, ("format", "svg")] + ([] if shown else [("all", "1")])),
         "dot_query": urlencode([*kept, ("format", "dot")] + ([] if shown else [("all", "1")])),

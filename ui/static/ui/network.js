@@ -27,7 +27,8 @@ document.addEventListener("DOMContentLoaded", () => {
     bar.appendChild(button);
   });
   frame.before(bar);
-  if (width > frame.clientWidth) zoom(0);
+  // Fit a wide graph to the frame while its text stays readable; else scroll.
+  if (width > frame.clientWidth && frame.clientWidth / width >= 0.75) zoom(0);
   // Drag the background to pan (links stay clickable: a drag starts off the nodes only).
   let drag = null;
   frame.addEventListener("pointerdown", (event) => {
