@@ -175,6 +175,17 @@ def test_svg_and_dot_downloads(api: ApiClient, td: TestData) -> None:
     assert '"mobile" -> "orders" [label="unverified"];' in text
 
 
+def test_links_follow_a_script_name(api: ApiClient, td: TestData) -> None:
+    system(td)
+    html = api.get("/ui/network", SCRIPT_NAME="/pact", **HTML).content.decode()
+    assert 'action="/pact/ui/network"' in html
+    assert '<a href="/pact/pacticipants/orders" class="node' in html
+    assert 'href="/pact/ui/network?around=orders"' in html
+    assert 'src="/pact/static/ui/network.js"' in html
+    svg = api.get("/ui/network", {"format": "svg"}, SCRIPT_NAME="/pact", **HTML).content.decode()
+    assert 'href="http://testserver/pact/pacticipants/orders"' in svg
+
+
 @override_settings(ROOT_URLCONF="tests.ui.network_urls")
 def test_nodes_link_to_the_application_page_when_there_is_one(api: ApiClient, td: TestData) -> None:
     system(td)
