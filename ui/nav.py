@@ -15,6 +15,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Applications", "ui-applications"),
     NavItem("Can I deploy?", "ui-can-i-deploy"),
     NavItem("Environments", "ui-environments"),
+    NavItem("Network", "ui-network"),
     NavItem("Drift", "ui-drift"),
     NavItem("Webhooks", "ui-webhooks"),
 )

@@ -8,7 +8,7 @@ of pages adds its own block of routes (`urlpatterns += [...]`).
 from django.urls import path, register_converter
 
 from contracts.api.converters import Segment
-from ui import applications_views, contracts_views, drift_views, matrix_views, webhooks_views
+from ui import applications_views, contracts_views, drift_views, matrix_views, network_views, webhooks_views
 
 
 class PageSegment(Segment):
@@ -66,3 +66,9 @@ urlpatterns += [
     path("webhooks/<page:uuid>/deliveries/<page:delivery_uuid>", webhooks_views.delivery, name="ui-webhook-delivery"),
 ]
 # end of webhooks pages
+
+# network pages: the whole system as a graph, each application's neighbourhood, exports.
+urlpatterns += [
+    path("network", network_views.network, name="ui-network"),
+]
+# end of network pages
