@@ -69,4 +69,4 @@ def test_network_page(page_at, system, live_broker, scheme: str) -> None:
     # A node is a link to the application.
     assert page.locator("svg .node-centre").get_attribute("aria-label").startswith("web-shop (centre): ")
     page.locator("svg a.node-centre").click()
-    page.wait_for_url("**/pacticipants/web-shop")
+    page.wait_for_url("**/ui/applications/web-shop")

@@ -10,7 +10,6 @@ import statistics
 import time
 
 import pytest
-from django.test import override_settings
 
 from contracts.models import Integration, Label, Pacticipant
 from tests.builders import TestData, drift_incident
@@ -81,7 +80,7 @@ def test_the_system_is_drawn_and_tabled_with_statuses(api: ApiClient, td: TestDa
     assert "orders: failed, hub, in cycle 1" in svg_nodes(response)
     assert '<title id="graph-title">All applications</title>' in html
     assert '<desc id="graph-desc">6 applications and 6 integrations' in html
-    assert 'href="/pacticipants/orders"' in html
+    assert 'href="/ui/applications/orders"' in html
     assert ">✕ orders</text>" in html and ">? mobile</text>" in html  # text, not colour alone
     assert html.count('class="edge ') == 6
 
@@ -165,7 +164,7 @@ def test_svg_and_dot_downloads(api: ApiClient, td: TestData) -> None:
     assert svg["Content-Disposition"] == 'attachment; filename="accord-network-orders.svg"'
     body = svg.content.decode()
     assert body.startswith("<svg xmlns=") and "<style>" in body
-    assert 'href="http://testserver/pacticipants/web"' in body
+    assert 'href="http://testserver/ui/applications/web"' in body
     dot = network(api, "format=dot")
     assert dot["Content-Type"] == "text/vnd.graphviz; charset=utf-8"
     assert dot["Content-Disposition"] == 'attachment; filename="accord-network.gv"'
@@ -179,19 +178,11 @@ def test_links_follow_a_script_name(api: ApiClient, td: TestData) -> None:
     system(td)
     html = api.get("/ui/network", SCRIPT_NAME="/pact", **HTML).content.decode()
     assert 'action="/pact/ui/network"' in html
-    assert '<a href="/pact/pacticipants/orders" class="node' in html
+    assert '<a href="/pact/ui/applications/orders" class="node' in html
     assert 'href="/pact/ui/network?around=orders"' in html
     assert 'src="/pact/static/ui/network.js"' in html
     svg = api.get("/ui/network", {"format": "svg"}, SCRIPT_NAME="/pact", **HTML).content.decode()
-    assert 'href="http://testserver/pact/pacticipants/orders"' in svg
-
-
-@override_settings(ROOT_URLCONF="tests.ui.network_urls")
-def test_nodes_link_to_the_application_page_when_there_is_one(api: ApiClient, td: TestData) -> None:
-    system(td)
-    html = network(api).content.decode()
-    assert 'href="/ui/applications/orders"' in html and 'href="/pacticipants/orders"' not in html
-    assert 'href="http://testserver/ui/applications/web"' in network(api, "format=svg").content.decode()
+    assert 'href="http://testserver/pact/ui/applications/orders"' in svg
 
 
 def big_system(applications: int, integrations: int) -> None:
