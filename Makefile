@@ -34,7 +34,7 @@ run: $(VENV)/.runtime-installed
 
 ## chromium: Debian's Chromium for the browser tests (CI starts without it; runs as root there)
 chromium:
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
 ## test: the whole suite, on real PostgreSQL, Redis, Celery and the real Pact clients
 test: clients lint chromium
