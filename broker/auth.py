@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 READ_POST_PATHS = re.compile(r"^/pacts/provider/[^/]+/for-verification/?$")
@@ -83,13 +84,13 @@ class BasicAuthMiddleware:
         needed = required_level(request)
         level = access_level(request)
         if needed != "public" and self.RANK[level] < self.RANK[needed]:
-            return self._refuse(level, needed)
+            return self._refuse(request, level, needed)
         # The UI shows forms that change data only to those who may (ui.context).
         request.accord_can_write = level == "write"
         return self.get_response(request)
 
     @staticmethod
-    def _refuse(level: str, needed: str) -> HttpResponse:
+    def _refuse(request: HttpRequest, level: str, needed: str) -> HttpResponse:
         # Without valid credentials the answer is a challenge, even where public read
         # would have been enough for a GET: the client may still authenticate.
         if level in ("none", "public-read"):
@@ -98,7 +99,9 @@ class BasicAuthMiddleware:
             )
             response.headers["WWW-Authenticate"] = 'Basic realm="Restricted area"'
             return response
-        return JsonResponse(
-            {"error": f"Forbidden: these credentials give {level} access, this request needs {needed} access"},
-            status=403,
-        )
+        message = f"Forbidden: these credentials give {level} access, this request needs {needed} access"
+        if request.path_info.startswith("/ui/"):
+            # A person in the web UI (a read-only user submitting a form) gets a page.
+            request.accord_can_write = False
+            return render(request, "ui/forbidden.html", {"message": message}, status=403)
+        return JsonResponse({"error": message}, status=403)

@@ -373,8 +373,14 @@ def test_the_read_only_user_reads_everything_and_changes_nothing(db) -> None:
     for path in ("/ui/webhooks/new", f"/ui/webhooks/{ci.uuid}/edit"):
         response = viewer.get(path)
         assert response.status_code == 403 and "can read webhooks but not change them" in text(response)
-    assert viewer.post(f"/ui/webhooks/{ci.uuid}/enabled", {"enabled": "false"}).status_code == 403
+    refused = viewer.post(f"/ui/webhooks/{ci.uuid}/enabled", {"enabled": "false"})
+    # Refused by the auth layer before any view runs, as a page a person can read.
+    assert refused.status_code == 403 and refused["Content-Type"].startswith("text/html")
+    assert "Not allowed" in text(refused) and "read access, this request needs write access" in text(refused)
     assert viewer.post(f"/ui/webhooks/{ci.uuid}/test").status_code == 403
+    # The API keeps answering JSON.
+    api_refused = viewer.post("/webhooks", {}, content_type="application/json")
+    assert api_refused.status_code == 403 and api_refused["Content-Type"].startswith("application/json")
     ci.refresh_from_db()
     assert ci.enabled is True and TriggeredWebhook.objects.filter(trigger_type="user").count() == 0
     # The read-write user sees the buttons.
