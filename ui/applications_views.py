@@ -120,8 +120,6 @@ def application(request: HttpRequest, name: str) -> HttpResponse:
     if not form.is_valid():
         return bad_request(request, _problems(form))
     try:
-        if "\x00" in name:  # no stored name can hold it (PostgreSQL refuses it in a query)
-            raise NotFound(name)
         detail = selectors.application_detail(name=name, before=form.cleaned_data["before"])
     except NotFound:
         return _page(request, "ui/applications/not_found.html", {"name": name}, status=404)

@@ -155,8 +155,6 @@ def _target_context(target) -> dict:
 
 
 def _target_or_404(request: HttpRequest, provider: str, environment: str):
-    if "\x00" in provider or "\x00" in environment:  # names nothing PostgreSQL can store
-        return None, _not_found(request, "No live target has a name with a NUL character")
     try:
         return drift_selectors.live_target_get(provider_name=provider, environment_name=environment), None
     except NotFound as exc:

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import get_script_prefix, reverse
 
-from contracts.api.links import route_path
 from ui import network_graph as graphs
 from ui import network_selectors, selectors
 from ui.contracts_forms import problems
@@ -42,13 +41,8 @@ def _filtered(data: network_selectors.NetworkData) -> graphs.Graph:
 
 
 def _linker(base: str) -> Callable[[str], str]:
-    """Each application's link under `base`: its UI page when this build has one (the
-    `ui-application` route), otherwise its API resource (`/pacticipants/<name>`)."""
+    """Each application's link under `base`: its UI page."""
     prefix = get_script_prefix()
-    try:
-        reverse("ui-application", kwargs={"name": "x"})
-    except NoReverseMatch:
-        return lambda name: f"{base}/{route_path('pacticipant', {'name': name})}"
     return lambda name: f"{base}/{reverse('ui-application', kwargs={'name': name})[len(prefix) :]}"
 
 

@@ -20,12 +20,11 @@ from contracts.events import (
 )
 from drift.events import DriftDetected, DriftEvent, DriftResolved, LiveTargetUnreachable
 from drift.models import LiveTarget
-from drift.services.credentials import secrets_of
-from verifier import http
 from verifier.events import VerificationRunFinished
 from webhooks.models import TriggeredWebhook
-from webhooks.selectors import drift_template_context, events_listened_to, template_context, webhooks_exist_for
+from webhooks.selectors import events_listened_to, template_context, webhooks_exist_for
 from webhooks.services.definitions import webhooks_of_pair_delete
+from webhooks.services.delivery import drift_context
 from webhooks.services.outbox import webhooks_trigger
 
 NEXT_STEP_WEBHOOKS = (
@@ -159,61 +158,27 @@ def on_integration_deleted(event: IntegrationDeleted) -> None:
 # ------------------------------------------------------------------ drift monitoring
 
 
-def _target_secrets(target: LiveTarget | None) -> list[str]:
-    """Every secret value the target holds, and the Basic tokens its pairs make."""
-    return secrets_of(target.auth or {}, target.headers or {}) if target is not None else []
-
-
-def _summary(event: DriftEvent, target: LiveTarget | None) -> str:
-    # The runner already scrubs notes and errors; scrubbing again here keeps a credential
-    # out of a webhook body even if a note ever escaped that.
-    return http.redact_text(event.transition.note or "", _target_secrets(target))
-
-
 def on_drift_incident(event: DriftDetected | DriftResolved) -> None:
-    """drift_detected / drift_resolved: one delivery per matching webhook per transition.
-
-    The transition row is the source: its unique key is the deliveries' source key, so
-    raising the same transition again (a retried or duplicated run) queues nothing more.
-    """
-    if event.name not in events_listened_to([event.name]):
-        return
-    incident = event.incident
-    context = drift_template_context(
-        event_name=event.name,
-        base_url=event.links_base,
-        transition=event.transition,
-        run=event.run,
-        incident=incident,
-        summary=_summary(event, incident.target),
-    )
-    webhooks_trigger(
-        event_name=event.name,
-        consumer=incident.consumer,
-        provider=incident.provider,
-        context=context,
-        source_key=event.transition.key,
-    )
+    """drift_detected / drift_resolved: one delivery per matching webhook per transition."""
+    _on_drift(event, event.incident, None)
 
 
 def on_live_target_unreachable(event: LiveTargetUnreachable) -> None:
     """live_target_unreachable: once per outage (the runner raises it once), about the
     provider alone, so webhooks scoped to a consumer do not match."""
+    _on_drift(event, None, event.target)
+
+
+def _on_drift(event: DriftEvent, incident, target: LiveTarget | None) -> None:
+    """The transition row is the source: its unique key is the deliveries' source key, so
+    raising the same transition again (a retried or duplicated run) queues nothing more."""
     if event.name not in events_listened_to([event.name]):
         return
-    target = event.target
-    context = drift_template_context(
-        event_name=event.name,
-        base_url=event.links_base,
-        transition=event.transition,
-        run=event.run,
-        target=target,
-        summary=_summary(event, target),
-    )
+    context = drift_context(event.name, event.links_base, event.transition, event.run, incident, target)
     webhooks_trigger(
         event_name=event.name,
-        consumer=None,
-        provider=target.provider,
+        consumer=incident.consumer if incident is not None else None,
+        provider=incident.provider if incident is not None else target.provider,
         context=context,
         source_key=event.transition.key,
     )

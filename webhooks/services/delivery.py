@@ -201,11 +201,17 @@ def _test_context(webhook: Webhook, base_url: str) -> tuple[dict[str, str], Cont
 
 def _drift_test_context(transition, base_url: str) -> dict[str, str]:
     """A drift webhook's test renders with the latest transition it would have been sent."""
-    incident = transition.incident
-    target = transition.target or (incident.target if incident is not None else None)
+    return drift_context("test", base_url, transition, transition.run, transition.incident, transition.target)
+
+
+def drift_context(event_name: str, base_url: str, transition, run, incident, target) -> dict[str, str]:
+    """The `${pactbroker.*}` values of a drift transition. Its note is scrubbed of the live
+    target's credentials once more: the runner already scrubs notes and errors, and this
+    keeps a credential out of a webhook body even if one ever escaped that."""
+    target = target or (incident.target if incident is not None else None)
     summary = http.redact_text(transition.note or "", secrets_of(target.auth, target.headers) if target else [])
     return drift_template_context(
-        event_name="test", base_url=base_url, transition=transition, run=transition.run, incident=incident,
+        event_name=event_name, base_url=base_url, transition=transition, run=run, incident=incident,
         target=target, summary=summary,
     )  # fmt: skip
 
