@@ -233,10 +233,16 @@ def live_run(target, verdicts: dict | None = None, *, default: str = "passed"):
     `verdicts` gives for its consumer name or (consumer, description); a failure has one mismatch.
     """
     from drift import plan
+    from drift.models import LiveRun
     from drift.services import runs
 
     verdicts = verdicts or {}
-    run = runs.live_run_request(target=target, trigger="api", detail="tests.builders.live_run")
+    # The row only, no task: with a transactional database a running worker would take the
+    # task and race this builder for the claim.
+    run = LiveRun.objects.create(
+        target=target, provider_id=target.provider_id, environment_id=target.environment_id,
+        trigger="api", trigger_detail="tests.builders.live_run",
+    )  # fmt: skip
     token = runs._claim(run.id)
     assert token is not None, f"could not claim live run {run.id}"
     results = []
