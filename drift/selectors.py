@@ -200,15 +200,23 @@ def _names(queryset: QuerySet, prefix: str, *, provider: str | None, environment
 
 
 def drift_figures(
-    *, provider: str | None = None, consumer: str | None = None, environment: str | None = None, runs: int = 20
+    *,
+    provider: str | None = None,
+    consumer: str | None = None,
+    environment: str | None = None,
+    runs: int = 20,
+    target_ids: list[int] | None = None,
 ) -> list[IntegrationFigures]:
     """Per (consumer, provider, environment): pass rate over the last `runs` checked runs, open
     incidents, mean times to detect and to resolve (of incidents opened, resp. resolved, since the
     window began), the target's last run. Three aggregate queries, whatever the amount of data.
 
     An integration shows when the window holds outcomes of its consumer or it has incidents.
+    `target_ids` narrows it to those targets' providers and environments (a page of them).
     """
     watched = _names(LiveTarget.objects, "", provider=provider, environment=environment)
+    if target_ids is not None:
+        watched = watched.filter(id__in=target_ids)
     targets = {
         (row["provider_id"], row["environment_id"]): row
         for row in watched.annotate(window_since=_nth_newest_checked_run("created_at", runs, target_id="pk")).values(
@@ -240,6 +248,8 @@ def drift_figures(
     )
 
     incidents = _names(DriftIncident.objects, "", provider=provider, environment=environment)
+    if target_ids is not None:
+        incidents = incidents.filter(target_id__in=target_ids)
     if consumer:
         incidents = incidents.filter(consumer__name=consumer)
     # An incident's window is its target's (none once the target is deleted: its runs went with it).

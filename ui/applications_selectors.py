@@ -16,7 +16,8 @@ from django.db.models.functions import Lower
 from contracts.exceptions import NotFound
 from contracts.matrix.details import VersionDetails, version_details
 from contracts.models import Branch, DeployedVersion, Environment, Integration, Pacticipant, ReleasedVersion, Version
-from ui.selectors import BadCursor, _after, _decode, _encode
+from ui import keyset
+from ui.keyset import BadCursor
 
 PAGE_SIZE = 25
 VERSIONS_SHOWN = 20
@@ -49,22 +50,15 @@ def application_list(
     )
     if search:
         applications = applications.filter(name__icontains=search)
-    forward = not before
-    order = [key if ascending == forward else f"-{key}" for key, ascending in _NAME_KEYS]
-    if after or before:
-        applications = applications.filter(_after(_NAME_KEYS, _decode(after or before, _NAME_KEYS), forward=forward))
-    found = list(applications.order_by(*order).prefetch_related("labels")[: page_size + 1])
-    more = len(found) > page_size
-    found = found[:page_size]
-    if not forward:
-        found.reverse()
-    has_next = more if forward else True
-    has_previous = bool(after) if forward else more
-    return ApplicationListPage(
-        rows=found,
-        next_cursor=_encode(found[-1], _NAME_KEYS) if found and has_next else None,
-        previous_cursor=_encode(found[0], _NAME_KEYS) if found and has_previous else None,
+    found = keyset.page(
+        applications,
+        _NAME_KEYS,
+        after_cursor=after,
+        before_cursor=before,
+        size=page_size,
+        fetch=lambda rows: list(rows.prefetch_related("labels")),
     )
+    return ApplicationListPage(found.rows, found.next_cursor, found.previous_cursor)
 
 
 @dataclass(frozen=True)

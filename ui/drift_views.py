@@ -25,6 +25,7 @@ from drift.services.runs import TargetPaused, live_run_request
 from drift.services.targets import live_target_put
 from ui import selectors
 from ui.drift_forms import AcknowledgeForm, DriftQuery, PauseForm
+from ui.keyset import BadCursor
 from ui.paths import broker_url, use_base_path
 from ui.views import _page, bad_request
 from verifier.http import MASK, redact_url
@@ -70,23 +71,46 @@ def drift_overview(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return bad_request(request, _problems(form))
     query = form.query()
-    incidents, more_incidents = selectors.drift_incidents(**query)
-    targets, more_targets = selectors.drift_target_rows(provider=query["provider"], environment=query["environment"])
+    cursors = {name: request.GET.get(name, "") for name in ("after", "before", "targets_after", "targets_before")}
+    try:
+        incidents = selectors.drift_incidents(**query, after=cursors["after"], before=cursors["before"])
+        targets = selectors.drift_target_rows(
+            provider=query["provider"],
+            environment=query["environment"],
+            after=cursors["targets_after"],
+            before=cursors["targets_before"],
+        )
+    except BadCursor:
+        return bad_request(request, [CURSOR_PROBLEM])
     filtered = any(query.values())
+    kept = [(key, value) for key, value in query.items() if value]
     context = {
         "form": form,
         "filters": [form["environment"], form["provider"], form["consumer"], form["status"]],
         "query": query,
-        "incidents": incidents,
-        "more_incidents": more_incidents,
-        "targets": targets,
-        "more_targets": more_targets,
+        "incidents": incidents.rows,
+        "incidents_pages": _pages(kept, incidents, "after", "before"),
+        "targets": targets.rows,
+        "targets_pages": _pages(kept, targets, "targets_after", "targets_before"),
+        "paged": any(cursors.values()),
         "filtered": filtered,
-        "permalink": urlencode([(key, value) for key, value in query.items() if value]),
+        "permalink": urlencode(kept),
         "register_command": _register_command(broker_url(request)),
     }
     htmx = getattr(request, "htmx", False) and not request.htmx.boosted
     return _page(request, "ui/drift/_results.html" if htmx else "ui/drift/overview.html", context)
+
+
+CURSOR_PROBLEM = "after/before: this page cursor was not made by Accord; start from the first page."
+
+
+def _pages(kept: list[tuple[str, str]], page, after: str, before: str) -> dict[str, str]:
+    """The query strings of a list's previous and next pages ('' when there is none): the
+    filters kept, the other list back on its first page."""
+    return {
+        "previous": urlencode([*kept, (before, page.previous_cursor)]) if page.previous_cursor else "",
+        "next": urlencode([*kept, (after, page.next_cursor)]) if page.next_cursor else "",
+    }
 
 
 def _register_command(base: str) -> str:
@@ -136,8 +160,8 @@ def drift_incident(request: HttpRequest, uuid: str) -> HttpResponse:
 # ---------------------------------------------------------------- live target
 
 
-def _target_context(target) -> dict:
-    runs, incidents = selectors.drift_target_page(target)
+def _target_context(target, *, runs_before: str = "", runs_after: str = "") -> dict:
+    page = selectors.drift_target_page(target, runs_before=runs_before, runs_after=runs_after)
     auth = masked_auth(target.auth)
     return {
         "target": target,
@@ -148,8 +172,11 @@ def _target_context(target) -> dict:
         "auth_type": auth.get("type", "none"),
         "auth_fields": [(key, value) for key, value in auth.items() if key not in ("type", "consumers")],
         "auth_consumers": [(name, each.get("type", "none")) for name, each in (auth.get("consumers") or {}).items()],
-        "runs": runs,
-        "incidents": incidents,
+        "runs": page.runs.rows,
+        "runs_pages": _pages([], page.runs, "runs_after", "runs_before"),
+        "runs_paged": bool(runs_before or runs_after),
+        "incidents": page.incidents,
+        "more_incidents": page.more_incidents,
         "message": None,
     }
 
@@ -169,7 +196,13 @@ def drift_target(request: HttpRequest, provider: str, environment: str) -> HttpR
     target, missing = _target_or_404(request, provider, environment)
     if missing:
         return missing
-    return _page(request, "ui/drift/target.html", _target_context(target))
+    try:
+        context = _target_context(
+            target, runs_before=request.GET.get("runs_before", ""), runs_after=request.GET.get("runs_after", "")
+        )
+    except BadCursor:
+        return bad_request(request, [CURSOR_PROBLEM.replace("after/before", "runs_after/runs_before")])
+    return _page(request, "ui/drift/target.html", context)
 
 
 @csrf_protect

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -13,6 +10,7 @@ from django.db.models.functions import Coalesce, Lower
 
 from contracts.models import DeployedVersion, Environment, Integration, Label, ReleasedVersion, VerificationStatus
 from drift.selectors import PairDrift, drift_by_pair
+from ui import keyset
 
 PAGE_SIZE = 25
 # Never verified / never published sorts last in a newest-first list.
@@ -28,10 +26,6 @@ SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
 # The statuses a row can have, as contracts defines them (VerificationStatus's docstring).
 STATUSES = [status.value for status in VerificationStatus]
 SORT_LABELS = {"name": "Name", "latest_pact": "Latest pact", "last_verified": "Last verified"}
-
-
-class BadCursor(ValueError):
-    """A pagination cursor that was not made by this page (edited or truncated)."""
 
 
 @dataclass
@@ -96,48 +90,6 @@ def _filtered(*, search: str, status: str, label: str, environment: str) -> Quer
     return integrations
 
 
-def _after(keys: tuple[tuple[str, bool], ...], values: list, *, forward: bool) -> Q:
-    """Rows strictly after `values` in the sort order (before it when not `forward`):
-    (a > x) or (a = x and b > y) or ..., each comparison flipped for descending keys."""
-    condition = Q()
-    for i, (key, ascending) in enumerate(keys):
-        lookup = "gt" if ascending == forward else "lt"
-        step = Q(**{f"{key}__{lookup}": values[i]})
-        for j in range(i):
-            step &= Q(**{keys[j][0]: values[j]})
-        condition |= step
-    return condition
-
-
-def _encode(row: Integration, keys: tuple[tuple[str, bool], ...]) -> str:
-    values = [getattr(row, key) for key, _ in keys]
-    plain = [value.isoformat() if isinstance(value, datetime) else value for value in values]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str, keys: tuple[tuple[str, bool], ...]) -> list:
-    """The key values a cursor holds, typed like the keys; BadCursor when it is not one of ours."""
-    try:
-        plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(plain, list) or len(plain) != len(keys):
-            raise BadCursor(cursor)
-        values = []
-        for (key, _), value in zip(keys, plain, strict=True):
-            if key == "id":
-                if not isinstance(value, int):
-                    raise BadCursor(cursor)
-                values.append(value)
-            elif key.endswith("_at"):
-                values.append(datetime.fromisoformat(value))
-            elif isinstance(value, str):
-                values.append(value)
-            else:
-                raise BadCursor(cursor)
-        return values
-    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError) as error:
-        raise BadCursor(cursor) from error
-
-
 def home_page(
     *,
     search: str = "",
@@ -151,25 +103,13 @@ def home_page(
 ) -> HomePage:
     """One page of integrations from their summaries, by keyset (no OFFSET): one query for
     the rows and two for their drift, whatever the number of integrations."""
-    keys = SORTS[sort]
     integrations = _filtered(search=search, status=status, label=label, environment=environment)
-    forward = not before
-    order = [key if ascending == forward else f"-{key}" for key, ascending in keys]
-    if after or before:
-        integrations = integrations.filter(_after(keys, _decode(after or before, keys), forward=forward))
-    found = list(integrations.order_by(*order)[: page_size + 1])
-    more = len(found) > page_size
-    found = found[:page_size]
-    if not forward:
-        found.reverse()
-    # A further page exists beyond the fetched one; the other side exists when we came from it.
-    has_next = more if forward else True
-    has_previous = bool(after) if forward else more
-    drift = drift_by_pair([(row.consumer_id, row.provider_id) for row in found])
+    found = keyset.page(integrations, SORTS[sort], after_cursor=after, before_cursor=before, size=page_size)
+    drift = drift_by_pair([(row.consumer_id, row.provider_id) for row in found.rows])
     return HomePage(
-        rows=[HomeRow(row, drift.get((row.consumer_id, row.provider_id), [])) for row in found],
-        next_cursor=_encode(found[-1], keys) if found and has_next else None,
-        previous_cursor=_encode(found[0], keys) if found and has_previous else None,
+        rows=[HomeRow(row, drift.get((row.consumer_id, row.provider_id), [])) for row in found.rows],
+        next_cursor=found.next_cursor,
+        previous_cursor=found.previous_cursor,
     )
 
 
@@ -177,13 +117,13 @@ def home_page(
 # (ui/drift_views.py). Drift's own reads come from drift.selectors; what is here shapes them
 # for a page in a bounded number of queries.
 
-from django.db.models import Count, Subquery  # noqa: E402
+from django.db.models import Count, F, Subquery  # noqa: E402
 
 from contracts.models import Pacticipant  # noqa: E402
 from drift import selectors as drift_selectors  # noqa: E402
 from drift.models import DriftIncident, LiveRun, LiveTarget  # noqa: E402
 
-DRIFT_LIST_LIMIT = 100
+DRIFT_PAGE_SIZE = 50
 RECENT_RUNS = 20
 # The overview's status filter: unresolved (open and acknowledged) when none is chosen.
 INCIDENT_STATUSES = [status.value for status in DriftIncident.Status]
@@ -213,21 +153,36 @@ def drift_options() -> DriftOptions:
     )
 
 
-def drift_incidents(
-    *, status: str = "", provider: str = "", consumer: str = "", environment: str = "", limit: int = DRIFT_LIST_LIMIT
-) -> tuple[list[DriftIncident], bool]:
-    """Incidents newest first (unresolved ones when no status is given), at most `limit`,
-    and whether there are more. One query."""
+INCIDENT_KEYS: keyset.Keys = (("opened_at", False), ("id", False))
+TARGET_KEYS: keyset.Keys = (("k_provider", True), ("k_environment", True), ("id", True))
+RUN_KEYS: keyset.Keys = (("id", False),)
+
+
+def _incidents(*, status: str, provider: str, consumer: str, environment: str) -> QuerySet:
     incidents = drift_selectors.incidents_list(
         status=status or None,
         provider_name=provider or None,
         consumer_name=consumer or None,
         environment_name=environment or None,
     )
-    if not status:
-        incidents = incidents.filter(status__in=drift_selectors.UNRESOLVED)
-    found = list(incidents[: limit + 1])
-    return found[:limit], len(found) > limit
+    return incidents if status else incidents.filter(status__in=drift_selectors.UNRESOLVED)
+
+
+def drift_incidents(
+    *,
+    status: str = "",
+    provider: str = "",
+    consumer: str = "",
+    environment: str = "",
+    after: str = "",
+    before: str = "",
+    page_size: int | None = None,
+) -> keyset.Page:
+    """A page of incidents newest first (unresolved ones when no status is given), by
+    keyset on (opened_at, id): one query, whatever the number of incidents."""
+    incidents = _incidents(status=status, provider=provider, consumer=consumer, environment=environment)
+    size = page_size or DRIFT_PAGE_SIZE
+    return keyset.page(incidents, INCIDENT_KEYS, after_cursor=after, before_cursor=before, size=size)
 
 
 @dataclass
@@ -248,35 +203,53 @@ class TargetRow:
 
 
 def drift_target_rows(
-    *, provider: str = "", environment: str = "", limit: int = DRIFT_LIST_LIMIT
-) -> tuple[list[TargetRow], bool]:
-    """Live targets by provider and environment name, at most `limit`, and whether there
-    are more: the targets, their last finished runs, and drift_figures (three queries)."""
+    *, provider: str = "", environment: str = "", after: str = "", before: str = "", page_size: int | None = None
+) -> keyset.Page:
+    """A page of live targets by provider and environment name, by keyset, each a TargetRow:
+    the targets, their last finished runs, and drift_figures (three queries)."""
     last_finished = LiveRun.objects.filter(target_id=OuterRef("pk"), finished_at__isnull=False).order_by("-id")
     targets = drift_selectors.live_targets_list(
         provider_name=provider or None, environment_name=environment or None
-    ).annotate(last_run_id=Subquery(last_finished.values("id")[:1]))
-    found = list(targets[: limit + 1])
-    more = len(found) > limit
-    found = found[:limit]
-    if not found:
-        return [], more
-    runs = LiveRun.objects.in_bulk([t.last_run_id for t in found if t.last_run_id])
-    rows = {(t.provider.name, t.environment.name): TargetRow(t, runs.get(t.last_run_id)) for t in found}
-    for figure in drift_selectors.drift_figures(provider=provider or None, environment=environment or None):
+    ).annotate(
+        k_provider=F("provider__name"),
+        k_environment=F("environment__name"),
+        last_run_id=Subquery(last_finished.values("id")[:1]),
+    )
+    size = page_size or DRIFT_PAGE_SIZE
+    found = keyset.page(targets, TARGET_KEYS, after_cursor=after, before_cursor=before, size=size)
+    if not found.rows:
+        return found
+    runs = LiveRun.objects.in_bulk([t.last_run_id for t in found.rows if t.last_run_id])
+    rows = {(t.provider.name, t.environment.name): TargetRow(t, runs.get(t.last_run_id)) for t in found.rows}
+    for figure in drift_selectors.drift_figures(target_ids=[t.id for t in found.rows]):
         row = rows.get((figure.provider, figure.environment))
         if row is not None:
             row.passed += figure.interactions_passed
             row.failed += figure.interactions_failed
             row.open_incidents += figure.open_incidents
-    return list(rows.values()), more
+    found.rows = list(rows.values())
+    return found
 
 
-def drift_target_page(target: LiveTarget) -> tuple[list[LiveRun], list[DriftIncident]]:
-    """A target's recent runs (newest first) and unresolved incidents: two queries."""
-    runs = list(drift_selectors.live_runs_of(target)[:RECENT_RUNS])
-    incidents, _ = drift_incidents(provider=target.provider.name, environment=target.environment.name)
-    return runs, incidents
+@dataclass
+class TargetPage:
+    runs: keyset.Page  # of LiveRun, newest first
+    incidents: list[DriftIncident]  # unresolved, newest first (TARGET_INCIDENTS at most)
+    more_incidents: bool
+
+
+def drift_target_page(target: LiveTarget, *, runs_before: str = "", runs_after: str = "") -> TargetPage:
+    """A page of the target's runs (newest first, by keyset) and its newest unresolved
+    incidents: two queries."""
+    runs = keyset.page(
+        drift_selectors.live_runs_of(target),
+        RUN_KEYS,
+        after_cursor=runs_after,
+        before_cursor=runs_before,
+        size=RECENT_RUNS,
+    )
+    incidents = drift_incidents(provider=target.provider.name, environment=target.environment.name)
+    return TargetPage(runs, incidents.rows, incidents.next_cursor is not None)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 from contracts.api.errors import page_not_found as api_page_not_found
 from ui import selectors
 from ui.forms import HomeQuery
+from ui.keyset import BadCursor
 from ui.negotiation import wants_html
 from ui.paths import broker_url, use_base_path
 
@@ -59,7 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
     query = form.query()
     try:
         page = selectors.home_page(**query)
-    except selectors.BadCursor:
+    except BadCursor:
         return bad_request(
             request, ["after/before: this page cursor was not made by Accord; start from the first page."]
         )

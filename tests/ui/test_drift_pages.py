@@ -148,6 +148,74 @@ def test_a_bad_filter_is_a_400_that_says_what_is_wrong(api: ApiClient, td: TestD
     assert "Select a valid choice" in text(response)
 
 
+def _follow(api: ApiClient, path: str, rel: str, label: str) -> str | None:
+    """The href of the pager link `rel` in the pager labelled `label`, unescaped; None if absent."""
+    html = text(page(api, path))
+    pager = re.search(rf'<nav class="pager" aria-label="{label}">(.*?)</nav>', html, re.S)
+    link = pager and re.search(rf'<a rel="{rel}" href="([^"]+)"', pager.group(1))
+    return link.group(1).replace("&amp;", "&") if link else None
+
+
+def test_incidents_and_targets_page_by_keyset_forward_and_back(
+    api: ApiClient, td: TestData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ui.selectors.DRIFT_PAGE_SIZE", 2)
+    for n in range(5):
+        drift_incident(f"Consumer{n}", f"Provider{n}", "production")
+    newest_first = [f"Consumer{n} → Provider{n}" for n in reversed(range(5))]
+
+    def incident_pairs(path: str) -> list[str]:
+        response = page(api, path)
+        assert response.status_code == 200
+        return re.findall(r'<a href="/ui/drift/incidents/[^"]+">([^<]+)</a>', text(response))
+
+    seen, path, pages = [], "/ui/drift", []
+    while path:
+        pages.append(path)
+        seen += incident_pairs(path)
+        path = _follow(api, path, "next", "Pages of incidents")
+    assert seen == newest_first  # every incident once, newest first, over three pages
+    assert len(pages) == 3
+    # Back from the last page lands on the middle one.
+    assert incident_pairs(_follow(api, pages[2], "prev", "Pages of incidents")) == newest_first[2:4]
+    assert _follow(api, pages[0], "prev", "Pages of incidents") is None
+
+    # The live targets have their own pager, by provider name; the filters are kept.
+    targets, path = [], "/ui/drift?environment=production"
+    while path:
+        assert "environment=production" in path
+        targets += re.findall(r'href="/ui/drift/targets/(Provider\d)/production"', text(page(api, path)))
+        path = _follow(api, path, "next", "Pages of live targets")
+    assert targets == [f"Provider{n}" for n in range(5)]
+
+
+@pytest.mark.parametrize("cursor", ["after=nonsense", "before=W10", "targets_after=%00", "after=WyJ4IiwgMV0"])
+def test_an_edited_cursor_is_a_400_not_a_500(api: ApiClient, td: TestData, cursor: str) -> None:
+    drift_incident("Web", "Orders", "production")
+    response = page(api, "/ui/drift?" + cursor)
+    assert response.status_code == 400
+    assert "cursor was not made by Accord" in text(response)
+
+
+def test_the_target_page_pages_through_its_runs(
+    api: ApiClient, drifting: LiveTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ui.selectors.RECENT_RUNS", 2)
+    for _ in range(3):
+        live_run(drifting)
+    uuids = [str(u) for u in LiveRun.objects.filter(target=drifting).order_by("-id").values_list("uuid", flat=True)]
+    assert len(uuids) == 5
+    seen, path = [], "/ui/drift/targets/Orders/production"
+    while path:
+        response = page(api, path)
+        assert response.status_code == 200
+        seen += re.findall(r'href="/ui/drift/runs/([^"]+)"', text(response))
+        path = _follow(api, path, "next", "Pages of runs")
+    assert seen == uuids
+    response = page(api, "/ui/drift/targets/Orders/production?runs_before=junk")
+    assert response.status_code == 400
+
+
 @pytest.mark.parametrize("count", [3, 30])
 def test_the_overview_runs_a_bounded_number_of_queries(
     api: ApiClient, td: TestData, django_assert_max_num_queries, count: int
