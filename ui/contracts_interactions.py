@@ -550,6 +550,8 @@ class InteractionDiff:
     states: list[ProviderState]
     kind: str
     changes: list[Change] = field(default_factory=list)
+    # An added or removed interaction whole, to read what appeared or went.
+    card: Interaction | None = None
 
 
 def interaction_key(element: dict, *, legacy_message: bool = False) -> str:
@@ -640,9 +642,9 @@ def pact_diff(old_doc: Any, new_doc: Any) -> list[InteractionDiff]:
             "kind": KIND_LABELS[_kind(element, legacy)],
         }
         if old is None:
-            diffs.append(InteractionDiff("added", **base))
+            diffs.append(InteractionDiff("added", card=_card(0, element, legacy_message=legacy), **base))
         elif new is None:
-            diffs.append(InteractionDiff("removed", **base))
+            diffs.append(InteractionDiff("removed", card=_card(0, element, legacy_message=legacy), **base))
         else:
             changes = changes_between(old[0], new[0])
             diffs.append(InteractionDiff("changed" if changes else "unchanged", changes=changes, **base))

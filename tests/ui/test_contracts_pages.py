@@ -214,6 +214,16 @@ def test_the_diff_shows_added_removed_and_changed_interactions(api: ApiClient, t
     )
     assert "<summary>2 unchanged interactions</summary>" in html
     assert 'href="/pacts/provider/orders-api/consumer/web-shop/version/1.1.0/diff/version/1.0.0">Text diff' in html
+    # What was removed and what was added can be read whole, as HTTP: the added one open.
+    removed = re.search(r"a request for order 2</h2>(.*?)</article>", html, re.S).group(1)
+    assert "<summary>What version 1.0.0 had</summary>" in removed
+    assert "GET /orders/2" in removed
+    added = re.search(r"a request to cancel</h2>(.*?)</article>", html, re.S).group(1)
+    assert '<details class="toggle" open>' in added
+    assert "<summary>What version 1.1.0 adds</summary>" in added
+    assert "GET /orders/0" in added
+    changed = re.search(r"a request for order 1</h2>(.*?)</article>", html, re.S).group(1)
+    assert "<details" not in changed  # a changed one shows its changes, not the whole exchange
 
 
 def test_the_diff_of_chosen_versions_and_of_a_first_version(api: ApiClient, td: TestData) -> None:
