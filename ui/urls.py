@@ -63,6 +63,7 @@ urlpatterns += [
     path("webhooks/<page:uuid>/edit", webhooks_views.webhook_edit, name="ui-webhook-edit"),
     path("webhooks/<page:uuid>/enabled", webhooks_views.webhook_enabled, name="ui-webhook-enabled"),
     path("webhooks/<page:uuid>/test", webhooks_views.webhook_test, name="ui-webhook-test"),
+    path("webhooks/<page:uuid>/delete", webhooks_views.webhook_remove, name="ui-webhook-delete"),
     path("webhooks/<page:uuid>/deliveries/<page:delivery_uuid>", webhooks_views.delivery, name="ui-webhook-delivery"),
 ]
 # end of webhooks pages

@@ -32,7 +32,7 @@ from ui.webhooks_forms import WebhookForm, definition_of, initial_of
 from verifier.http import redact_url
 from webhooks.api.definitions import display_description, scope_description, webhook_definition
 from webhooks.rendering import redact_headers
-from webhooks.services.definitions import webhook_create, webhook_put
+from webhooks.services.definitions import webhook_create, webhook_delete, webhook_put
 from webhooks.services.delivery import webhook_execute
 
 
@@ -92,7 +92,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
         for row in page.rows
     ]
     context = {"rows": rows, "next_query": urlencode({"after": page.next_cursor}) if page.next_cursor else "",
-               "paged": bool(after)}  # fmt: skip
+               "paged": bool(after), "deleted": request.GET.get("deleted", "")[:300]}  # fmt: skip
     return _page(request, "ui/webhooks/list.html", context)
 
 
@@ -229,3 +229,30 @@ def webhook_test(request: HttpRequest, uuid: str) -> HttpResponse:
         return not_found(request, str(missing))
     executed = webhook_execute(webhook=found, base_url=base_url(request))
     return _see_detail(found.uuid, tested=str(executed.triggered.uuid))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_protect
+def webhook_remove(request: HttpRequest, uuid: str) -> HttpResponse:
+    """GET asks to confirm; POST deletes the webhook (as DELETE /webhooks/{uuid}) and goes
+    back to the list, which says what was deleted."""
+    use_base_path(request)
+    if not _can_write(request):
+        return forbidden(request)
+    try:
+        found = selectors.webhook_for(uuid)
+    except NotFound as missing:
+        return not_found(request, str(missing))
+    description = display_description(found)
+    if request.method != "POST":
+        context = {
+            "webhook": found,
+            "description": description,
+            "scope": scope_description(found),
+            "url": redact_url(found.url),
+        }
+        return _page(request, "ui/webhooks/delete.html", context)
+    webhook_delete(webhook=found)
+    response = HttpResponseRedirect(reverse("ui-webhooks") + "?" + urlencode({"deleted": description}))
+    response.status_code = 303
+    return response

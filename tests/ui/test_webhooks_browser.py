@@ -99,3 +99,10 @@ def test_webhook_form_page(page_at, hooks, live_broker, scheme: str) -> None:
     page.get_by_role("button", name="Create webhook").click()
     page.wait_for_url("**/ui/webhooks/*")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Nightly report")
+    # Deleted again: asked first, then gone from the list, which says so.
+    page.get_by_role("link", name="Delete…").click()
+    page.wait_for_url("**/delete")
+    page.get_by_role("button", name="Delete the webhook").click()
+    page.wait_for_url("**/ui/webhooks?deleted=*")
+    assert "Deleted the webhook “Nightly report”." in page.locator("main").inner_text()
+    assert page.get_by_role("link", name="Nightly report").count() == 0

@@ -305,6 +305,31 @@ def test_disable_and_enable_keep_everything_else(db) -> None:
     assert response.status_code == 400 and "enabled: must be true or false" in text(response)
 
 
+def test_delete_asks_first_then_deletes_and_says_so(db) -> None:
+    seeded = scene.seed_webhooks()
+    ci = seeded["ci"]
+    client = browser()
+    detail = client.get(f"/ui/webhooks/{ci.uuid}").content.decode()
+    assert f'href="/ui/webhooks/{ci.uuid}/delete">Delete…</a>' in detail
+    confirm = client.get(f"/ui/webhooks/{ci.uuid}/delete")
+    assert confirm.status_code == 200
+    no_secret_in(confirm)  # the URL it names is redacted
+    assert "Delete the webhook" in text(confirm) and "cannot be undone" in text(confirm)
+    assert Webhook.objects.filter(uuid=ci.uuid).exists()  # asking deletes nothing
+    token = token_of(client, f"/ui/webhooks/{ci.uuid}/delete")
+    assert client.post(f"/ui/webhooks/{ci.uuid}/delete").status_code == 403  # no CSRF token
+    assert Webhook.objects.filter(uuid=ci.uuid).exists()
+    response = client.post(f"/ui/webhooks/{ci.uuid}/delete", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 303 and response["Location"].startswith("/ui/webhooks?deleted=")
+    assert not Webhook.objects.filter(uuid=ci.uuid).exists()
+    assert Webhook.objects.filter(uuid=seeded["chat"].uuid).exists()  # only that one
+    listed = client.get(response["Location"])
+    assert "Deleted the webhook" in text(listed) and ci.uuid not in listed.content.decode()
+    # Again: it is gone, a 404 page that says which.
+    again = client.post(f"/ui/webhooks/{ci.uuid}/delete", {"csrfmiddlewaretoken": token})
+    assert again.status_code == 404
+
+
 @override_settings(ACCORD_OUTBOUND_ALLOW=["127.0.0.1"])
 def test_test_fire_sends_it_and_shows_the_outcome_redacted(db, td, receiver) -> None:
     td.publish("web-shop", "2.5.0", provider="orders-api")
@@ -378,6 +403,9 @@ def test_the_read_only_user_reads_everything_and_changes_nothing(db) -> None:
     assert refused.status_code == 403 and refused["Content-Type"].startswith("text/html")
     assert "Not allowed" in text(refused) and "read access, this request needs write access" in text(refused)
     assert viewer.post(f"/ui/webhooks/{ci.uuid}/test").status_code == 403
+    assert viewer.get(f"/ui/webhooks/{ci.uuid}/delete").status_code == 403
+    assert viewer.post(f"/ui/webhooks/{ci.uuid}/delete").status_code == 403
+    assert Webhook.objects.filter(uuid=ci.uuid).exists()
     # The API keeps answering JSON.
     api_refused = viewer.post("/webhooks", {}, content_type="application/json")
     assert api_refused.status_code == 403 and api_refused["Content-Type"].startswith("application/json")
