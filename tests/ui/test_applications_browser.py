@@ -3,12 +3,11 @@ light and dark, axe finds nothing serious, and the badges' Markdown copies."""
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.ui.browser import assert_nothing_serious, links_land, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,33 +21,6 @@ def shop(scene) -> None:
     Label.objects.create(pacticipant=Pacticipant.objects.get(name="web-shop"), name="customer-facing")
 
 
-def assert_links_land(page, origin: str) -> None:
-    """Every link to this broker on the page answers 200 (other hosts are not ours to test)."""
-    hrefs = set(page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"))
-    hrefs = {href for href in hrefs if "#" not in href and href.startswith(origin)}
-    assert len(hrefs) > 5
-    for href in sorted(hrefs):
-        response = page.request.get(href)
-        assert response.status == 200, href
-
-
-def assert_nothing_serious(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
-    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in violations if v["impact"] in ("serious", "critical")]
-    assert serious == []
-
-
-def screenshot(page, name: str) -> None:
-    if os.environ.get("ACCORD_WRITE_SCREENSHOTS"):
-        out = ROOT / "docs" / "screenshots"
-        out.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(out / f"{name}.png"))
-    else:
-        assert page.screenshot()  # renders at 1280x800
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_applications_list(page_at, shop, live_broker, scheme: str) -> None:
     page = page_at("/ui/applications", color_scheme=scheme)
@@ -57,7 +29,7 @@ def test_the_applications_list(page_at, shop, live_broker, scheme: str) -> None:
     assert page.locator(".badge-label", has_text="team-orders").count() == 1
     assert_nothing_serious(page)
     screenshot(page, f"applications-{scheme}")
-    assert_links_land(page, live_broker)
+    links_land(page, live_broker, at_least=6)
     # Search, with htmx (as you type) and without JavaScript (the button).
     page.get_by_label("Search by name").fill("api")
     page.wait_for_url("**q=api**")
@@ -91,7 +63,7 @@ def test_the_application_page(page_at, shop, live_broker, scheme: str) -> None:
     assert page.get_by_role("table", name="Versions of web-shop").locator("tbody tr").count() > 0
     assert_nothing_serious(page)
     screenshot(page, f"application-{scheme}")
-    assert_links_land(page, live_broker)
+    links_land(page, live_broker, at_least=6)
     # The badges open without JavaScript (details), draw, and their Markdown copies.
     page.get_by_text("status badges for READMEs").click()
     first = page.locator(".badges li").first

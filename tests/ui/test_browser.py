@@ -3,13 +3,12 @@ without JavaScript), every link lands, light and dark, and axe finds nothing ser
 
 from __future__ import annotations
 
-import os
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.ui.browser import axe_and_screenshot, links_land
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,14 +78,8 @@ def test_search_and_pages_without_javascript(page_at, scene) -> None:
     assert page.locator("button.copy:visible").count() == 0
 
 
-def test_every_link_on_the_page_lands(page_at, scene) -> None:
-    page = page_at("/")
-    hrefs = set(page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"))
-    hrefs = {href for href in hrefs if "#" not in href}
-    assert len(hrefs) > 5
-    for href in sorted(hrefs):
-        response = page.request.get(href)
-        assert response.status == 200, href
+def test_every_link_on_the_page_lands(page_at, scene, live_broker) -> None:
+    links_land(page_at("/"), live_broker, at_least=6)
 
 
 def test_the_empty_state_offers_the_publish_command_with_a_copy_button(page_at, transactional_db, live_broker) -> None:
@@ -98,21 +91,7 @@ def test_the_empty_state_offers_the_publish_command_with_a_copy_button(page_at, 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_light_and_dark_and_axe_finds_nothing_serious(page_at, scene, scheme: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    page = page_at("/", color_scheme=scheme)
-    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    assert background == ("rgb(255, 255, 255)" if scheme == "light" else "rgb(13, 17, 23)")
-    violations = Axe().run(page).response["violations"]
-    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in violations if v["impact"] in ("serious", "critical")]
-    assert serious == []
-    if os.environ.get("ACCORD_WRITE_SCREENSHOTS"):
-        # `make screenshots`: the README's pictures.
-        out = ROOT / "docs" / "screenshots"
-        out.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(out / f"home-{scheme}.png"))
-    else:
-        assert page.screenshot()  # renders at 1280x800
+    axe_and_screenshot(page_at("/", color_scheme=scheme), "home", scheme)
 
 
 def test_narrow_screens_keep_the_page_usable(page_at, scene) -> None:

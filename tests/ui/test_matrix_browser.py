@@ -3,31 +3,13 @@ the answer is permalinked, every link lands, light and dark, and axe finds nothi
 
 from __future__ import annotations
 
-import os
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.ui.browser import assert_nothing_serious, axe_and_screenshot, links_land
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def assert_links_land(page, origin: str) -> None:
-    hrefs = set(page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"))
-    hrefs = {href for href in hrefs if "#" not in href and href.startswith(origin)}
-    assert len(hrefs) > 5
-    for href in sorted(hrefs):
-        response = page.request.get(href)
-        assert response.status == 200, href
-
-
-def assert_nothing_serious(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
-    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in violations if v["impact"] in ("serious", "critical")]
-    assert serious == []
 
 
 def _drifting_version() -> str:
@@ -63,20 +45,14 @@ def test_ask_and_get_the_answer(page_at, scene, live_broker, scheme: str) -> Non
     )
     rows = page.get_by_role("table", name="Each pact of the versions").locator("tbody tr")
     assert rows.count() == 1 and "payments-api" in rows.first.inner_text()
-    assert_nothing_serious(page)
-    if os.environ.get("ACCORD_WRITE_SCREENSHOTS"):
-        out = ROOT / "docs" / "screenshots"
-        out.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(out / f"can-i-deploy-{scheme}.png"))
-    else:
-        assert page.screenshot()
+    axe_and_screenshot(page, "can-i-deploy", scheme)
     page.get_by_role("button", name="Copy command").click()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == (
         f"pact broker can-i-deploy --pacticipant admin-console --version {version} --to-environment production "
         f"--ignore reporting-job --broker-base-url {live_broker}"
     )
-    assert_links_land(page, live_broker)
+    links_land(page, live_broker, at_least=6)
 
 
 def test_a_deployable_version_without_javascript(page_at, scene) -> None:
