@@ -53,9 +53,17 @@ class RawPathMiddleware:
         return self.get_response(request)
 
 
+# Room in a publish request for its fields around the Base64 contracts.
+PUBLISH_ENVELOPE_BYTES = 1024 * 1024
+
+
 def body_limit_for(path: str) -> int:
-    """How many bytes a request body to `path` may have."""
-    if path.startswith(("/contracts/publish", "/pacts/")):
+    """How many bytes a request body to `path` may have. A pact PUT is the contract itself; a
+    publish carries it in Base64, a third larger, so its request may be that much bigger and
+    the publish view caps each decoded contract at ACCORD_PUBLISH_MAX_BYTES."""
+    if path.startswith("/contracts/publish"):
+        return -(-settings.ACCORD_PUBLISH_MAX_BYTES * 4 // 3) + PUBLISH_ENVELOPE_BYTES
+    if path.startswith("/pacts/"):
         return settings.ACCORD_PUBLISH_MAX_BYTES
     return settings.ACCORD_BODY_MAX_BYTES
 
@@ -86,10 +94,10 @@ class BrokerHeadersMiddleware:
             return JsonResponse({"error": f"Content-Length {raw_length!r} is not a number"}, status=400)
         limit = body_limit_for(request.path_info)
         if length > limit:
-            return JsonResponse(
-                {"error": f"Request body of {length} bytes exceeds the limit of {limit} bytes for this endpoint"},
-                status=413,
-            )
+            message = f"Request body of {length} bytes exceeds the limit of {limit} bytes for this endpoint"
+            if request.path_info.startswith(("/contracts/publish", "/pacts/")):
+                message += f" (contracts may be up to {settings.ACCORD_PUBLISH_MAX_BYTES} bytes: ACCORD_PUBLISH_MAX_BYTES)"
+            return JsonResponse({"error": message}, status=413)
         return None
 
 

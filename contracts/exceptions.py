@@ -65,3 +65,9 @@ class Conflict(BrokerError):
 
 class Unprocessable(InvalidInput):
     status = 422
+
+
+class TooLarge(BrokerError):
+    """413: a body (or a contract in it) over its configured limit; the message names it."""
+
+    status = 413

@@ -12,6 +12,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -25,7 +26,7 @@ from contracts.api.links import Links, base_url
 from contracts.api.pacts import PACT, PactApi, pact_not_found, pact_response
 from contracts.api.schema import STRING, hal, with_links
 from contracts.events import Notice
-from contracts.exceptions import Conflict, InvalidInput
+from contracts.exceptions import Conflict, InvalidInput, TooLarge
 from contracts.selectors import pacts as selectors
 from contracts.selectors.verifications import pair_has_verifications
 from contracts.services.pacticipants import validate_name
@@ -92,6 +93,13 @@ class ContractInput(Input):
         except ValueError:
             message = "is not valid Base64 (strict encoding: standard alphabet, padded, no line breaks)"
             raise serializers.ValidationError({"content": [message]}) from None
+        limit = settings.ACCORD_PUBLISH_MAX_BYTES
+        if len(raw) > limit:
+            # The limit is on the contract, not on its Base64 text (a third larger).
+            raise TooLarge(
+                f"The pact for provider '{attrs['providerName']}' is {len(raw)} bytes once decoded, over the "
+                f"limit of {limit} bytes per contract (ACCORD_PUBLISH_MAX_BYTES)"
+            )
         try:
             prepared = prepare_contract(
                 raw,
