@@ -96,7 +96,9 @@ class BrokerHeadersMiddleware:
         if length > limit:
             message = f"Request body of {length} bytes exceeds the limit of {limit} bytes for this endpoint"
             if request.path_info.startswith(("/contracts/publish", "/pacts/")):
-                message += f" (contracts may be up to {settings.ACCORD_PUBLISH_MAX_BYTES} bytes: ACCORD_PUBLISH_MAX_BYTES)"
+                message += (
+                    f" (contracts may be up to {settings.ACCORD_PUBLISH_MAX_BYTES} bytes: ACCORD_PUBLISH_MAX_BYTES)"
+                )
             return JsonResponse({"error": message}, status=413)
         return None
 
