@@ -220,13 +220,20 @@ def _to_sign_in(request: HttpRequest) -> HttpResponse:
 
 class SessionMiddleware(DjangoSessionMiddleware):
     """Django's sessions (in the database: signing out ends a session on every web worker),
-    plus the CSRF cookie whenever a page rendered a token (the header's Sign out form is on
-    pages whose views are not csrf_protect), and both cookies Secure on an https request."""
+    plus the CSRF cookie for every page that renders a token (the header's Sign out form is
+    on pages whose views are not csrf_protect), and both cookies Secure over https."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         super().__init__(get_response)
-        # Only its response half: it sets the cookie; it never checks a request (the API).
+        # Its cookie halves only: it reads the CSRF cookie, so every page's token belongs to
+        # the cookie the browser holds (without that, a page outside csrf_protect would make
+        # a new one and spoil the forms of pages open beside it), and sets the cookie when a
+        # page used it. It never checks a request: that is csrf_protect's, on the UI's views.
         self.csrf_cookie = CsrfViewMiddleware(get_response)
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        self.csrf_cookie.process_request(request)
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response = super().process_response(request, response)

@@ -261,6 +261,18 @@ def test_signing_out_ends_the_session_for_good() -> None:
     assert replay.get("/ui/webhooks")["Location"] == "/ui/login?next=%2Fui%2Fwebhooks"
 
 
+def test_every_page_renders_tokens_for_the_csrf_cookie_the_browser_holds() -> None:
+    client = signed_in(WRITER)
+    cookie = client.cookies["csrftoken"].value
+    token = token_on(client, "/")  # the home page (not csrf_protect): the header's Sign out form
+    # Pages of every kind (the API's own page renders a token too) leave the cookie as it is...
+    for path in ("/openapi", "/ui/applications", "/ui/webhooks", "/"):
+        assert client.get(path).status_code == 200, path
+        assert client.cookies["csrftoken"].value == cookie, path
+    # ...so the form rendered first still works.
+    assert client.post("/ui/logout", {"csrfmiddlewaretoken": token}).status_code == 303
+
+
 def test_signing_in_gives_a_new_session_key() -> None:
     client = browser()
     client.get("/ui/login")
