@@ -1,9 +1,17 @@
-"""Basic authentication compatible with the Pact Broker's (README, "Authentication").
+"""Who is asking and what they may do: basic authentication compatible with the Pact
+Broker's (README, "Authentication"), and the web UI's sign-in sessions for the same users.
 
 Two optional identities: read-write and read-only. Read access means GET, HEAD and
 OPTIONS on every path, plus POST to pacts-for-verification (a read, despite the verb).
 `PACT_BROKER_ALLOW_PUBLIC_READ` grants read access without credentials. With no
 identities configured, everything is open, as in the Pact Broker.
+
+A person in a browser signs in at /ui/login (broker.signin) with the same usernames and
+passwords, and the session then stands in for the basic auth header, within one limit
+that keeps it safe from cross-site request forgery: a session authenticates safe methods
+on every path (the UI links to the API's JSON) but changes only under /ui/, where every
+view that accepts a POST checks a CSRF token (tests/ui/test_signin.py walks them all).
+The API never takes a write from a session, so Pact clients never need a token.
 """
 
 from __future__ import annotations
@@ -13,15 +21,65 @@ import binascii
 import hmac
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware, rotate_token
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.crypto import salted_hmac
+
+from contracts.api.outage import outage_answer
+from ui.negotiation import wants_html
+from ui.paths import local_url, use_base_path
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 READ_POST_PATHS = re.compile(r"^/pacts/provider/[^/]+/for-verification/?$")
 BADGE_PATHS = re.compile(r"/badge(\.svg)?/?$")
 HEARTBEAT_PATH = "/diagnostic/status/heartbeat"
+UI_PREFIX = "/ui/"
+# Signing in and out needs no credentials (the login form is how one gets them).
+SIGN_IN_PATHS = {"/ui/login", "/ui/logout"}
+SESSION_KEY = "accord_identity"
+RANK = {"none": 0, "public": 0, "public-read": 1, "read": 1, "write": 2}
+
+
+class Identity(NamedTuple):
+    """A configured user: the read-write one or the read-only one."""
+
+    username: str
+    password: str
+    level: str  # 'write' or 'read'
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who made a request, as the UI shows it (request.accord_visitor)."""
+
+    level: str  # 'write', 'read', 'public-read' (no valid credentials, public read on) or 'none'
+    username: str | None = None
+    signed_in: bool = False  # a session (the UI offers to sign out); basic auth cannot sign out
+    users_configured: bool = True
+
+
+def users_configured() -> bool:
+    return bool(settings.ACCORD_BASIC_AUTH_USERNAME or settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME)
+
+
+def identities() -> list[Identity]:
+    """The configured users, read-write first."""
+    found = []
+    for username, password, level in (
+        (settings.ACCORD_BASIC_AUTH_USERNAME, settings.ACCORD_BASIC_AUTH_PASSWORD, "write"),
+        (settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME, settings.ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD, "read"),
+    ):
+        if username and password is not None:
+            found.append(Identity(username, password, level))
+    return found
 
 
 def _credentials(request: HttpRequest) -> tuple[str, str] | None:
@@ -46,19 +104,79 @@ def _matches(given: tuple[str, str], username: str | None, password: str | None)
     return user_ok and password_ok
 
 
-def access_level(request: HttpRequest) -> str:
-    """'write', 'read', 'public-read' (no valid credentials, public read on) or 'none'."""
-    if not settings.ACCORD_BASIC_AUTH_USERNAME and not settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME:
-        return "write"
+def authenticate(username: str, password: str) -> Identity | None:
+    """The configured user these credentials name. Every identity is compared, whichever
+    matches first, so the time taken tells nothing about which one (if any) matched."""
+    found = None
+    for identity in identities():
+        if _matches((username, password), identity.username, identity.password) and found is None:
+            found = identity
+    return found
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def _digest(identity: Identity) -> str:
+    # Keyed with SECRET_KEY, so the session table holds nothing to attack offline; a
+    # changed password (or username) no longer matches, which ends the sessions it began.
+    value = "\x00".join((identity.level, identity.username, identity.password))
+    return salted_hmac("accord.auth.session", value, algorithm="sha256").hexdigest()
+
+
+def session_sign_in(request: HttpRequest, identity: Identity) -> None:
+    """Remember `identity` in this browser's session, under a new session key (a key
+    planted before sign-in is worth nothing after) and with a new CSRF token."""
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = {"username": identity.username, "level": identity.level,
+                                    "digest": _digest(identity)}  # fmt: skip
+    rotate_token(request)
+
+
+def session_sign_out(request: HttpRequest) -> None:
+    """End the session: its row is deleted, so the old cookie signs nobody in any more."""
+    request.session.flush()
+
+
+def session_identity(request: HttpRequest) -> Identity | None:
+    """The user this request's session signed in, while their configured credentials are
+    the ones they signed in with. A session that no longer matches is ended."""
+    # No cookie, no session: API clients never cause a session read (nor `Vary: Cookie`).
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES or not hasattr(request, "session"):
+        return None
+    stored = request.session.get(SESSION_KEY)
+    if not isinstance(stored, dict):
+        return None
+    digest = str(stored.get("digest", "")).encode()
+    for identity in identities():
+        if identity.level == stored.get("level") and hmac.compare_digest(digest, _digest(identity).encode()):
+            return identity
+    request.session.flush()  # the password changed, or the user is gone
+    return None
+
+
+def identify(request: HttpRequest) -> Visitor:
+    """Who is asking: the best level that valid basic credentials or the session give."""
+    if not users_configured():
+        return Visitor("write", users_configured=False)
+    found: list[tuple[Identity, bool]] = []
     given = _credentials(request)
     if given is not None:
-        if _matches(given, settings.ACCORD_BASIC_AUTH_USERNAME, settings.ACCORD_BASIC_AUTH_PASSWORD):
-            return "write"
-        if _matches(
-            given, settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME, settings.ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD
-        ):
-            return "read"
-    return "public-read" if settings.ACCORD_ALLOW_PUBLIC_READ else "none"
+        by_header = authenticate(*given)
+        if by_header is not None:
+            found.append((by_header, False))
+    signed_in = None
+    if request.method in READ_METHODS or request.path_info.startswith(UI_PREFIX):
+        signed_in = session_identity(request)
+        if signed_in is not None:
+            found.append((signed_in, True))
+    if not found:
+        return Visitor("public-read" if settings.ACCORD_ALLOW_PUBLIC_READ else "none")
+    identity, _ = max(found, key=lambda pair: RANK[pair[0].level])
+    return Visitor(identity.level, identity.username, signed_in=signed_in is not None)
+
+
+# ---------------------------------------------------------------- what a request needs
 
 
 def required_level(request: HttpRequest) -> str:
@@ -66,42 +184,113 @@ def required_level(request: HttpRequest) -> str:
     path = request.path_info
     if path == HEARTBEAT_PATH and settings.ACCORD_PUBLIC_HEARTBEAT:
         return "public"
+    if path in SIGN_IN_PATHS:
+        return "public"
     is_read = request.method in READ_METHODS or (request.method == "POST" and READ_POST_PATHS.match(path))
     if is_read and settings.ACCORD_PUBLIC_BADGE_ACCESS and BADGE_PATHS.search(path):
         return "public"
     return "read" if is_read else "write"
 
 
+def is_ui_request(request: HttpRequest) -> bool:
+    """A person's browser asking for a page: anything under /ui/, or `/` negotiated to HTML."""
+    if request.path_info.startswith(UI_PREFIX):
+        return True
+    return request.path_info == "/" and request.method in ("GET", "HEAD") and wants_html(request)
+
+
+def _to_sign_in(request: HttpRequest) -> HttpResponse:
+    """Send a browser without credentials to the login page, which brings it back here."""
+    use_base_path(request)
+    login = reverse("ui-login")
+    back = local_url(request) if request.method in ("GET", "HEAD") else ""
+    if request.headers.get("HX-Request") == "true":
+        # An htmx partial: the page it belongs to comes back after sign-in, and htmx
+        # navigates the whole window (a plain redirect would land inside the partial).
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = current.path + ("?" + current.query if current.query else "")
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = login + ("?" + urlencode({"next": back}) if back else "")
+        return response
+    response = HttpResponseRedirect(login + ("?" + urlencode({"next": back}) if back else ""))
+    if request.method not in ("GET", "HEAD"):
+        response.status_code = 303  # a form posted without credentials: GET the login page
+    return response
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's sessions (in the database: signing out ends a session on every web worker),
+    plus the CSRF cookie for every page that renders a token (the header's Sign out form is
+    on pages whose views are not csrf_protect), and both cookies Secure over https."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        super().__init__(get_response)
+        # Its cookie halves only: it reads the CSRF cookie, so every page's token belongs to
+        # the cookie the browser holds (without that, a page outside csrf_protect would make
+        # a new one and spoil the forms of pages open beside it), and sets the cookie when a
+        # page used it. It never checks a request: that is csrf_protect's, on the UI's views.
+        self.csrf_cookie = CsrfViewMiddleware(get_response)
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        self.csrf_cookie.process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        response = super().process_response(request, response)
+        response = self.csrf_cookie.process_response(request, response)
+        if request.is_secure():
+            for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
+                if name in response.cookies:
+                    response.cookies[name]["secure"] = True
+        return response
+
+
 class BasicAuthMiddleware:
     """Refuse requests whose credentials do not reach the level the request needs."""
 
-    RANK = {"none": 0, "public": 0, "public-read": 1, "read": 1, "write": 2}
+    RANK = RANK
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         needed = required_level(request)
-        level = access_level(request)
-        if needed != "public" and self.RANK[level] < self.RANK[needed]:
-            return self._refuse(request, level, needed)
+        if needed == "public" and not request.path_info.startswith(UI_PREFIX):
+            # The heartbeat and public badges: no session read (the heartbeat never
+            # touches the database), and no page shows who is asking.
+            visitor = Visitor("none", users_configured=users_configured())
+        else:
+            try:
+                visitor = identify(request)
+            except Exception as exc:  # the sessions live in the database, which may be down
+                answer = outage_answer(exc)
+                if answer is None:
+                    raise
+                return answer
+        request.accord_visitor = visitor
         # The UI shows forms that change data only to those who may (ui.context).
-        request.accord_can_write = level == "write"
+        request.accord_can_write = visitor.level == "write"
+        if needed != "public" and self.RANK[visitor.level] < self.RANK[needed]:
+            return self._refuse(request, visitor.level, needed)
         return self.get_response(request)
 
     @staticmethod
     def _refuse(request: HttpRequest, level: str, needed: str) -> HttpResponse:
         # Without valid credentials the answer is a challenge, even where public read
-        # would have been enough for a GET: the client may still authenticate.
+        # would have been enough for a GET: the client may still authenticate. A person
+        # in the web UI is sent to the login page instead.
         if level in ("none", "public-read"):
+            if is_ui_request(request):
+                return _to_sign_in(request)
             response = JsonResponse(
                 {"error": "Authentication required: send HTTP basic auth credentials for this broker"}, status=401
             )
             response.headers["WWW-Authenticate"] = 'Basic realm="Restricted area"'
             return response
         message = f"Forbidden: these credentials give {level} access, this request needs {needed} access"
-        if request.path_info.startswith("/ui/"):
+        if request.path_info.startswith(UI_PREFIX):
             # A person in the web UI (a read-only user submitting a form) gets a page.
             request.accord_can_write = False
+            use_base_path(request)
             return render(request, "ui/forbidden.html", {"message": message}, status=403)
         return JsonResponse({"error": message}, status=403)

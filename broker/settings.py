@@ -62,6 +62,7 @@ if env_bool("ACCORD_BEHIND_TLS_PROXY", default=False):
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
+    "django.contrib.sessions",  # the web UI's sign-in (broker.signin)
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "broker.middleware.BrokerHeadersMiddleware",
+    "broker.auth.SessionMiddleware",  # read only when a request carries the cookie (broker.auth)
     "broker.auth.BasicAuthMiddleware",
     "django_htmx.middleware.HtmxMiddleware",  # request.htmx: the UI answers partials to htmx
     "broker.middleware.DependencyOutageMiddleware",  # innermost: sees every view's exception
@@ -157,6 +159,28 @@ if bool(ACCORD_BASIC_AUTH_READ_ONLY_USERNAME) != bool(ACCORD_BASIC_AUTH_READ_ONL
         "PACT_BROKER_BASIC_AUTH_READ_ONLY_USERNAME and PACT_BROKER_BASIC_AUTH_READ_ONLY_PASSWORD must be set together"
     )
 ACCORD_ALLOW_PUBLIC_READ = env_bool("PACT_BROKER_ALLOW_PUBLIC_READ", "ACCORD_ALLOW_PUBLIC_READ")
+
+# The web UI's sign-in (broker/signin.py) for the users above: sessions in the database, so
+# signing out, or a changed password, ends them on every web worker. The age is absolute
+# (from sign-in, not renewed by use). Cookies are HttpOnly and SameSite=Lax, Secure on every
+# request that arrived over https (broker.auth.SessionMiddleware; behind a TLS proxy with
+# ACCORD_BEHIND_TLS_PROXY) and on every response when ACCORD_SESSION_COOKIE_SECURE is on
+# (the default when the base URL is https).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "accord_session"
+SESSION_COOKIE_AGE = env_int("ACCORD_SESSION_AGE_SECONDS", default=12 * 3600, minimum=60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool(
+    "ACCORD_SESSION_COOKIE_SECURE", default=any(url.startswith("https://") for url in ACCORD_BASE_URLS)
+)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: the token travels in the forms
+CSRF_COOKIE_SAMESITE = "Lax"
+# A form posted through the public address is same-origin even when a proxy in front
+# changes the scheme or host Django sees.
+CSRF_TRUSTED_ORIGINS = sorted({f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in ACCORD_BASE_URLS})
+CSRF_FAILURE_VIEW = "ui.views.csrf_failure"
 ACCORD_PUBLIC_HEARTBEAT = env_bool("PACT_BROKER_PUBLIC_HEARTBEAT", "ACCORD_PUBLIC_HEARTBEAT", default=True)
 ACCORD_PUBLIC_BADGE_ACCESS = env_bool(
     "PACT_BROKER_ENABLE_PUBLIC_BADGE_ACCESS", "ACCORD_PUBLIC_BADGE_ACCESS", default=False

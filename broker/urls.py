@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from broker import diagnostics
+from broker import diagnostics, signin
 from contracts.api.index import IndexApi
 from contracts.api.openapi import OpenApiDocument, OpenApiPage
 from ui.views import html_or
@@ -11,6 +11,9 @@ urlpatterns = [
     # `/`: the web UI's home for a browser, the HAL index for every API client (ui.negotiation).
     # contracts.api.urls keeps its own route to IndexApi, which the OpenAPI document describes.
     path("", html_or(IndexApi.as_view()), name="index"),
+    # Signing in to the web UI (broker.signin: the users are broker.auth's).
+    path("ui/login", signin.login, name="ui-login"),
+    path("ui/logout", signin.logout, name="ui-logout"),
     path("ui/", include("ui.urls")),
     path("diagnostic/status/heartbeat", diagnostics.heartbeat, name="heartbeat"),
     path("diagnostic/status/dependencies", diagnostics.dependencies, name="dependencies"),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 
 from contracts.api.links import route_path
 from contracts.exceptions import NotFound
@@ -27,6 +28,7 @@ def _problems(form) -> list[str]:
             for field, errors in form.errors.items()]  # fmt: skip
 
 
+@require_safe
 def application_list(request: HttpRequest) -> HttpResponse:
     """GET /ui/applications: every application by name, searchable, paged by keyset."""
     use_base_path(request)
@@ -113,6 +115,7 @@ def _badges(request: HttpRequest, detail: selectors.ApplicationDetail) -> list[B
     return badges
 
 
+@require_safe
 def application(request: HttpRequest, name: str) -> HttpResponse:
     """GET /ui/applications/{name}[?before=ID]: the application's page (404 when unknown)."""
     use_base_path(request)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 
 from contracts.exceptions import NotFound
 from ui import contracts_selectors as selectors
@@ -32,6 +33,7 @@ def not_found(request: HttpRequest, message: str) -> HttpResponse:
     return _page(request, "ui/contracts/not_found.html", {"message": message}, status=404)
 
 
+@require_safe
 def contract(request: HttpRequest, provider: str, consumer: str, version: str | None = None) -> HttpResponse:
     """A pact: every interaction as a card, with the results of a chosen verification."""
     use_base_path(request)
@@ -78,6 +80,7 @@ def contract(request: HttpRequest, provider: str, consumer: str, version: str | 
     return _page(request, "ui/contracts/contract.html", context)
 
 
+@require_safe
 def compare(request: HttpRequest, provider: str, consumer: str) -> HttpResponse:
     """Two versions of a pact, interaction by interaction (default: the latest against the
     previous distinct one)."""
@@ -117,6 +120,7 @@ def compare(request: HttpRequest, provider: str, consumer: str) -> HttpResponse:
     return _page(request, "ui/contracts/compare.html", context)
 
 
+@require_safe
 def verification_result(request: HttpRequest, number: str) -> HttpResponse:
     """A verification result: who verified what, and each interaction's outcome."""
     use_base_path(request)
@@ -143,6 +147,7 @@ def verification_result(request: HttpRequest, number: str) -> HttpResponse:
     return _page(request, "ui/contracts/verification_result.html", context)
 
 
+@require_safe
 def verification_run(request: HttpRequest, uuid: str) -> HttpResponse:
     """A verification run of a provider build: its status, pacts and per-interaction outcomes."""
     use_base_path(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 
 from contracts.exceptions import InvalidSelectors
 from ui import matrix_selectors
@@ -37,6 +38,7 @@ def _verdict(answer: DeployAnswer) -> str:
     return "yes" if deployable else "no" if deployable is False else "unknown"
 
 
+@require_safe
 def can_i_deploy(request: HttpRequest) -> HttpResponse:
     """GET /ui/can-i-deploy[?pacticipant=&version=|branch=|latest=on&environment=&ignore=]."""
     use_base_path(request)

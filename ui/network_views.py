@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, reverse
+from django.views.decorators.http import require_safe
 
 from ui import network_graph as graphs
 from ui import network_selectors, selectors
@@ -60,6 +61,7 @@ def _export(request: HttpRequest, shown: graphs.Graph, title: str, kind: str, ce
     return response
 
 
+@require_safe
 def network(request: HttpRequest) -> HttpResponse:
     """The whole system, or `?around=<name>&depth=1|2`; `?format=svg|dot` downloads it."""
     use_base_path(request)

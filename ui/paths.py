@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.http import HttpRequest
 from django.urls import get_script_prefix, set_script_prefix
+from django.utils.encoding import iri_to_uri
 
 from contracts.api.links import base_url
 
@@ -38,3 +39,13 @@ def broker_url(request: HttpRequest) -> str:
     if urlsplit(configured).path.strip("/"):
         return configured.rstrip("/")
     return request.build_absolute_uri(get_script_prefix()).rstrip("/")
+
+
+def local_url(request: HttpRequest) -> str:
+    """This request's address as the browser asked for it, without scheme and host (the
+    sub-path included, once use_base_path has run): where to come back to after sign-in."""
+    # path_info is the raw path (broker.middleware.RawPathMiddleware): a `%2F` inside a
+    # name stays encoded; iri_to_uri encodes what was decoded and leaves `%` escapes be.
+    path = iri_to_uri(get_script_prefix().rstrip("/") + request.path_info)
+    query = request.META.get("QUERY_STRING", "")
+    return path + ("?" + query if query else "")

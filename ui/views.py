@@ -89,3 +89,10 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
         message = "There is no page at this address."
         return _page(request, "ui/contracts/not_found.html", {"message": message}, status=404)
     return api_page_not_found(request, exception)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a UI form came back without its token, or from another site.
+    (Only the UI's views check tokens: the API takes no writes from a browser session.)"""
+    use_base_path(request)
+    return _page(request, "ui/csrf_failure.html", {"reason": reason.rstrip(".")}, status=403)

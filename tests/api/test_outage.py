@@ -20,6 +20,7 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.test import Client
 from kombu import Connection
 
 from contracts.api.outage import BROKER, DATABASE, unavailable_dependency
@@ -220,6 +221,20 @@ def test_an_outage_is_logged_once_and_its_end_once(database_down, caplog):
     assert "Connection refused" in outage[0].getMessage()
     # Django's own per-request "Service Unavailable" error log is not repeated for outages.
     assert not [r for r in caplog.records if r.name == "django.request" and r.levelno >= logging.ERROR]
+
+
+def test_a_browser_session_read_during_an_outage_is_a_503_and_the_heartbeat_stays_up(database_down, settings):
+    # Sessions live in the database: the auth layer reads one before any view runs.
+    settings.ACCORD_BASIC_AUTH_USERNAME, settings.ACCORD_BASIC_AUTH_PASSWORD = "admin", "secret"
+    client = Client(HTTP_ACCEPT="text/html")
+    client.cookies[settings.SESSION_COOKIE_NAME] = "a" * 32
+
+    page = client.get("/ui/webhooks")
+    heartbeat = client.get("/diagnostic/status/heartbeat")
+
+    assert page.status_code == 503 and page["Retry-After"] == "5"
+    assert json.loads(page.content) == UNAVAILABLE
+    assert heartbeat.status_code == 200  # a session cookie does not make liveness read the database
 
 
 # --- the real server: stale pooled connections, a broker that is down ---------------------------

@@ -7,7 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import _child_env, start_gunicorn
+
 CHROMIUM = "/usr/bin/chromium"
+# The users of `live_broker_with_users`: (username, password) by the access they give.
+USERS = {"write": ("admin", "w-pass-7d1c"), "read": ("viewer", "r-pass-3b9e")}
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +54,19 @@ def page_at(browser, live_broker) -> Iterator:
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def live_broker_with_users(test_db_name, tmp_path_factory) -> Iterator[str]:
+    """Accord under gunicorn with a read-write and a read-only user (USERS), set as a
+    deployment sets them (the Pact Broker's variables): its base URL."""
+    env = _child_env(
+        test_db_name,
+        PACT_BROKER_BASIC_AUTH_USERNAME=USERS["write"][0],
+        PACT_BROKER_BASIC_AUTH_PASSWORD=USERS["write"][1],
+        PACT_BROKER_BASIC_AUTH_READ_ONLY_USERNAME=USERS["read"][0],
+        PACT_BROKER_BASIC_AUTH_READ_ONLY_PASSWORD=USERS["read"][1],
+    )
+    server, url = start_gunicorn("gunicorn-users", env, tmp_path_factory.mktemp("server-users"))
+    yield url
+    server.stop()

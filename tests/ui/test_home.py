@@ -182,7 +182,9 @@ def test_the_read_only_user_sees_the_page_and_no_form_that_writes(api: ApiClient
     import base64
 
     td.publish("Web", "1", provider="Orders")
-    assert home(api).status_code == 401
+    # Without credentials a browser is sent to sign in (tests/ui/test_signin.py).
+    refused = home(api)
+    assert (refused.status_code, refused["Location"]) == (302, "/ui/login?next=%2F")
     viewer = "Basic " + base64.b64encode(b"viewer:look").decode()
     response = home(api, HTTP_AUTHORIZATION=viewer)
     assert response.status_code == 200
