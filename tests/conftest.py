@@ -73,10 +73,15 @@ def django_db_setup(django_db_setup, django_db_blocker) -> None:
     """The test database without the rows migrations seed (contracts 0002: the `test` and
     `production` environments), so every test starts from an empty broker, as tests after a
     `transactional_db` flush do anyway. tests/test_fresh_database.py checks the seeding."""
+    from django.db import connection
+
     from contracts.models import Environment
 
     with django_db_blocker.unblock():
-        Environment.objects.all().delete()
+        # Only ever a test database: with no test marked django_db, pytest-django creates
+        # none and the connection would still point at the real one.
+        if connection.settings_dict["NAME"].startswith("test_"):
+            Environment.objects.all().delete()
 
 
 @pytest.fixture(autouse=True)

@@ -425,6 +425,7 @@ WRITES = {
     "ui-drift-incident": ({"note": "Rolling back", "by": "Ana"}, 302),
     "ui-drift-target-run": ({}, 302),
     "ui-drift-target-pause": ({"paused": "1"}, 302),
+    "ui-webhook-delete": ({}, 303),  # of a webhook of its own
     "ui-logout": ({}, 303),  # last: it ends the session
 }
 
@@ -435,13 +436,15 @@ def test_every_ui_view_that_takes_a_post_checks_the_csrf_token(td, receiver, set
     hook = webhooks_scene.ci_webhook(url=f"{receiver.url}/build")
     delivery = webhooks_scene.delivery(hook, "success", [(True, 200)], event="contract_published",
                                        ago=webhooks_scene.timedelta(hours=1))  # fmt: skip
+    doomed = webhooks_scene.ci_webhook(url=f"{receiver.url}/doomed")
     incident = drift_incident("Web", "Orders", "production")
     values = {"provider": "Orders", "consumer": "Web", "version": "1.0", "number": "1", "name": "Web",
               "environment": "production", "delivery_uuid": str(delivery.uuid)}  # fmt: skip
     client = signed_in(WRITER)
 
     def path_of(name: str, template: str) -> str:
-        uuid = {"ui-drift-incident": str(incident.uuid), "ui-drift-run": str(incident.opened_by_run_uuid)}
+        uuid = {"ui-drift-incident": str(incident.uuid), "ui-drift-run": str(incident.opened_by_run_uuid),
+                "ui-webhook-delete": str(doomed.uuid)}  # fmt: skip
         return fill(template, {**values, "uuid": uuid.get(name, str(hook.uuid))})
 
     # A signed-in session posting without a token: refused by the CSRF check, or not a
@@ -468,6 +471,7 @@ def test_every_ui_view_that_takes_a_post_checks_the_csrf_token(td, receiver, set
         assert response.status_code == status, (name, response.status_code, text(response)[:500])
     hook.refresh_from_db()
     assert (hook.description, hook.enabled) == ("Edited", False)
+    assert not Webhook.objects.filter(uuid=doomed.uuid).exists()
     assert Webhook.objects.filter(description="Notify the deploy bot").exists()
     assert len(receiver.requests) == 1
     assert DriftIncident.objects.get().status == "acknowledged" and LiveRun.objects.count() == 2

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.ui import webhooks_scene
+from tests.ui.browser import assert_nothing_serious, axe_and_screenshot
 from tests.ui.conftest import USERS
-from tests.ui.test_contracts_browser import axe_and_screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,13 +49,6 @@ def sign_in(page, access: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def serious_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
-    return [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
-
-
 def account(page) -> str:
     return " ".join(page.locator(".site-header .account").inner_text().split())
 
@@ -77,7 +70,7 @@ def test_the_login_page(open_page, ci, live_broker_with_users, scheme: str) -> N
     assert page.get_by_label("Username").input_value() == "admin"
     assert page.get_by_label("Password").input_value() == ""
     assert page.evaluate("document.activeElement.id") == "id_password"  # to type it again
-    assert serious_violations(page) == []
+    assert_nothing_serious(page)
 
 
 def test_sign_in_disable_a_webhook_read_the_api_and_sign_out(open_page, ci, live_broker_with_users) -> None:
@@ -113,7 +106,7 @@ def test_the_read_only_user_reads_and_changes_nothing(open_page, ci) -> None:
     assert account(page) == "Signed in as viewer read-only Sign out"
     assert page.get_by_role("button", name="Disable").count() == 0
     assert page.get_by_role("button", name="Test-fire now").count() == 0
-    assert serious_violations(page) == []  # the header's badge and button included
+    assert_nothing_serious(page)  # the header's badge and button included
 
 
 def test_an_htmx_request_after_the_session_ended_goes_to_sign_in(open_page, scene, live_broker_with_users) -> None:
