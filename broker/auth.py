@@ -33,6 +33,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
+from contracts import access
 from contracts.api.outage import outage_answer
 from ui.negotiation import wants_html
 from ui.paths import local_url, use_base_path
@@ -176,6 +177,17 @@ def identify(request: HttpRequest) -> Visitor:
     return Visitor(identity.level, identity.username, signed_in=signed_in is not None)
 
 
+def actor_of(request: HttpRequest, visitor: Visitor) -> access.Actor:
+    """The actor the audit log and the permission checks see for this request."""
+    return access.Actor(
+        kind="user" if visitor.username else "anonymous",
+        name=visitor.username or "anonymous",
+        scopes=frozenset(("read", "write", "admin") if visitor.level == "write" else ("read",)),
+        ip=request.META.get("REMOTE_ADDR", ""),
+        via="ui" if request.path_info.startswith(UI_PREFIX) else "api",
+    )
+
+
 # ---------------------------------------------------------------- what a request needs
 
 
@@ -272,7 +284,9 @@ class BasicAuthMiddleware:
         request.accord_can_write = visitor.level == "write"
         if needed != "public" and self.RANK[visitor.level] < self.RANK[needed]:
             return self._refuse(request, visitor.level, needed)
-        return self.get_response(request)
+        # Every write the request makes is made on behalf of this actor (contracts.access).
+        with access.acting_as(actor_of(request, visitor)):
+            return self.get_response(request)
 
     @staticmethod
     def _refuse(request: HttpRequest, level: str, needed: str) -> HttpResponse:
