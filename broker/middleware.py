@@ -103,6 +103,34 @@ class BrokerHeadersMiddleware:
         return None
 
 
+# The pages' policy: everything from this site only, no inline script or style, no framing.
+# The UI passes it (tests/ui/test_security_headers_browser.py loads every page and finds no
+# violation); the OpenAPI page's Swagger UI keeps one inline <style>, so it alone may.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+OPENAPI_PAGE_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+POLICED_TYPES = ("text/html", "image/svg+xml")
+
+
+class SecurityHeadersMiddleware:
+    """A Content-Security-Policy and X-Frame-Options on pages (HTML and SVG); Django's
+    SecurityMiddleware adds nosniff, the referrer policy and, over https, HSTS."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type in POLICED_TYPES:
+            policy = OPENAPI_PAGE_POLICY if request.path_info == "/openapi" else CONTENT_SECURITY_POLICY
+            response.headers.setdefault("Content-Security-Policy", policy)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
 class DependencyOutageMiddleware:
     """A plain Django view that fails because the database or broker is down answers 503.
 

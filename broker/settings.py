@@ -59,6 +59,11 @@ for _url in ACCORD_BASE_URLS:
 USE_X_FORWARDED_HOST = env_bool("ACCORD_USE_X_FORWARDED_HOST", default=False)
 if env_bool("ACCORD_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS: sent only on https requests (Django's SecurityMiddleware), so plain-http installs
+# are unaffected; 0 turns it off.
+SECURE_HSTS_SECONDS = env_int("ACCORD_HSTS_SECONDS", default=365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ACCORD_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_REFERRER_POLICY = "same-origin"
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -82,6 +87,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "broker.middleware.BrokerHeadersMiddleware",
+    "broker.middleware.SecurityHeadersMiddleware",
     "broker.auth.SessionMiddleware",  # read only when a request carries the cookie (broker.auth)
     "broker.auth.BasicAuthMiddleware",
     "django_htmx.middleware.HtmxMiddleware",  # request.htmx: the UI answers partials to htmx
@@ -167,6 +173,11 @@ ACCORD_ALLOW_PUBLIC_READ = env_bool("PACT_BROKER_ALLOW_PUBLIC_READ", "ACCORD_ALL
 # ACCORD_BEHIND_TLS_PROXY) and on every response when ACCORD_SESSION_COOKIE_SECURE is on
 # (the default when the base URL is https).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Failed sign-ins to the web UI: per username and address, and per address, within the
+# lock window; at the limit the form refuses (429) for the window (ui.signin_throttle).
+ACCORD_SIGNIN_MAX_FAILURES = env_int("ACCORD_SIGNIN_MAX_FAILURES", default=5, minimum=1)
+ACCORD_SIGNIN_ADDRESS_MAX_FAILURES = env_int("ACCORD_SIGNIN_ADDRESS_MAX_FAILURES", default=30, minimum=1)
+ACCORD_SIGNIN_LOCK_SECONDS = env_int("ACCORD_SIGNIN_LOCK_SECONDS", default=15 * 60, minimum=1)
 SESSION_COOKIE_NAME = "accord_session"
 SESSION_COOKIE_AGE = env_int("ACCORD_SESSION_AGE_SECONDS", default=12 * 3600, minimum=60)
 SESSION_COOKIE_HTTPONLY = True

@@ -4,12 +4,14 @@ The users are the basic-auth users (broker.auth): the login form checks the same
 usernames and passwords, and the session it starts stands in for the basic auth header
 (broker.auth.identify says what a session may do). Both forms carry a CSRF token: a
 forged sign-in (into the attacker's account) or sign-out is refused like any other form.
-Failed sign-ins are not throttled yet: that needs a store every web worker shares.
+Failed sign-ins are throttled per username and address, and per address
+(ui.signin_throttle): a locked form answers 429 without checking the password.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 
 from django import forms
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from broker import auth
+from ui import signin_throttle
 from ui.paths import use_base_path
 from ui.views import _page
 
@@ -51,7 +54,9 @@ def _see_other(url: str) -> HttpResponseRedirect:
     return response
 
 
-def _form(request: HttpRequest, *, next_url: str, username: str = "", error: str = "") -> HttpResponse:
+def _form(
+    request: HttpRequest, *, next_url: str, username: str = "", error: str = "", status: int = 200
+) -> HttpResponse:
     context = {
         "next": next_url,
         "username": username,
@@ -59,7 +64,7 @@ def _form(request: HttpRequest, *, next_url: str, username: str = "", error: str
         "signed_out": request.method == "GET" and "signed_out" in request.GET,
         "public_read": settings.ACCORD_ALLOW_PUBLIC_READ,
     }
-    return _page(request, "ui/login.html", context)
+    return _page(request, "ui/login.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -74,20 +79,35 @@ def login(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _form(request, next_url=next_url)
     form = SignInForm(request.POST)
+    username = request.POST.get("username", "")[:200].replace("\x00", "")  # shown again, to correct
+    address = client_address(request)
+    wait = signin_throttle.locked_for(username, address)
+    if wait:
+        logger.warning("Sign-in to the web UI refused while locked, from %s", address)
+        minutes = math.ceil(wait / 60)
+        error = f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        response = _form(request, next_url=next_url, username=username, error=error, status=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     identity = None
     if form.is_valid():
         identity = auth.authenticate(form.cleaned_data["username"], form.cleaned_data["password"])
-    username = request.POST.get("username", "")[:200].replace("\x00", "")  # shown again, to correct
     if identity is None:
-        logger.info("Failed sign-in to the web UI from %s", request.META.get("REMOTE_ADDR", "?"))
-        error = (
-            "Enter both your username and your password."
-            if not (username and request.POST.get("password"))
-            else "Wrong username or password."
-        )
+        logger.info("Failed sign-in to the web UI from %s", address)
+        if username and request.POST.get("password"):
+            signin_throttle.failure_record(username, address)
+            error = "Wrong username or password."
+        else:
+            error = "Enter both your username and your password."
         return _form(request, next_url=next_url, username=username, error=error)
+    signin_throttle.success_record(identity.username, address)
     auth.session_sign_in(request, identity)
     return _see_other(next_url or reverse("index"))
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address the request came from (the proxy-aware one when the request context has it)."""
+    return getattr(request, "accord_client_ip", "") or request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 @require_POST

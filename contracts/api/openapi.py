@@ -7,7 +7,7 @@ Pact client sending `Accept: application/hal+json` gets the document, not a 406.
 from __future__ import annotations
 
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.negotiation import BaseContentNegotiation
 
 
@@ -27,7 +27,10 @@ class OpenApiDocument(SpectacularJSONAPIView):
     renderer_classes = [OpenApiJsonRenderer2, OpenApiJsonRenderer]
 
 
-class OpenApiPage(SpectacularSwaggerView):
+class OpenApiPage(SpectacularSwaggerSplitView):
+    """Swagger UI, its start-up script served from `?script` rather than inline (the page's
+    Content-Security-Policy allows scripts from this site only)."""
+
     content_negotiation_class = FirstRenderer
     url_name = "openapi"
     title = "Accord API"
