@@ -133,7 +133,9 @@ def drift_incident(request: HttpRequest, uuid: str) -> HttpResponse:
         incident = drift_selectors.incident_get(uuid=uuid)
     except NotFound as exc:
         return _not_found(request, str(exc))
-    form = AcknowledgeForm()
+    # Who is acknowledging: the signed-in user, unless they say otherwise.
+    visitor = getattr(request, "accord_visitor", None)
+    form = AcknowledgeForm(initial={"by": getattr(visitor, "username", None) or ""})
     status, conflict = 200, None
     if request.method == "POST":
         form = AcknowledgeForm(request.POST)

@@ -275,6 +275,13 @@ def test_acknowledging_records_the_note_and_redirects_back(drifting: LiveTarget)
     assert "open → acknowledged" in html and "Rolling back orders 2.0" in html
 
 
+@override_settings(**READ_ONLY)
+def test_the_acknowledge_form_names_the_signed_in_user(drifting: LiveTarget) -> None:
+    incident = incident_of(drifting)
+    html = Client(**HTML, **basic("admin", "secret")).get(f"/ui/drift/incidents/{incident.uuid}").content.decode()
+    assert re.search(r'<input[^>]*name="by"[^>]*value="admin"', html)
+
+
 def test_acknowledging_without_a_note_shows_the_error_by_the_field(drifting: LiveTarget) -> None:
     incident = incident_of(drifting)
     url = f"/ui/drift/incidents/{incident.uuid}"
