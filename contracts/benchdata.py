@@ -283,15 +283,24 @@ DOMAINS = (
     "payments", "pricing", "profiles", "recommendations", "returns", "search", "shipping",
 )  # fmt: skip
 COMPONENTS = (
-    "api", "web", "mobile", "worker", "gateway", "bff", "service", "admin", "portal", "events", "sync", "importer",
-    "exporter", "scheduler", "reporting", "ledger", "cache", "indexer", "store", "router", "adapter", "connector",
-    "notifier", "validator", "processor", "engine", "dashboard", "cli", "partner-api", "public-api", "graphql",
-    "webhooks", "batch", "stream", "backoffice", "kiosk", "widget", "console", "ios", "android",
+    # core (the first 5% of 1,000 applications), domain (to 25%), integration (to 65%), edge
+    "api", "service",
+    "store", "ledger", "engine", "indexer", "cache", "events", "processor", "validator",
+    "gateway", "graphql", "public-api", "partner-api", "sync", "importer", "exporter", "scheduler", "reporting",
+    "router", "adapter", "connector", "notifier", "webhooks", "batch", "stream",
+    "bff", "worker", "admin", "portal", "dashboard", "cli", "backoffice", "kiosk", "widget", "console", "web",
+    "mobile", "ios", "android",
 )  # fmt: skip
 # Applications shipped through app stores: released (several versions supported at once), not deployed.
 RELEASED = ("mobile", "ios", "android")
 PUBLIC = ("api", "public-api", "partner-api", "graphql", "web")
 NETWORK_ENVIRONMENTS = (("test", False, 0), ("staging", False, 10), ("production", True, 30))
+# Tiers, as fractions of the applications in the order they are numbered: core, domain,
+# integration, edge. A provider is drawn from the first three with a cubic skew towards the
+# front (the hubs), its consumer uniformly from the tiers after its own; REVERSED of the pairs
+# point the other way, which closes a few cycles.
+TIERS = (0.05, 0.25, 0.65)
+REVERSED = 0.01
 # How an integration's latest pact stands, by hash of its id (percent): no verification at
 # all; only older pacts verified (stale); the latest failed; it failed while pending; the rest verified.
 UNVERIFIED_BELOW, STALE_BELOW, FAILED_BELOW, PENDING_BELOW = 6, 16, 24, 28
@@ -353,8 +362,10 @@ def network_statements(shape: NetworkShape) -> list[tuple[str, str]]:
       team (`team-<domain>`), some `tier-1`, the public-facing ones `public`;
     - versions: `versions` in all, spread unevenly (at least one each, the rest by weights
       1..19), numbered 1.0.<n>, on main and four feature branches;
-    - integrations: `integrations` distinct pairs; providers drawn with a cubic skew, so a
-      few applications are hubs with hundreds of consumers, consumers uniformly;
+    - integrations: `integrations` distinct pairs between tiers (TIERS): a few core
+      applications are hubs with hundreds of consumers, most providers have two or three,
+      the edge applications (web, mobile, ...) consume and are seldom consumed; a few pairs
+      point backwards (REVERSED), so there are cycles, but few;
     - pacts: every version of a consumer publishes to each of its providers, the content
       changing every CONTENT_EVERY versions (a three-interaction v3 pact);
     - verifications: each content by `verifications_per_content` provider versions of its
@@ -382,6 +393,11 @@ def network_statements(shape: NetworkShape) -> list[tuple[str, str]]:
     behind = "CASE e.name " + " ".join(f"WHEN '{env}' THEN {lag}" for env, _, lag in NETWORK_ENVIRONMENTS) + " END"
     status_hash = "(hashint4(i.id::int) & 2147483647) % 100"
     spread = shape.versions - a  # one version each, the rest by weight
+    core_end, domain_end, integration_end = (max(1, int(a * fraction)) for fraction in TIERS)
+    # The last application of a provider's tier: its consumers come after it.
+    above = (
+        f"CASE WHEN p <= {core_end} THEN {core_end} WHEN p <= {domain_end} THEN {domain_end} ELSE {integration_end} END"
+    )
     return [
         ("truncate", f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"),
         (
@@ -446,12 +462,18 @@ def network_statements(shape: NetworkShape) -> list[tuple[str, str]]:
         (
             "integrations",
             f"""
-            WITH candidates AS (
-                SELECT k, 1 + floor({a} * power({_uniform("k * 2 + 1")}, 3))::int AS p,
-                       1 + floor({a} * {_uniform("k * 2 + 2")})::int AS c
+            WITH providers AS (
+                SELECT k, 1 + floor({integration_end} * power({_uniform("k * 3 + 1")}, 3))::int AS p
                 FROM generate_series(1, {n * 8 + 1000}) k
+            ), candidates AS (
+                SELECT k, p, {above} + 1 + floor(({a} - {above}) * {_uniform("k * 3 + 2")})::int AS c,
+                       {_uniform("k * 3 + 3")} < {REVERSED} AS reversed
+                FROM providers
+            ), oriented AS (
+                SELECT k, CASE WHEN reversed THEN p ELSE c END AS c, CASE WHEN reversed THEN c ELSE p END AS p
+                FROM candidates
             ), pairs AS (
-                SELECT DISTINCT ON (c, p) c, p, k FROM candidates WHERE c <> p ORDER BY c, p, k
+                SELECT DISTINCT ON (c, p) c, p, k FROM oriented WHERE c <> p ORDER BY c, p, k
             ), chosen AS (
                 SELECT c, p FROM pairs ORDER BY k LIMIT {n}
             )

@@ -18,6 +18,7 @@ statements and the time spent in them.
 from __future__ import annotations
 
 import json
+import os
 import re
 import statistics
 import time
@@ -51,7 +52,7 @@ from contracts.services.verifications import verification_record
 from drift.models import DriftIncident, LiveTarget
 
 # Bump when the seeding changes: a database seeded by an older revision is seeded again.
-SEED_REVISION = 1
+SEED_REVISION = 2
 META_TABLE = "accord_bench_meta"
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 DRIFT_HUBS = 20  # providers with live targets (staging and production)
@@ -419,6 +420,8 @@ def table(measured: list[Page], requests: int, warmup: int) -> list[str]:
         "server time: in-process, django.test.Client through the full middleware stack (no socket, no WSGI "
         f"server); {requests} requests per page one at a time, after {warmup} warm-up requests; "
         "SQL p50: time in the database",
+        f"machine: {os.cpu_count()} CPUs; PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000} "
+        "on the same machine",
         "",
         header,
         "-" * len(header),
