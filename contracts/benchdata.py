@@ -483,7 +483,7 @@ def network_statements(shape: NetworkShape) -> list[tuple[str, str]]:
             ORDER BY ca.id, pa.id""",
         ),
         (
-            "check the integrations",
+            "integrations: the count checked",
             f"""
             DO $$ BEGIN
                 IF (SELECT count(*) FROM contracts_integration) <> {n} THEN

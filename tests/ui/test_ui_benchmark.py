@@ -65,7 +65,7 @@ def test_it_seeds_the_shape_and_prints_a_row_per_page(tiny: str) -> None:
     assert big.interactions_count == 25
     assert Verification.objects.filter(contract=big).exclude(test_results=None).count() == 3
     assert LiveTarget.objects.exists() and DriftIncident.objects.exists()
-    assert "seeded integration summaries" in tiny
+    assert "\n  integration summaries: " in tiny
     for row in ROWS:
         # name, p50, p99, max, SQL p50, queries, KB, every request answered 200
         assert re.search(rf"^{re.escape(row)} +(\d+\.\d +){{4}}\d+ +\d+  200x2$", tiny, re.M), row
