@@ -48,6 +48,10 @@ test-fast: $(VENV)/.dev-installed chromium
 screenshots: $(VENV)/.dev-installed chromium
 	ACCORD_WRITE_SCREENSHOTS=1 $(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest -q tests/ui/test_browser.py tests/ui/test_applications_browser.py tests/ui/test_contracts_browser.py tests/ui/test_drift_browser.py tests/ui/test_matrix_browser.py tests/ui/test_network_browser.py tests/ui/test_webhooks_browser.py tests/ui/test_signin_browser.py
 
+## benchmark: the API benchmark (manage.py benchmark; pass options as ARGS="--versions 1000000")
+benchmark: $(VENV)/.dev-installed
+	$(BIN)/python -m broker.runtime exec -- $(BIN)/python manage.py benchmark $(ARGS)
+
 ## lint: ruff, the layering contracts (.importlinter) and models without migrations
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

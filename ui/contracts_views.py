@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from contracts.exceptions import NotFound
@@ -75,9 +76,26 @@ def contract(request: HttpRequest, provider: str, consumer: str, version: str | 
         "recent": recent,
         "provider_versions": selectors.provider_versions_verifying(publication.contract_id),
         "previous": selectors.previous_distinct_version(publication),
-        "raw": pretty(document),
     }
     return _page(request, "ui/contracts/contract.html", context)
+
+
+@require_safe
+def contract_raw(request: HttpRequest, provider: str, consumer: str, version: str) -> HttpResponse:
+    """A pact's document, pretty-printed: the contract page's "Raw JSON" loads it when opened
+    (htmx: a fragment), and a link opens it whole (JSON). Kept off the page itself, where a
+    large pact's text would double the page's weight."""
+    use_base_path(request)
+    try:
+        publication = selectors.publication_for(provider=provider, consumer=consumer, version=version)
+    except NotFound as missing:
+        return not_found(request, str(missing))
+    raw = pretty(json.loads(publication.contract.document))
+    if getattr(request, "htmx", False):
+        return _page(request, "ui/contracts/_raw.html", {"raw": raw})
+    response = HttpResponse(raw, content_type="application/json; charset=utf-8")
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_safe

@@ -30,6 +30,7 @@ urlpatterns: list = []
 _PAIR = "pacts/provider/<page:provider>/consumer/<page:consumer>"
 urlpatterns += [
     path(_PAIR + "/version/<page:version>", contracts_views.contract, name="ui-contract"),
+    path(_PAIR + "/version/<page:version>/raw", contracts_views.contract_raw, name="ui-contract-raw"),
     path(_PAIR + "/latest", contracts_views.contract, name="ui-contract-latest"),
     path(_PAIR + "/compare", contracts_views.compare, name="ui-contract-compare"),
     path("verification-results/<page:number>", contracts_views.verification_result, name="ui-verification-result"),

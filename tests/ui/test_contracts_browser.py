@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.builders import TestData
 from tests.ui import contracts_scene
@@ -61,6 +62,10 @@ def test_contract_page(page_at, pacts, live_broker, scheme: str) -> None:
     assert failing.get_by_text("response $.id: is an integer").is_visible()
     links_land(page, live_broker, at_least=5)
     axe_and_screenshot(page, "contract", scheme)
+    # The raw JSON comes when its toggle opens.
+    raw = page.locator("details.raw")
+    raw.locator("summary").click()
+    expect(raw.locator("pre code")).to_contain_text('"consumer": {')
     # The form: an older provider version's results, where everything passed.
     page.get_by_label("Provider version of orders-api").fill("4.8.0")
     page.get_by_role("button", name="Show results").click()

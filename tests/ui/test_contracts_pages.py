@@ -146,7 +146,18 @@ def test_raw_json_is_pretty_and_escaped_and_links_lead_on(api: ApiClient, td: Te
     assert "<script>alert" not in html
     html = get(api, PAIR + "/version/1.0.0").content.decode()
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "  &quot;consumer&quot;: {\n    &quot;name&quot;: &quot;web-shop&quot;\n  }," in html
+    # The raw JSON is loaded when its toggle opens (htmx), or opened whole from the link.
+    raw_url = f"{PAIR}/version/1.0.0/raw"
+    assert f'hx-get="{raw_url}" hx-trigger="toggle once"' in html and f'<a href="{raw_url}">' in html
+    fragment = get(api, raw_url, HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
+    body = fragment.content.decode()
+    assert "<script>alert" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "  &quot;consumer&quot;: {\n    &quot;name&quot;: &quot;web-shop&quot;\n  }," in body
+    whole = get(api, raw_url)
+    assert whole["Content-Type"] == "application/json; charset=utf-8"
+    assert json.loads(whole.content)["interactions"][0]["description"] == "<script>alert(1)</script>"
+    assert get(api, f"{PAIR}/version/9.9.9/raw").status_code == 404
     assert 'href="/pacts/provider/orders-api/consumer/web-shop/version/1.0.0">Pact as JSON (API)' in html
     latest = get(api, PAIR + "/latest").content.decode()
     assert f'href="{PAIR}/compare?from=1.0.0&amp;to=1.1.0">Changes since the previous version (1.0.0)' in latest
