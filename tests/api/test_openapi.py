@@ -62,8 +62,12 @@ def test_the_browsable_page_serves_its_own_assets(api):
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
-    assert b"/openapi.json" in response.content
     assert b"swagger-ui" in response.content
+    # Its start-up script comes from the site (the Content-Security-Policy allows no inline
+    # script) and points Swagger UI at the document.
+    assert b'src="/openapi?script' in response.content
+    script = api.get("/openapi?script")
+    assert script.status_code == 200 and b"/openapi.json" in script.content
 
 
 # Loaded when the module is collected: generating the document touches no database.
