@@ -38,10 +38,11 @@ class SecretsMissing(Exception):
     def __init__(self, names: Iterable[str]) -> None:
         self.names = sorted(set(names))
         listed = ", ".join(f"${{user.{name}}}" for name in self.names)
-        plural = "s do" if len(self.names) > 1 else " does"
+        many = len(self.names) > 1
         super().__init__(
-            f"not sent: the webhook refers to {listed}, but no such secret{plural} not exist. "
-            "Create it (POST /secrets, or Webhooks > Secrets in the UI), then test-fire the webhook"
+            f"not sent: the webhook refers to {listed}, but no such secret{'s exist' if many else ' exists'}. "
+            f"Create {'them' if many else 'it'} (POST /secrets, or Webhooks > Secrets in the UI), "
+            "then test-fire the webhook"
         )
 
 

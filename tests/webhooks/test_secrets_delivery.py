@@ -166,7 +166,10 @@ def test_a_missing_secret_fails_the_delivery_sends_nothing_and_says_which(td, re
     assert (triggered.status, triggered.attempts_made, triggered.next_attempt_at) == ("failure", 1, None)
     execution = WebhookExecution.objects.get()
     assert not execution.success and execution.status_code is None and execution.request_log == ""
-    assert execution.error.startswith("not sent: the webhook refers to ${user.UrlToken}, but no such secret")
+    assert execution.error == (
+        "not sent: the webhook refers to ${user.UrlToken}, but no such secret exists. Create it (POST /secrets, "
+        "or Webhooks > Secrets in the UI), then test-fire the webhook"
+    )
     assert "secret-delivery-hook-01 not sent: no secret named UrlToken" in caplog.text
     assert HEADER_TOKEN not in stored_text() + caplog.text
 
@@ -181,7 +184,8 @@ def test_executing_with_a_missing_secret_shows_the_reference_and_the_reason(api,
     assert receiver.requests == []
     assert body["success"] is False and "response" not in body
     assert body["error"]["message"].startswith(
-        "not sent: the webhook refers to ${user.CiUser}, ${user.GithubToken}, ${user.UrlToken}, but no such secrets"
+        "not sent: the webhook refers to ${user.CiUser}, ${user.GithubToken}, ${user.UrlToken}, but no such secrets "
+        "exist. Create them"
     )
     assert body["request"]["url"].endswith("/build/Web?ref=${user.UrlToken}")
     assert body["request"]["headers"]["X-Bot"] == "bot ${user.CiUser}"
