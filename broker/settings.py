@@ -304,6 +304,10 @@ LOGGING = {
         # pact_ffi logs every request and response it replays (with headers, which may carry a
         # target's credentials); our own run logs record what matters, redacted.
         "pact": {"level": "WARNING"},
+        # httpx logs every request's URL at INFO, query string and all: a webhook's URL may
+        # carry a secret (`?token=${user.X}`). verifier/http.py keeps the redacted record.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

@@ -9,6 +9,7 @@ afterwards; all others run inside a transaction that is rolled back.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -252,6 +253,8 @@ class Receiver:
 
         self.requests: list[dict] = []
         self.statuses = list(statuses or [])
+        # True: answer with what was received (path, headers, body), as a careless receiver may.
+        self.echo = False
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -267,8 +270,12 @@ class Receiver:
                 )
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 body = f'{{"received": {len(receiver.requests)}}}'.encode()
+                if receiver.echo:
+                    body = json.dumps(receiver.requests[-1]).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                if receiver.echo:
+                    self.send_header("X-Echo-Path", self.path)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -123,3 +123,40 @@ def test_live_target_credentials_are_encrypted_at_rest_and_never_shown(api, td):
     target = LiveTarget.objects.get()
     assert target.headers == {"X-Live-Probe-Header": LIVE_SECRETS[0]}
     assert target.auth == auth
+
+
+WEBHOOK_SECRETS = ("user-secret-FIRST-8101", "user-secret-ROTATED-8202", "user-secret-PASSWORD-8303")
+
+
+@pytest.mark.django_db
+@override_settings(ACCORD_OUTBOUND_ALLOW=["127.0.0.1"])
+def test_webhook_secrets_are_in_no_column_and_no_answer_even_after_a_delivery(api, td, receiver):
+    from webhooks.models import TriggeredWebhook, WebhookSecret
+    from webhooks.services.delivery import webhook_deliver
+
+    created = api.post("/secrets", {"name": "CiToken", "value": WEBHOOK_SECRETS[0], "description": "CI"})
+    assert created.status_code == 201, created.content
+    uuid = created.json()["uuid"]
+    rotated = api.put(f"/secrets/{uuid}", {"name": "CiToken", "value": WEBHOOK_SECRETS[1]})
+    password = api.post("/secrets", {"name": "CiPassword", "value": WEBHOOK_SECRETS[2]})
+    # A webhook to the loopback receiver (plain http: made as the model, the API wants https).
+    Webhook.objects.create(
+        uuid="at-rest-secret-hook-01", events=["contract_published"], method="POST",
+        url=receiver.url + "/hook?t=${user.CiToken}", headers={"X-Probe": "${user.CiToken}"},
+        body='{"t": "${user.CiToken}"}', body_is_json=True, username="ci", password="${user.CiPassword}",
+    )  # fmt: skip
+    td.publish("Web", "1.0", provider="API")
+    triggered = TriggeredWebhook.objects.get()
+    assert webhook_deliver(triggered_webhook_id=triggered.id) == "success"
+    assert receiver.requests[0]["headers"]["X-Probe"] == WEBHOOK_SECRETS[1]
+
+    answers = [created, rotated, password, api.get("/secrets"), api.get(f"/secrets/{uuid}"),
+               api.get("/webhooks/at-rest-secret-hook-01"), api.get(f"/triggered-webhooks/{triggered.uuid}/logs"),
+               api.post("/webhooks/at-rest-secret-hook-01/execute")]  # fmt: skip
+    shown = "".join(answer.content.decode() for answer in answers)
+    for secret in WEBHOOK_SECRETS:
+        assert _database_contains(secret) == [], f"{secret} is stored in clear"
+        assert secret not in shown
+    assert len(receiver.requests) == 2
+    # Stored encrypted, still usable: the model decrypts it.
+    assert WebhookSecret.objects.get(name="CiToken").value == WEBHOOK_SECRETS[1]

@@ -8,7 +8,15 @@ of pages adds its own block of routes (`urlpatterns += [...]`).
 from django.urls import path, register_converter
 
 from contracts.api.converters import Segment
-from ui import applications_views, contracts_views, drift_views, matrix_views, network_views, webhooks_views
+from ui import (
+    applications_views,
+    contracts_views,
+    drift_views,
+    matrix_views,
+    network_views,
+    secrets_views,
+    webhooks_views,
+)
 
 
 class PageSegment(Segment):
@@ -56,10 +64,14 @@ urlpatterns += [
     path("can-i-deploy", matrix_views.can_i_deploy, name="ui-can-i-deploy"),
 ]
 
-# webhooks pages: the list, a webhook, a delivery's logs, the form; enable/disable and test-fire (POST).
+# webhooks pages: the list, a webhook, a delivery's logs, the form; enable/disable and test-fire (POST);
+# the secrets webhooks refer to (before webhooks/<uuid>: "secrets" is no webhook's uuid).
 urlpatterns += [
     path("webhooks", webhooks_views.webhooks, name="ui-webhooks"),
     path("webhooks/new", webhooks_views.webhook_new, name="ui-webhook-new"),
+    path("webhooks/secrets", secrets_views.secrets, name="ui-webhook-secrets"),
+    path("webhooks/secrets/<page:uuid>", secrets_views.secret_edit, name="ui-webhook-secret-edit"),
+    path("webhooks/secrets/<page:uuid>/delete", secrets_views.secret_remove, name="ui-webhook-secret-delete"),
     path("webhooks/<page:uuid>", webhooks_views.webhook, name="ui-webhook"),
     path("webhooks/<page:uuid>/edit", webhooks_views.webhook_edit, name="ui-webhook-edit"),
     path("webhooks/<page:uuid>/enabled", webhooks_views.webhook_enabled, name="ui-webhook-enabled"),

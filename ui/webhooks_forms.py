@@ -39,16 +39,20 @@ HELP = {
     "events": "The webhook is sent when any of the chosen events happens.",
     "consumer": "Leave name and label empty for any consumer. A name must be an application the broker knows.",
     "provider": "Leave name and label empty for any provider. A label matches every application that has it.",
-    "url": "Parameters such as ${pactbroker.consumerName} are filled in when it is sent. "
-    "On edit, credentials in the URL are shown masked (**********); leave the URL as shown to keep them.",
+    "url": "Parameters such as ${pactbroker.consumerName}, and secrets as ${user.NAME}, are filled in when "
+    "it is sent. On edit, credentials in the URL are shown masked (**********); leave the URL as shown to "
+    "keep them.",
     "headers": "One per line, as Name: value. Secret values (Authorization, tokens, keys) are shown "
-    "as ********** and keep their stored value when left so.",
-    "body": "A JSON object or array is sent as JSON; anything else is sent as the text typed.",
-    "username": "With a password, sent as HTTP basic authentication.",
+    "as ********** and keep their stored value when left so; better, store them as secrets and write "
+    "Authorization: Bearer ${user.NAME}.",
+    "body": "A JSON object or array is sent as JSON; anything else is sent as the text typed. "
+    "${pactbroker.*} parameters and ${user.NAME} secrets are filled in.",
+    "username": "With a password, sent as HTTP basic authentication. May be a secret: ${user.NAME}.",
 }
 PASSWORD_HELP = {
-    "new": "Never shown again once saved.",
-    "edit": "Never shown. Leave it empty to keep the stored password unchanged; type a new one to replace it.",
+    "new": "Never shown again once saved. May be a secret: ${user.NAME}.",
+    "edit": "Never shown. Leave it empty to keep the stored password unchanged; type a new one (or "
+    "${user.NAME}) to replace it.",
 }
 HEADER_LINE = re.compile(r"^\s*([^:]+?)\s*:\s?(.*?)\s*$")
 

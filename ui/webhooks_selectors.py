@@ -1,5 +1,6 @@
 """Reads for the webhooks pages: a keyset page of definitions with their last delivery,
-one definition with its recent deliveries, and one delivery with its attempts.
+one definition with its recent deliveries, one delivery with its attempts, and secrets
+(never their values).
 
 Every read is bounded: a page of definitions and its last deliveries are two queries
 whatever the number of webhooks or deliveries; lists of deliveries and attempts are capped.
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 
 from contracts.exceptions import NotFound
 from webhooks.models import EVENT_NAMES as EVENT_NAMES  # every event the API accepts: the form offers each
-from webhooks.models import TriggeredWebhook, Webhook, WebhookExecution
-from webhooks.selectors import triggered_webhook_get, webhook_get
+from webhooks.models import TriggeredWebhook, Webhook, WebhookExecution, WebhookSecret
+from webhooks.rendering import secret_names
+from webhooks.selectors import secret_get, secret_names_missing, secrets_list, triggered_webhook_get, webhook_get
 
 PAGE_SIZE = 50
 DELIVERIES_LISTED = 20
@@ -78,3 +80,19 @@ def delivery_for(*, webhook_uuid: str, uuid: str) -> TriggeredWebhook:
 def delivery_attempts(triggered: TriggeredWebhook) -> list[WebhookExecution]:
     """A delivery's attempts, first to last, with their stored (redacted) logs."""
     return list(WebhookExecution.objects.filter(triggered_webhook=triggered).order_by("attempt")[:ATTEMPTS_LISTED])
+
+
+def secrets_listed() -> list[WebhookSecret]:
+    """Every secret by name, values not loaded (one query)."""
+    return list(secrets_list())
+
+
+def secret_for(uuid: str) -> WebhookSecret:
+    """A secret by uuid, its value not loaded, or NotFound."""
+    return secret_get(uuid=uuid)
+
+
+def missing_secrets(webhook: Webhook) -> list[str]:
+    """The names of the secrets the webhook refers to that do not exist (no query when it
+    refers to none)."""
+    return secret_names_missing(names=secret_names(webhook))

@@ -31,7 +31,7 @@ from ui.views import _page, bad_request
 from ui.webhooks_forms import WebhookForm, definition_of, initial_of
 from verifier.http import redact_url
 from webhooks.api.definitions import display_description, scope_description, webhook_definition
-from webhooks.rendering import redact_headers
+from webhooks.rendering import is_only_parameters, redact_headers
 from webhooks.services.definitions import webhook_create, webhook_delete, webhook_put
 from webhooks.services.delivery import webhook_execute
 
@@ -59,7 +59,8 @@ def _see_detail(uuid: str, **query: str) -> HttpResponseRedirect:
 
 
 def _shown_request(webhook) -> dict:
-    """The webhook's request as a page shows it: URL and headers redacted, no password."""
+    """The webhook's request as a page shows it: URL and headers redacted, no password
+    (but a reference to a secret, which is none)."""
     body = webhook.body
     if body is not None and webhook.body_is_json:
         body = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
@@ -70,6 +71,8 @@ def _shown_request(webhook) -> dict:
         "body": body,
         "username": webhook.username,
         "has_password": bool(webhook.password),
+        # A password that is only `${user.NAME}` (or other parameters) holds no secret: shown.
+        "password_reference": webhook.password if webhook.password and is_only_parameters(webhook.password) else "",
     }
 
 
@@ -118,6 +121,7 @@ def webhook(request: HttpRequest, uuid: str) -> HttpResponse:
         "description": display_description(found),
         "scope": scope_description(found),
         "request_shown": _shown_request(found),
+        "missing_secrets": selectors.missing_secrets(found),
         "deliveries": selectors.recent_deliveries(found),
         "deliveries_listed": selectors.DELIVERIES_LISTED,
         "tested": tested,

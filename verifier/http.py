@@ -318,6 +318,17 @@ def _target(url: str, shown: str, policy: OutboundPolicy) -> tuple[httpx.URL, st
     return parsed, parsed.raw_host.decode("ascii")
 
 
+def _check_header_values(headers: Mapping[str, str]) -> None:
+    # HTTP sends header values as ASCII text. Refused here, naming the header only: the HTTP
+    # library's own error would quote the value (escaped, so redaction could not find it).
+    for name, value in headers.items():
+        if any(not (char == "\t" or " " <= char <= "~") for char in value):
+            raise OutboundRefused(
+                f"refused: the value of header {name!r} holds a line break, a control character or a "
+                "character outside ASCII, which a header cannot carry"
+            )
+
+
 def _outgoing_headers(parsed: httpx.URL, extra: Mapping[str, str] | None, policy: OutboundPolicy) -> httpx.Headers:
     # identity: a compressed body can inflate far past max_response_bytes in one chunk.
     hdrs = httpx.Headers({"User-Agent": policy.user_agent})
@@ -342,10 +353,13 @@ def request(
 ) -> OutboundResponse:
     """Send one request under `policy` (default: from settings); see the module doc."""
     policy = policy or OutboundPolicy.from_settings()
-    method, shown, cap = method.upper(), redact_url(url), policy.max_response_bytes
+    secrets = [secrets] if isinstance(secrets, str) else list(secrets)  # one str, not chars
+    # The caller's secrets may be anywhere in the URL (a webhook's `${user.*}`): masked in
+    # every message that shows it, refusals included.
+    method, shown, cap = method.upper(), redact_text(redact_url(url), secrets), policy.max_response_bytes
     parsed, host = _target(url, shown, policy)
+    _check_header_values(headers or {})
     hdrs = _outgoing_headers(parsed, headers, policy)
-    secrets = [secrets] if isinstance(secrets, str) else secrets  # one str, not chars
     masked = [*secrets, *_url_secrets(url), *_header_secrets(_pairs(hdrs))]
     body = content.encode() if isinstance(content, str) else content
     log_body = _decode((body or b"")[:cap], None)

@@ -6,9 +6,11 @@ The tables kept their shape when this app took them over from contracts/ and ver
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.db import models
+from django.db.models.functions import Lower
 
 from contracts.models import Pacticipant
 from contracts.models.secrets import EncryptedJSONField, EncryptedTextField
@@ -29,6 +31,10 @@ EVENT_NAMES = (
     "live_target_unreachable",
 )
 DRIFT_EVENT_NAMES = ("drift_detected", "drift_resolved", "live_target_unreachable")
+# A secret's name, as `${user.NAME}` refers to it: PactFlow's "alphanumeric, no spaces",
+# plus underscores; a letter first, so it reads as an identifier.
+SECRET_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,99}$"
+SECRET_NAME = re.compile(SECRET_NAME_PATTERN)
 
 
 class Webhook(models.Model):
@@ -153,3 +159,31 @@ class WebhookExecution(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["triggered_webhook", "attempt"], name="webhook_execution_unique_attempt"),
         ]
+
+
+class WebhookSecret(models.Model):
+    """A value webhooks refer to as `${user.NAME}`: filled in only when a request is sent.
+
+    The value is encrypted at rest and never leaves Accord but in the requests that use
+    it: no response, page or log shows it (the outbound seam and the execution logs
+    redact it). Names are unique whatever their case, so `Token` and `token` cannot both
+    exist; a reference must spell the name exactly.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=1024, null=True, blank=True)
+    value = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="webhook_secret_name_unique_any_case"),
+            models.CheckConstraint(
+                condition=models.Q(name__regex=SECRET_NAME_PATTERN), name="webhook_secret_name_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

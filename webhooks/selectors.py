@@ -17,7 +17,7 @@ from contracts.models import (
     Verification,
     Version,
 )
-from webhooks.models import DRIFT_EVENT_NAMES, TriggeredWebhook, Webhook, WebhookExecution
+from webhooks.models import DRIFT_EVENT_NAMES, TriggeredWebhook, Webhook, WebhookExecution, WebhookSecret
 
 if TYPE_CHECKING:
     from drift.models import DriftIncident, DriftTransition, LiveRun, LiveTarget
@@ -388,3 +388,39 @@ def triggered_for_verification(verification: Verification) -> QuerySet[Triggered
         .select_related("webhook")
         .order_by("id")
     )
+
+
+# ------------------------------------------------------------------- secrets (`${user.NAME}`)
+
+
+def secrets_list() -> QuerySet[WebhookSecret]:
+    """Every secret by name, without its value (nothing is decrypted to list them)."""
+    return WebhookSecret.objects.defer("value").order_by("name", "id")
+
+
+def secret_get(*, uuid: str) -> WebhookSecret:
+    """A secret by its uuid, without its value, or NotFound."""
+    try:
+        key = uuid_module.UUID(uuid)
+    except ValueError:
+        key = None
+    secret = WebhookSecret.objects.defer("value").filter(uuid=key).first() if key else None
+    if secret is None:
+        raise NotFound(f"No secret with uuid {uuid}")
+    return secret
+
+
+def secret_values(*, names: set[str] | list[str]) -> dict[str, str]:
+    """The values of the secrets with these exact names (decrypted), for a request being sent;
+    a name without a secret is absent from the answer."""
+    if not names:
+        return {}
+    return dict(WebhookSecret.objects.filter(name__in=list(names)).values_list("name", "value"))
+
+
+def secret_names_missing(*, names: set[str] | list[str]) -> list[str]:
+    """Those of `names` that name no secret (a webhook may refer to one not created yet)."""
+    if not names:
+        return []
+    found = set(WebhookSecret.objects.filter(name__in=list(names)).values_list("name", flat=True))
+    return sorted(set(names) - found)

@@ -60,13 +60,14 @@ def _routes(resolver: URLResolver | None = None, prefix: str = "") -> list[tuple
 def real_values(td) -> dict[str, str]:
     """Segment values that exist, so hostile bodies get past the 404s to the code behind."""
     from contracts.models import Environment, Label, Pacticipant, Verification
-    from webhooks.models import TriggeredWebhook, Webhook
+    from webhooks.models import TriggeredWebhook, Webhook, WebhookSecret
 
     td.publish("Web", "1.0", provider="API", branch="main", tags=["prod"]).verify("2.0")
     td.deploy("API", "2.0", to="production")
     Label.objects.create(pacticipant=Pacticipant.objects.get(name="Web"), name="team")
     Webhook.objects.create(uuid="hostile-input-hook-01", events=["contract_published"], method="POST",
                            url="https://ci.example/hook")  # fmt: skip
+    secret = WebhookSecret.objects.create(name="HostileInputToken", value="hostile-input-value")
     verification = Verification.objects.get()
     return {
         "provider": "API", "consumer": "Web", "pacticipant": "Web", "name": "Web", "version": "1.0",
@@ -74,6 +75,7 @@ def real_values(td) -> dict[str, str]:
         "label": "team", "environment": "production", "sha": verification.contract.sha,
         "number": str(verification.id), "metadata": "e30", "uuid": str(Environment.objects.get().uuid),
         "webhook_uuid": "hostile-input-hook-01", "triggered": str(getattr(TriggeredWebhook.objects.first(), "uuid", "")),
+        "secret_uuid": str(secret.uuid),
     }  # fmt: skip
 
 
@@ -83,6 +85,8 @@ def _paths(template: str, names: list[str], real: dict[str, str]) -> list[str]:
         value = real.get(name, "Web")
         if name == "uuid" and template.startswith("/webhooks"):
             value = real["webhook_uuid"]
+        if name == "uuid" and template.startswith("/secrets"):
+            value = real["secret_uuid"]
         real_path = real_path.replace("{" + name + "}", value)
     paths = [real_path]
     for odd in ODD_SEGMENTS if names else []:

@@ -24,7 +24,9 @@ from contracts.services.environments import environment_create
 from contracts.services.pacticipants import label_add
 from drift.models import DriftIncident, DriftTransition, LiveRun
 from tests.builders import TestData, live_run, live_target, pact_document
+from webhooks.models import WebhookSecret
 from webhooks.services.definitions import WebhookDefinition, webhook_put
+from webhooks.services.secrets import secret_put
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -80,6 +82,7 @@ ENVIRONMENT_UUID = uuid.UUID("0e8e4a5c-1f0a-4b0e-9c39-6d4e52a3c001")
 WEBHOOK_UUID = "openapi-seeded-hook-01"
 LIVE_RUN_UUID = uuid.UUID("0e8e4a5c-1f0a-4b0e-9c39-6d4e52a3c002")
 INCIDENT_UUID = uuid.UUID("0e8e4a5c-1f0a-4b0e-9c39-6d4e52a3c003")
+SECRET_UUID = uuid.UUID("0e8e4a5c-1f0a-4b0e-9c39-6d4e52a3c004")
 SHA = content_sha(pact_document("Web", "API"))
 KNOWN = {
     "provider": ["API"],
@@ -95,7 +98,7 @@ KNOWN = {
     "branch": ["main"],
     "label": ["team-a"],
     "environment": ["production"],
-    "uuid": [str(ENVIRONMENT_UUID), WEBHOOK_UUID, str(LIVE_RUN_UUID), str(INCIDENT_UUID)],
+    "uuid": [str(ENVIRONMENT_UUID), WEBHOOK_UUID, str(LIVE_RUN_UUID), str(INCIDENT_UUID), str(SECRET_UUID)],
     "sha": [SHA],
 }
 
@@ -103,8 +106,8 @@ KNOWN = {
 @pytest.fixture
 def seeded(transactional_db, settings):
     """Web 1.0 (main, prod) published for API, verified by API 2.0 (main), both deployed to
-    production; a label, a webhook for the pair; API's live target in production with a
-    drifted run and the open incident it opened."""
+    production; a label, a webhook for the pair and a secret; API's live target in production
+    with a drifted run and the open incident it opened."""
     environment_create(name="production", production=True, uuid=str(ENVIRONMENT_UUID))
     td = TestData().publish("Web", "1.0", provider="API", branch="main", tags=["prod"])
     td.verify("2.0", branch="main").deploy("Web", "1.0", to="production").deploy("API", "2.0", to="production")
@@ -113,6 +116,8 @@ def seeded(transactional_db, settings):
     api = td.version("API", "2.0").pacticipant
     definition = WebhookDefinition(method="POST", url="https://ci.example/hook", consumer=web, provider=api)
     webhook_put(uuid=WEBHOOK_UUID, definition=definition)
+    secret = secret_put(name="CiToken", value="openapi-secret-value")
+    WebhookSecret.objects.filter(id=secret.id).update(uuid=SECRET_UUID)
     settings.ACCORD_DRIFT_OPEN_AFTER = 1
     run = live_run(live_target("API", "production", headers={"X-Api-Key": "k"}), {"Web": "failed"})
     # Known uuids, so that generated requests reach the run and the incident.

@@ -143,3 +143,30 @@ def seed_webhooks() -> dict:
     )
     return {"ci": ci, "chat": chat, "drift": drift, "old": old, "failed": failed, "latest": latest,
             "retrying": retrying}  # fmt: skip
+
+
+SECRET_VALUES = ("ghp_SCENE-SECRET-VALUE-1", "xoxb-SCENE-SECRET-VALUE-2", "ci-SCENE-SECRET-VALUE-3")
+
+
+def seed_secrets() -> dict:
+    """Three secrets as a team has them (made weeks ago, one rotated since); by name."""
+    from webhooks.models import WebhookSecret
+    from webhooks.services.secrets import secret_put
+
+    now = timezone.now()
+    made = {}
+    for (name, description, made_days, rotated_days), value in zip(
+        (
+            ("GithubToken", "Fine-grained token of the orders-api-ci bot (repository_dispatch only)", 40, 3),
+            ("SlackBotToken", "Posts to #payments; owned by the payments team", 21, 21),
+            ("CiPassword", None, 9, 9),
+        ),
+        SECRET_VALUES,
+        strict=True,
+    ):
+        secret = secret_put(name=name, description=description, value=value)
+        WebhookSecret.objects.filter(pk=secret.pk).update(
+            created_at=now - timedelta(days=made_days), updated_at=now - timedelta(days=rotated_days)
+        )
+        made[name] = secret
+    return made

@@ -415,6 +415,28 @@ def test_bad_scheme_or_url_is_refused(url: str, connects: list[tuple[str, int]])
     assert connects == []
 
 
+def test_a_refusal_masks_the_callers_secrets_wherever_they_are_in_the_url(connects: list[tuple[str, int]]) -> None:
+    with pytest.raises(OutboundRefused) as refused:
+        request(
+            "GET",
+            "ftp://files.example.test/hook/s3cret-in-the-path",
+            policy=NOTHING_ALLOWED,
+            secrets=["s3cret-in-the-path"],
+        )
+    assert "s3cret" not in str(refused.value) and f"/hook/{MASK}" in str(refused.value)
+    assert connects == []
+
+
+@pytest.mark.parametrize("value", ["a\nb-s3cret", "a\rb-s3cret", "a\x00b-s3cret", "caf\u00e9-s3cret"])
+def test_a_header_value_http_cannot_carry_is_refused_naming_the_header_only(
+    value: str, connects: list[tuple[str, int]]
+) -> None:
+    with pytest.raises(OutboundRefused, match="the value of header 'X-Key' holds a line break") as refused:
+        request("POST", "http://127.0.0.1:9/", headers={"X-Key": value}, policy=NOTHING_ALLOWED)
+    assert "s3cret" not in str(refused.value)
+    assert connects == []
+
+
 def test_scheme_list_comes_from_the_policy(serve: Callable[..., Receiver]) -> None:
     https_only = OutboundPolicy(allow=("127.0.0.1",), allowed_schemes=("https",))
     with pytest.raises(OutboundRefused, match="scheme 'http' not allowed"):

@@ -27,8 +27,8 @@ from contracts.exceptions import NotFound
 from contracts.models import Pacticipant
 from contracts.selectors.pacticipants import pacticipant_by_name
 from webhooks.models import EVENT_NAMES, Webhook
-from webhooks.rendering import MASK, PARAMETER, is_only_parameters, redact_headers
-from webhooks.selectors import webhook_get, webhooks_list
+from webhooks.rendering import MASK, TEMPLATE, is_only_parameters, redact_headers, secret_names
+from webhooks.selectors import secret_names_missing, webhook_get, webhooks_list
 from webhooks.services.definitions import (
     DEFAULT_EVENT,
     WebhookDefinition,
@@ -44,7 +44,7 @@ def display_description(webhook: Webhook) -> str:
     """The description, or "<METHOD> <host>" when none was given (the Pact Broker's rule)."""
     if webhook.description and webhook.description.strip():
         return webhook.description
-    host = urlsplit(PARAMETER.sub("placeholder", webhook.url)).hostname or ""
+    host = urlsplit(TEMPLATE.sub("placeholder", webhook.url)).hostname or ""
     return f"{webhook.method.upper()} {host}".strip()
 
 
@@ -175,14 +175,15 @@ def webhook_method(method: str) -> None:
 
 
 def webhook_url(url: str) -> None:
-    """An absolute URL with a whitelisted scheme (ACCORD_WEBHOOK_SCHEMES) and no template in its host."""
+    """An absolute URL with a whitelisted scheme (ACCORD_WEBHOOK_SCHEMES) and no template
+    (`${pactbroker.*}` nor `${user.*}`) in its host."""
     not_blank(url)
     if any(char in url for char in "\r\n\t "):
         raise serializers.ValidationError("cannot contain spaces, tabs or new lines")
     try:
         # Parameters are filled with two different values: a host that changes is templated.
-        parsed = urlsplit(PARAMETER.sub("placeholder", url))
-        other = urlsplit(PARAMETER.sub("differentplaceholder", url))
+        parsed = urlsplit(TEMPLATE.sub("placeholder", url))
+        other = urlsplit(TEMPLATE.sub("differentplaceholder", url))
         parsed.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
         raise serializers.ValidationError(f"is not a valid URL ({exc})") from None
@@ -224,7 +225,8 @@ class WebhookEventInput(Input):
 
 
 class WebhookRequestInput(Input):
-    """The request a webhook sends; `${pactbroker.*}` parameters are filled in when it is sent."""
+    """The request a webhook sends; `${pactbroker.*}` parameters and `${user.*}` secrets are
+    filled in when it is sent."""
 
     method = Text(validators=[webhook_method])
     url = Text(validators=[webhook_url])
@@ -321,6 +323,11 @@ WEBHOOK = hal(
         },
         "createdAt": TIMESTAMP,
         "updatedAt": TIMESTAMP,
+        "notices": {
+            "type": "array",
+            "description": "After a write: warnings, e.g. a ${user.NAME} that names no secret yet",
+            "items": {"type": "object", "properties": {"type": STRING, "text": STRING}, "required": ["type", "text"]},
+        },
     },
     required=("uuid", "description", "enabled", "request", "events", "createdAt"),
 )
@@ -331,10 +338,33 @@ WEBHOOKS = hal()
 # ---------------------------------------------------------------- views
 
 
-def _created(request: Request, webhook: Webhook) -> Response:
+def missing_secret_notices(webhook: Webhook) -> list[dict[str, str]]:
+    """A warning per `${user.NAME}` the webhook refers to that names no secret yet. The
+    webhook is saved all the same (the secret may be created next), but until then its
+    deliveries fail and send nothing."""
+    return [
+        {
+            "type": "warning",
+            "text": f"No secret named {name} exists: until one does (POST /secrets), deliveries of this "
+            f"webhook fail without sending anything, as ${{user.{name}}} cannot be filled in.",
+        }
+        for name in secret_names_missing(names=secret_names(webhook))
+    ]
+
+
+def _written(request: Request, webhook: Webhook, *, status: int = 200) -> Response:
+    """The webhook after a write, with notices about secrets it refers to that do not exist."""
     links = Links(request)
-    href = links.route("webhook", uuid=webhook.uuid)
-    return Response(webhook_body(webhook, links), status=201, headers={"Location": href})
+    body = webhook_body(webhook, links)
+    notices = missing_secret_notices(webhook)
+    if notices:
+        body["notices"] = notices
+    headers = {"Location": links.route("webhook", uuid=webhook.uuid)} if status == 201 else None
+    return Response(body, status=status, headers=headers)
+
+
+def _created(request: Request, webhook: Webhook) -> Response:
+    return _written(request, webhook, status=201)
 
 
 class WebhooksApi(BrokerApi):
@@ -384,9 +414,7 @@ class WebhookApi(BrokerApi):
     @extend_schema(request=WebhookInput, responses={201: WEBHOOK, 200: WEBHOOK})
     def put(self, request: Request, uuid: str) -> Response:
         webhook, created = webhook_put(uuid=uuid, definition=webhook_definition(request.data))
-        if created:
-            return _created(request, webhook)
-        return Response(webhook_body(webhook, Links(request)))
+        return _written(request, webhook, status=201 if created else 200)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, uuid: str) -> Response:

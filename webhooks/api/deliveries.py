@@ -19,7 +19,6 @@ from contracts.api.timestamps import iso
 from contracts.exceptions import NotFound
 from contracts.selectors.pacticipants import pacticipants_by_names
 from contracts.selectors.verifications import verification_for_content
-from verifier import http
 from webhooks.models import TriggeredWebhook
 from webhooks.selectors import (
     triggered_for_consumer_version,
@@ -107,14 +106,8 @@ class WebhookExecuteApi(BrokerApi):
         executed = webhook_execute(webhook=webhook_get(uuid=uuid), base_url=base_url(request))
         rendered, outcome = executed.rendered, executed.outcome
         links = Links(request)
-        body: dict = {
-            "request": {
-                "method": rendered.method,
-                "url": http.redact_url(rendered.url),
-                "headers": http.redact_headers(rendered.headers),
-                "body": _json_or_text(http.redact_text(rendered.body, rendered.secrets) if rendered.body else None),
-            },
-        }
+        shown = rendered.shown()
+        body: dict = {"request": {**shown, "body": _json_or_text(shown["body"] or None)}}
         if outcome.status_code is not None:
             body["response"] = {
                 "status": outcome.status_code,

@@ -5,12 +5,18 @@ last (connect + read timeouts), so no heartbeat is needed; it records the attemp
 new status only while the lease is still its own. A duplicate task, or the sweeper
 finding the row while a worker holds it, changes nothing. A worker that dies mid-attempt
 leaves a lease that lapses, and the sweeper re-queues the row: at least once, never lost.
+
+The secrets a webhook refers to (`${user.NAME}`) are decrypted for the attempt only and
+redacted from everything stored or shown. A reference to a secret that does not exist
+fails the attempt without sending anything, and is not retried (like a refused
+destination, it is the definition that needs a change): create the secret, then test-fire.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -24,12 +30,13 @@ from drift.services.credentials import secrets_of
 from verifier import http
 from verifier.leases import Lease, LeaseLost
 from webhooks.models import DRIFT_EVENT_NAMES, TriggeredWebhook, Webhook, WebhookExecution
-from webhooks.rendering import RenderedRequest, request_render
+from webhooks.rendering import RenderedRequest, SecretsMissing, request_render, secret_names
 from webhooks.selectors import (
     drift_template_context,
     latest_drift_transition_in_scope,
     latest_publication_in_scope,
     latest_verification_in_scope,
+    secret_values,
     template_context,
 )
 from webhooks.services.outbox import deliveries_enqueue
@@ -75,10 +82,14 @@ def webhook_attempt(rendered: RenderedRequest) -> AttemptOutcome:
             secrets=rendered.secrets,
         )
     except http.OutboundRefused as exc:
-        return AttemptOutcome(False, False, None, exc.request_log, "", str(exc), _ms(started))
+        error = http.redact_text(str(exc), rendered.secrets)
+        return AttemptOutcome(False, False, None, exc.request_log, "", error, _ms(started))
     except http.OutboundUnavailable as exc:
-        return AttemptOutcome(False, True, None, exc.request_log, "", str(exc), _ms(started))
+        error = http.redact_text(str(exc), rendered.secrets)
+        return AttemptOutcome(False, True, None, exc.request_log, "", error, _ms(started))
     success = 200 <= response.status < 300
+    # A receiver may echo what it got (a secret, too) in any header or in the body.
+    headers = {name: http.redact_text(value, rendered.secrets) for name, value in response.headers.items()}
     return AttemptOutcome(
         success,
         not success,
@@ -87,9 +98,22 @@ def webhook_attempt(rendered: RenderedRequest) -> AttemptOutcome:
         response.response_log,
         None if success else f"HTTP {response.status}",
         response.elapsed_ms,
-        response_headers=http.redact_headers(response.headers),
+        response_headers=http.redact_headers(headers),
         response_body=http.redact_text(response.body, rendered.secrets),
     )
+
+
+def webhook_render(webhook: Webhook, context: Mapping[str, str]) -> tuple[RenderedRequest, AttemptOutcome | None]:
+    """The webhook's request filled in with the context and the secrets it refers to, and,
+    when it cannot be sent, the failed attempt that says why (a secret it refers to does not
+    exist: nothing is sent, and the request keeps that reference as written)."""
+    secrets = secret_values(names=secret_names(webhook))
+    try:
+        return request_render(webhook, context, secrets), None
+    except SecretsMissing as missing:
+        logger.warning("webhook %s not sent: no secret named %s", webhook.uuid, ", ".join(missing.names))
+        rendered = request_render(webhook, context, secrets, partial=True)
+        return rendered, AttemptOutcome(False, False, None, "", "", str(missing), 0)
 
 
 def _ms(started: float) -> int:
@@ -125,7 +149,8 @@ def webhook_deliver(*, triggered_webhook_id: int) -> str:
         # Deleted since the event: nothing to send, nothing to retry.
         lease.release(triggered.id, token, next_attempt_at=None, updated_at=timezone.now())
         return "webhook deleted: no-op"
-    outcome = webhook_attempt(request_render(webhook, triggered.context))
+    rendered, refused = webhook_render(webhook, triggered.context)
+    outcome = refused or webhook_attempt(rendered)
     attempt = triggered.attempts_made + 1
     schedule = settings.ACCORD_WEBHOOK_RETRY_SCHEDULE
     if outcome.success:
@@ -219,8 +244,8 @@ def drift_context(event_name: str, base_url: str, transition, run, incident, tar
 def webhook_execute(*, webhook: Webhook, base_url: str) -> TestExecution:
     """Send a webhook now with the latest matching data, and store it as a user-triggered delivery."""
     context, publication = _test_context(webhook, base_url)
-    rendered = request_render(webhook, context)
-    outcome = webhook_attempt(rendered)
+    rendered, refused = webhook_render(webhook, context)
+    outcome = refused or webhook_attempt(rendered)
     with transaction.atomic():
         triggered = TriggeredWebhook.objects.create(
             webhook=webhook,

@@ -200,7 +200,8 @@ INDEX_PAGES: dict[str, DocPage] = {
                 "provider_verification_published, provider_verification_succeeded, "
                 "provider_verification_failed, and Accord's verification_run_succeeded and "
                 "verification_run_failed. URL, headers and body may use ${pactbroker.*} template "
-                "parameters (consumerName, providerName, pactUrl, consumerVersionNumber, ...).",
+                "parameters (consumerName, providerName, pactUrl, consumerVersionNumber, ...), and URL, "
+                "headers, body, username and password may use secrets as ${user.NAME} (accord:secrets).",
             ),
             (
                 "drift-events",
@@ -470,6 +471,30 @@ INDEX_PAGES: dict[str, DocPage] = {
                 "(names) filter them. /drift-incidents/{uuid} has the incident's timeline.",
             ),
             ("POST", "On /drift-incidents/{uuid}/acknowledge: {note, by?} (409 once resolved)."),
+        ),
+    ),
+    "secrets": DocPage(
+        "Secrets for webhooks (Accord)",
+        "/secrets",
+        "Values a webhook request needs but no one should read: tokens, passwords. A webhook refers to one "
+        "as ${user.NAME} (PactFlow's syntax) in its URL, headers, body, username or password, and it is "
+        "filled in only when the request is sent. Values are encrypted at rest (ACCORD_SECRETS_KEYS), never "
+        "returned, and masked (**********) in execution logs. A delivery that refers to a secret that does "
+        "not exist sends nothing and fails, naming it.",
+        (
+            ("GET", "Every secret by name: uuid, name, description, createdAt, updatedAt; never the value."),
+            (
+                "POST",
+                "Create a secret: name (a letter, then letters, digits or '_'; unique whatever its case), "
+                "value (4 to 8192 characters) and optional description. 201 with a Location header; 409 "
+                "when the name is taken.",
+            ),
+            (
+                "PUT",
+                "On /secrets/{uuid}: replace the name and description; the value too when one is given (left "
+                "out, the stored value is kept). An unknown uuid is a 404: PUT does not create.",
+            ),
+            ("DELETE", "On /secrets/{uuid}: delete it; webhooks that refer to it fail until it exists again."),
         ),
     ),
     "drift-stats": DocPage(
