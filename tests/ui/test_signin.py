@@ -20,7 +20,8 @@ from drift.models import DriftIncident, LiveRun, LiveTarget
 from tests.builders import drift_incident, publish_body
 from tests.client import ApiClient
 from tests.ui import webhooks_scene
-from webhooks.models import TriggeredWebhook, Webhook
+from webhooks.models import TriggeredWebhook, Webhook, WebhookSecret
+from webhooks.services.secrets import secret_put
 
 pytestmark = pytest.mark.django_db
 HTML = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -426,6 +427,9 @@ WRITES = {
     "ui-drift-target-run": ({}, 302),
     "ui-drift-target-pause": ({"paused": "1"}, 302),
     "ui-webhook-delete": ({}, 303),  # of a webhook of its own
+    "ui-webhook-secrets": ({"name": "CI_TOKEN", "value": "s3cr3t-value-1"}, 303),
+    "ui-webhook-secret-edit": ({"name": "DEPLOY_KEY", "description": "rotated"}, 303),
+    "ui-webhook-secret-delete": ({}, 303),
     "ui-logout": ({}, 303),  # last: it ends the session
 }
 
@@ -437,6 +441,8 @@ def test_every_ui_view_that_takes_a_post_checks_the_csrf_token(td, receiver, set
     delivery = webhooks_scene.delivery(hook, "success", [(True, 200)], event="contract_published",
                                        ago=webhooks_scene.timedelta(hours=1))  # fmt: skip
     doomed = webhooks_scene.ci_webhook(url=f"{receiver.url}/doomed")
+    kept_secret = secret_put(name="DEPLOY_KEY", value="k-value-123")
+    doomed_secret = secret_put(name="OLD_KEY", value="o-value-456")
     incident = drift_incident("Web", "Orders", "production")
     values = {"provider": "Orders", "consumer": "Web", "version": "1.0", "number": "1", "name": "Web",
               "environment": "production", "delivery_uuid": str(delivery.uuid)}  # fmt: skip
@@ -444,7 +450,8 @@ def test_every_ui_view_that_takes_a_post_checks_the_csrf_token(td, receiver, set
 
     def path_of(name: str, template: str) -> str:
         uuid = {"ui-drift-incident": str(incident.uuid), "ui-drift-run": str(incident.opened_by_run_uuid),
-                "ui-webhook-delete": str(doomed.uuid)}  # fmt: skip
+                "ui-webhook-delete": str(doomed.uuid), "ui-webhook-secret-edit": str(kept_secret.uuid),
+                "ui-webhook-secret-delete": str(doomed_secret.uuid)}  # fmt: skip
         return fill(template, {**values, "uuid": uuid.get(name, str(hook.uuid))})
 
     # A signed-in session posting without a token: refused by the CSRF check, or not a
@@ -472,6 +479,10 @@ def test_every_ui_view_that_takes_a_post_checks_the_csrf_token(td, receiver, set
     hook.refresh_from_db()
     assert (hook.description, hook.enabled) == ("Edited", False)
     assert not Webhook.objects.filter(uuid=doomed.uuid).exists()
+    assert set(WebhookSecret.objects.values_list("name", "description")) == {
+        ("CI_TOKEN", None),
+        ("DEPLOY_KEY", "rotated"),
+    }
     assert Webhook.objects.filter(description="Notify the deploy bot").exists()
     assert len(receiver.requests) == 1
     assert DriftIncident.objects.get().status == "acknowledged" and LiveRun.objects.count() == 2

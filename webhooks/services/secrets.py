@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contracts import access
 from contracts.exceptions import Conflict, InvalidInput, NotFound
 from contracts.services.transactions import atomic_with_retry
 from webhooks.models import SECRET_NAME, WebhookSecret
@@ -65,6 +66,13 @@ def secret_put(
     _checked(name=name, description=description, value=value)
     if secret is None and value is None:
         raise InvalidInput({"value": ["is missing"]})
+    # Never the value: only which secret, and whether its value changed.
+    access.write(
+        "secret.put",
+        f"secret {name}",
+        admin=True,
+        details={"created": secret is None, "value_changed": value is not None},
+    )
     if secret is not None and not WebhookSecret.objects.select_for_update(of=("self",)).filter(pk=secret.pk).exists():
         raise NotFound(f"No secret with uuid {secret.uuid}")
     taken = _name_taken(name, other_than=secret)
@@ -93,4 +101,5 @@ def secret_put(
 def secret_delete(*, secret: WebhookSecret) -> None:
     """Delete a secret. Webhooks that refer to it stay; their deliveries fail, naming it, until
     a secret of that name exists again."""
+    access.write("secret.delete", f"secret {secret.name}", admin=True)
     WebhookSecret.objects.filter(pk=secret.pk).delete()
