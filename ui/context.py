@@ -16,8 +16,14 @@ def ui(request: HttpRequest) -> dict:
     none do); `visitor` has the signed-in `username`, their `level` ('write', 'read',
     'public-read' or 'none'), whether a session `signed_in` them (so they can sign out)
     and whether `users_configured` at all (else the header offers no sign-in)."""
+    match = getattr(request, "resolver_match", None)
+    url_name = match.url_name if match else None
     return {
-        "nav": NAV,
+        # Each entry with how it is current here: "page" (this is it), "true" (a page under
+        # it, such as a webhook's page under Webhooks) or "" (neither).
+        "nav": [
+            (item, "page" if url_name == item.route else "true" if item.is_current(url_name) else "") for item in NAV
+        ],
         "accord_version": settings.ACCORD_VERSION,
         "can_write": getattr(request, "accord_can_write", False),
         "visitor": getattr(request, "accord_visitor", None),

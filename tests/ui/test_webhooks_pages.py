@@ -131,6 +131,8 @@ def test_the_detail_shows_the_definition_masked_and_the_recent_deliveries(db) ->
     response = Client().get(f"/ui/webhooks/{ci.uuid}", **HTML)
     assert response.status_code == 200
     no_secret_in(response)
+    # Under Webhooks in the header (a page of the section, not the list itself).
+    assert 'aria-current="true">Webhooks</a>' in response.content.decode()
     page = text(response)
     assert "A webhook for the pact between web-shop and orders-api." in page
     assert f"POST https://ci.example.com/job/orders-api/build?token={MASK}&branch=main" in page
