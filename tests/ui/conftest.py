@@ -30,12 +30,21 @@ def browser() -> Iterator:
         browser.close()
 
 
+_scene: list = []  # the scene as tests.ui.snapshot took it, once per session
+
+
 @pytest.fixture
 def scene(transactional_db) -> None:
-    """The seeded broker, committed so the server process sees it (flushed after the test)."""
+    """The seeded broker, committed so the server process sees it (flushed after the test):
+    seeded through the services once, then copied back for each later test."""
+    from tests.ui import snapshot
     from tests.ui.scene import seed_scene
 
-    seed_scene()
+    if _scene:
+        snapshot.put_back(_scene[0])
+    else:
+        seed_scene()
+        _scene.append(snapshot.take())
 
 
 @pytest.fixture
