@@ -2,7 +2,8 @@
 
 The users are the basic-auth users (broker.auth): the login form checks the same
 usernames and passwords, and the session it starts stands in for the basic auth header
-(broker.auth.identify says what a session may do). Both forms carry a CSRF token: a
+(broker.auth.identify says what a session may do). A person with a user account (access/)
+signs in with the account's name and one of its tokens as the password. Both forms carry a CSRF token: a
 forged sign-in (into the attacker's account) or sign-out is refused like any other form.
 Failed sign-ins are not throttled yet: that needs a store every web worker shares.
 """
@@ -69,14 +70,14 @@ def login(request: HttpRequest) -> HttpResponse:
     goes on to `next` (a path on this site) or the home page."""
     use_base_path(request)
     next_url = safe_next(request.POST.get("next") if request.method == "POST" else request.GET.get("next"))
-    if not auth.users_configured():
+    if not auth.authentication_on():
         return HttpResponseRedirect(next_url or reverse("index"))  # nobody to sign in as: all is open
     if request.method != "POST":
         return _form(request, next_url=next_url)
     form = SignInForm(request.POST)
     identity = None
     if form.is_valid():
-        identity = auth.authenticate(form.cleaned_data["username"], form.cleaned_data["password"])
+        identity = auth.sign_in_authenticate(form.cleaned_data["username"], form.cleaned_data["password"])
     username = request.POST.get("username", "")[:200].replace("\x00", "")  # shown again, to correct
     if identity is None:
         logger.info("Failed sign-in to the web UI from %s", request.META.get("REMOTE_ADDR", "?"))

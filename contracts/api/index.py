@@ -177,6 +177,9 @@ RELATIONS: list[Relation] = [
         "Drift incidents: deployed providers that no longer do what a consumer's pact says",
     ),
     Relation("accord:drift-stats", "drift-stats", "Drift monitoring figures per integration and environment"),
+    Relation("accord:accounts", "access-accounts", "Accounts and their bearer tokens (admins)"),
+    Relation("accord:teams", "access-teams", "Teams, their members and the applications they own (admins)"),
+    Relation("accord:restrictions", "access-restrictions", "Environments only some teams may deploy to (admins)"),
 ]
 
 # The relations client-wire.md saw the real clients follow.
