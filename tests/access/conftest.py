@@ -1,0 +1,88 @@
+"""Fixtures for access control: a broker with authentication on, and tokens made the way
+an admin makes them (through the services, as the system: no request, no actor)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+WRITER = ("admin", "w-pass-5e1d")
+READER = ("viewer", "r-pass-8a2c")
+
+
+@pytest.fixture
+def auth_on(settings) -> None:
+    """Both basic-auth users configured (the read-write one is an admin), no public read."""
+    settings.ACCORD_BASIC_AUTH_USERNAME, settings.ACCORD_BASIC_AUTH_PASSWORD = WRITER
+    settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME, settings.ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD = READER
+    settings.ACCORD_ALLOW_PUBLIC_READ = False
+    settings.ACCORD_REQUIRE_AUTH = False
+
+
+@pytest.fixture
+def tokens_only(settings) -> None:
+    """No basic-auth users, ACCORD_REQUIRE_AUTH on: tokens are the only credentials."""
+    settings.ACCORD_BASIC_AUTH_USERNAME = settings.ACCORD_BASIC_AUTH_PASSWORD = None
+    settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME = settings.ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD = None
+    settings.ACCORD_ALLOW_PUBLIC_READ = False
+    settings.ACCORD_REQUIRE_AUTH = True
+
+
+def bearer(value: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {value}"}
+
+
+def basic(user: tuple[str, str]) -> dict[str, str]:
+    import base64
+
+    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{user[0]}:{user[1]}".encode()).decode()}
+
+
+def make_token(
+    account: str,
+    *scopes: str,
+    name: str = "ci",
+    kind: str = "system",
+    teams: tuple[str, ...] = (),
+    expires_at: datetime | None = None,
+) -> str:
+    """A token of `account` (created, with its teams, when missing): its value."""
+    from access.models import Account, Team
+    from access.services.accounts import account_create
+    from access.services.teams import team_create, team_member_add
+    from access.services.tokens import token_create
+
+    found = Account.objects.filter(name=account).first() or account_create(name=account, kind=kind)
+    for team in teams:
+        team_member_add(team=Team.objects.filter(name=team).first() or team_create(name=team), account=found)
+    _, value = token_create(account=found, name=name, scopes=list(scopes or ("write",)), expires_at=expires_at,
+                            allow_open=True)  # fmt: skip
+    return value
+
+
+def own(team: str, *applications: str) -> None:
+    """`team` (created when missing) owns these applications (created when missing)."""
+    from access.models import Team
+    from access.services.teams import team_application_add, team_create
+    from contracts.models import Pacticipant
+
+    found = Team.objects.filter(name=team).first() or team_create(name=team)
+    for name in applications:
+        pacticipant, _ = Pacticipant.objects.get_or_create(name=name)
+        team_application_add(team=found, pacticipant=pacticipant)
+
+
+def restrict(environment: str, *teams: str) -> None:
+    """Only `teams` (and admins) may deploy to `environment` (created when missing)."""
+    from access.models import Team
+    from access.services.restrictions import restriction_put
+    from access.services.teams import team_create
+    from contracts.models import Environment
+
+    found = Environment.objects.filter(name=environment).first() or Environment.objects.create(
+        name=environment, production=environment == "production"
+    )
+    restriction_put(
+        environment=found, teams=[Team.objects.filter(name=t).first() or team_create(name=t) for t in teams]
+    )
