@@ -8,6 +8,7 @@ from typing import NamedTuple
 class NavItem(NamedTuple):
     label: str
     route: str  # a URL name; reversed in the template, so it follows the sub-path
+    admin: bool = False  # shown to admins only (the page refuses everyone else)
 
 
 NAV: tuple[NavItem, ...] = (
@@ -18,4 +19,5 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Network", "ui-network"),
     NavItem("Drift", "ui-drift"),
     NavItem("Webhooks", "ui-webhooks"),
+    NavItem("Access", "ui-access", admin=True),
 )

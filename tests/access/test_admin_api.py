@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from access.models import Account, ApplicationOwner, EnvironmentRestriction, Membership, Team, Token
 from contracts.models import Environment, Pacticipant
-from tests.access.conftest import WRITER, basic, bearer
+from tests.access.helpers import WRITER, basic, bearer
 
 pytestmark = pytest.mark.django_db
 ADMIN = basic(WRITER)

@@ -15,7 +15,7 @@ from access import tokens
 from access.models import Account, Token
 from access.services.tokens import token_revoke
 from contracts.models import Pacticipant
-from tests.access.conftest import READER, WRITER, basic, bearer, make_token
+from tests.access.helpers import READER, WRITER, basic, bearer, make_token
 
 pytestmark = pytest.mark.django_db
 CHALLENGE = 'Bearer realm="Accord", error="invalid_token"'

@@ -1,32 +1,14 @@
-"""Fixtures for access control: a broker with authentication on, and tokens made the way
-an admin makes them (through the services, as the system: no request, no actor)."""
+"""Helpers for access control tests: credentials, and accounts, tokens, teams and
+restrictions made the way an admin makes them (through the services, as the system: no
+request, no actor). The fixtures `auth_on` and `tokens_only` are in tests/conftest.py."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
+from tests.conftest import READER, WRITER
 
-WRITER = ("admin", "w-pass-5e1d")
-READER = ("viewer", "r-pass-8a2c")
-
-
-@pytest.fixture
-def auth_on(settings) -> None:
-    """Both basic-auth users configured (the read-write one is an admin), no public read."""
-    settings.ACCORD_BASIC_AUTH_USERNAME, settings.ACCORD_BASIC_AUTH_PASSWORD = WRITER
-    settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME, settings.ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD = READER
-    settings.ACCORD_ALLOW_PUBLIC_READ = False
-    settings.ACCORD_REQUIRE_AUTH = False
-
-
-@pytest.fixture
-def tokens_only(settings) -> None:
-    """No basic-auth users, ACCORD_REQUIRE_AUTH on: tokens are the only credentials."""
-    settings.ACCORD_BASIC_AUTH_USERNAME = settings.ACCORD_BASIC_AUTH_PASSWORD = None
-    settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME = settings.ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD = None
-    settings.ACCORD_ALLOW_PUBLIC_READ = False
-    settings.ACCORD_REQUIRE_AUTH = True
+__all__ = ["READER", "WRITER", "basic", "bearer", "make_token", "own", "restrict"]
 
 
 def bearer(value: str) -> dict[str, str]:
