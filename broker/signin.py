@@ -59,6 +59,7 @@ def _form(request: HttpRequest, *, next_url: str, username: str = "", error: str
         "error": error,
         "signed_out": request.method == "GET" and "signed_out" in request.GET,
         "public_read": settings.ACCORD_ALLOW_PUBLIC_READ,
+        "users": auth.users_configured(),  # else people sign in with a token only
     }
     return _page(request, "ui/login.html", context)
 

@@ -175,3 +175,47 @@ def test_an_environment_is_restricted_and_lifted(auth_on) -> None:
     client.post("/ui/access/environments/production", {"lift": "on"})
     assert not EnvironmentRestriction.objects.exists()
     assert client.post("/ui/access/environments/nowhere", {}).status_code == 404
+
+
+# ---------------------------------------------------------------- signing in with a token
+
+
+def sign_in(client: Client, username: str, password: str):
+    form = client.get("/ui/login")
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.content.decode()).group(1)
+    return client.post("/ui/login", {"username": username, "password": password, "csrfmiddlewaretoken": csrf})
+
+
+def test_a_person_signs_in_with_a_token_while_it_lasts(tokens_only) -> None:
+    value = make_token("ana", "admin", kind="user", name="laptop")
+    pipeline = make_token("orders-ci", "write")
+    client = Client(enforce_csrf_checks=True, **HTML)
+    assert client.get("/ui/access")["Location"] == "/ui/login?next=%2Fui%2Faccess"
+    form = client.get("/ui/login")
+    assert "Sign in with your account's name and one of its tokens as the password." in text(form)
+    # A token of another account, a pipeline's token, a revoked one: refused alike.
+    assert "Wrong username or password." in text(sign_in(client, "orders-ci", value))
+    assert "Wrong username or password." in text(sign_in(client, "orders-ci", pipeline))
+
+    done = sign_in(client, "ana", value)
+    assert (done.status_code, done["Location"]) == (303, "/")
+    page = client.get("/ui/access")
+    assert page.status_code == 200 and "Signed in as ana" in text(page)
+    assert value.split("_", 2)[2] not in page.content.decode()
+    # Revoked, the token ends the session it began.
+    from access.services.tokens import token_revoke
+
+    token_revoke(token=Token.objects.get(name="laptop"))
+    assert client.get("/ui/access")["Location"] == "/ui/login?next=%2Fui%2Faccess"
+    assert "Wrong username or password." in text(sign_in(client, "ana", value))
+
+
+def test_a_read_token_session_reads_and_the_forms_refuse_it(tokens_only) -> None:
+    value = make_token("viewer", "read", kind="user", name="laptop")
+    client = Client(**HTML)
+    sign_in(client, "viewer", value)
+    page = client.get("/ui/applications")
+    assert page.status_code == 200 and "read-only" in text(page)
+    refused = client.post("/ui/access/teams", {"name": "x"})
+    assert refused.status_code == 403
+    assert "token 'laptop' of account 'viewer' gives read access, this request needs write access" in text(refused)
