@@ -10,8 +10,9 @@ The rules (README, "Access control"; tests/access/test_access_table.py pins them
   secrets, deleting everything) need the admin scope.
 - Other writes need the write scope, and for each application the write names that a team
   owns, membership of that team. An application no team owns is writable by every writer.
-- Deployments and releases (recording or ending them) into a restricted environment need
-  membership of one of the teams it allows.
+- Deployments and releases (recording or ending them, or a tag named like the environment,
+  which records a deployment) into a restricted environment need membership of one of the
+  teams it allows. Live targets there are the provider's, as anywhere.
 
 Every refusal is access.Forbidden (a 403) whose message names the missing permission.
 """
@@ -33,8 +34,9 @@ PURPOSES = {
     "secret": "managing secrets",
     "integrations": "deleting every integration",
 }
-# Writes that a restricted environment limits to its teams.
-RESTRICTED_OBJECTS = ("deployment", "release")
+# Writes that a restricted environment limits to its teams: deployments and releases, and a
+# tag named like the environment (it records a deployment there).
+RESTRICTED_OBJECTS = ("deployment", "release", "tag")
 
 
 def purpose(action: str) -> str:

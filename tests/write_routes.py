@@ -43,6 +43,7 @@ class Scene:
     released: str  # uuid
     webhook: str  # uuid
     incident: str  # uuid
+    token: str  # the id (public prefix) of account ci's token
 
 
 def build_scene(td, receiver_url: str) -> Scene:
@@ -58,6 +59,7 @@ def build_scene(td, receiver_url: str) -> Scene:
     incident = drift_incident("Web", "API", "production")  # with API's live target in production
     verification_target_put(provider=api, name="review", base_url="https://api.example")
     verification = Verification.objects.get()
+    token = _access_scene()
     return Scene(
         sha=verification.contract.sha,
         verification=verification.id,
@@ -66,7 +68,24 @@ def build_scene(td, receiver_url: str) -> Scene:
         released=str(ReleasedVersion.objects.get().uuid),
         webhook=hook.uuid,
         incident=str(incident.uuid),
+        token=token,
     )
+
+
+def _access_scene() -> str:
+    """Account ci (with a token) in team platform, which owns API and may deploy to the
+    restricted production: the token's id."""
+    from access.models import Account, ApplicationOwner, EnvironmentRestriction, Membership, Team
+    from access.services.tokens import token_create
+    from contracts.models import Environment, Pacticipant
+
+    account = Account.objects.create(name="ci", kind="system")
+    team = Team.objects.create(name="platform")
+    Membership.objects.create(account=account, team=team)
+    ApplicationOwner.objects.create(pacticipant=Pacticipant.objects.get(name="API"), team=team)
+    EnvironmentRestriction.objects.create(environment=Environment.objects.get(name="production")).teams.add(team)
+    token, _ = token_create(account=account, name="ci", scopes=["write"], allow_open=True)
+    return token.prefix
 
 
 @dataclass(frozen=True)
@@ -339,6 +358,71 @@ CASES: list[Case] = [
         "drift_incident.acknowledge",
         ("API",),
     ),  # fmt: skip
+    # access control (admins)
+    Case(
+        "access-accounts",
+        "POST",
+        lambda s: ("/admin/accounts", {"name": "ana", "kind": "user"}),
+        "account.create",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "access-account", "PATCH", lambda s: ("/admin/accounts/ci", {"displayName": "CI"}), "account.update", admin=True
+    ),  # fmt: skip
+    Case(
+        "access-account-tokens",
+        "POST",
+        lambda s: ("/admin/accounts/ci/tokens", {"name": "deploy", "scopes": ["write"]}),
+        "token.create",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "access-account-token",
+        "DELETE",
+        lambda s: (f"/admin/accounts/ci/tokens/{s.token}", None),
+        "token.revoke",
+        admin=True,
+    ),  # fmt: skip
+    Case("access-teams", "POST", lambda s: ("/admin/teams", {"name": "orders"}), "team.create", admin=True),
+    Case("access-team", "DELETE", lambda s: ("/admin/teams/platform", None), "team.delete", admin=True),
+    Case(
+        "access-team-member", "PUT", lambda s: ("/admin/teams/platform/members/ci", {}), "team.member_add", admin=True
+    ),  # fmt: skip
+    Case(
+        "access-team-member",
+        "DELETE",
+        lambda s: ("/admin/teams/platform/members/ci", None),
+        "team.member_remove",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "access-team-application",
+        "PUT",
+        lambda s: ("/admin/teams/platform/applications/Web", {}),
+        "team.application_add",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "access-team-application",
+        "DELETE",
+        lambda s: ("/admin/teams/platform/applications/API", None),
+        "team.application_remove",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "access-restriction",
+        "PUT",
+        lambda s: ("/admin/restrictions/production", {"teams": ["platform"]}),
+        "environment_restriction.put",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "access-restriction",
+        "DELETE",
+        lambda s: ("/admin/restrictions/production", None),
+        "environment_restriction.delete",
+        admin=True,
+    ),  # fmt: skip
     # the web UI's forms
     Case("ui-webhook-new", "POST", lambda s: ("/ui/webhooks/new", UI_WEBHOOK), "webhook.create", admin=True),
     Case(
@@ -381,6 +465,56 @@ CASES: list[Case] = [
         "live_target.put",
         ("API",),
         environment="production",
+    ),  # fmt: skip
+    Case(
+        "ui-access-accounts",
+        "POST",
+        lambda s: ("/ui/access/accounts", {"name": "ana", "kind": "user"}),
+        "account.create",
+        admin=True,
+    ),  # fmt: skip
+    Case("ui-access-teams", "POST", lambda s: ("/ui/access/teams", {"name": "orders"}), "team.create", admin=True),
+    Case(
+        "ui-access-token-new",
+        "POST",
+        lambda s: ("/ui/access/accounts/ci/tokens", {"name": "walk", "scope": "read", "expires": "30"}),
+        "token.create",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "ui-access-token-revoke",
+        "POST",
+        lambda s: (f"/ui/access/accounts/ci/tokens/{s.token}/revoke", {}),
+        "token.revoke",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "ui-access-account-active",
+        "POST",
+        lambda s: ("/ui/access/accounts/ci/active", {"active": "false"}),
+        "account.update",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "ui-access-team-members",
+        "POST",
+        lambda s: ("/ui/access/teams/platform/members", {"account": "ci", "remove": "on"}),
+        "team.member_remove",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "ui-access-team-applications",
+        "POST",
+        lambda s: ("/ui/access/teams/platform/applications", {"application": "Web"}),
+        "team.application_add",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "ui-access-environment",
+        "POST",
+        lambda s: ("/ui/access/environments/production", {"teams": ["platform"]}),
+        "environment_restriction.put",
+        admin=True,
     ),  # fmt: skip
 ]
 
