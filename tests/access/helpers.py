@@ -8,7 +8,7 @@ from datetime import datetime
 
 from tests.conftest import READER, WRITER
 
-__all__ = ["READER", "WRITER", "basic", "bearer", "make_token", "own", "restrict"]
+__all__ = ["READER", "WRITER", "basic", "bearer", "make_token", "own", "restrict", "sign_in"]
 
 
 def bearer(value: str) -> dict[str, str]:
@@ -68,3 +68,12 @@ def restrict(environment: str, *teams: str) -> None:
     restriction_put(
         environment=found, teams=[Team.objects.filter(name=t).first() or team_create(name=t) for t in teams]
     )
+
+
+def sign_in(client, username: str, password: str):
+    """Sign in to the web UI through the login form (with its CSRF token) as a browser would."""
+    import re
+
+    form = client.get("/ui/login")
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.content.decode()).group(1)
+    return client.post("/ui/login", {"username": username, "password": password, "csrfmiddlewaretoken": csrf})

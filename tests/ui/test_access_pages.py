@@ -11,7 +11,7 @@ from django.test import Client
 
 from access.models import Account, ApplicationOwner, EnvironmentRestriction, Membership, Team, Token
 from contracts.models import Environment, Pacticipant
-from tests.access.helpers import READER, WRITER, basic, bearer, make_token
+from tests.access.helpers import READER, WRITER, basic, bearer, make_token, sign_in
 
 pytestmark = pytest.mark.django_db
 HTML = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -178,12 +178,6 @@ def test_an_environment_is_restricted_and_lifted(auth_on) -> None:
 
 
 # ---------------------------------------------------------------- signing in with a token
-
-
-def sign_in(client: Client, username: str, password: str):
-    form = client.get("/ui/login")
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.content.decode()).group(1)
-    return client.post("/ui/login", {"username": username, "password": password, "csrfmiddlewaretoken": csrf})
 
 
 def test_a_person_signs_in_with_a_token_while_it_lasts(tokens_only) -> None:
