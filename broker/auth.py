@@ -12,6 +12,15 @@ that keeps it safe from cross-site request forgery: a session authenticates safe
 on every path (the UI links to the API's JSON) but changes only under /ui/, where every
 view that accepts a POST checks a CSRF token (tests/ui/test_signin.py walks them all).
 The API never takes a write from a session, so Pact clients never need a token.
+
+Bearer tokens (access/: `Authorization: Bearer acc_...`, what the clients send with
+`--broker-token` / PACT_BROKER_TOKEN) authenticate an account with the token's scopes:
+read, write (includes read) or admin (includes write). They are looked at only while
+authentication is on (basic-auth users configured, or ACCORD_REQUIRE_AUTH): an open broker
+ignores them, as the Pact Broker does. A token that does not authenticate (unknown,
+revoked, expired, its account deactivated) is a 401 saying why, even where public read
+would have let the request in without it. A person may also sign in to the web UI with
+their (user) account's name and one of its tokens as the password.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ import binascii
 import hmac
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
@@ -33,6 +42,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
+from access.selectors import authentication_on, usable_token
+from access.services.tokens import TokenRefused, token_authenticate
 from contracts import access
 from contracts.api.outage import outage_answer
 from ui.negotiation import wants_html
@@ -47,6 +58,8 @@ UI_PREFIX = "/ui/"
 SIGN_IN_PATHS = {"/ui/login", "/ui/logout"}
 SESSION_KEY = "accord_identity"
 RANK = {"none": 0, "public": 0, "public-read": 1, "read": 1, "write": 2}
+ALL_SCOPES = frozenset(access.SCOPES)
+READ_SCOPE = frozenset({"read"})
 
 
 class Identity(NamedTuple):
@@ -62,9 +75,23 @@ class Visitor:
     """Who made a request, as the UI shows it (request.accord_visitor)."""
 
     level: str  # 'write', 'read', 'public-read' (no valid credentials, public read on) or 'none'
-    username: str | None = None
+    username: str | None = None  # a configured user's name, or a token's account name
     signed_in: bool = False  # a session (the UI offers to sign out); basic auth cannot sign out
-    users_configured: bool = True
+    users_configured: bool = True  # authentication is on: there is someone to sign in as
+    token: str = ""  # the name of the token that authenticated, if one did
+    account_id: int | None = None
+    scopes: frozenset[str] = frozenset()
+    refused: str = ""  # why the bearer token presented does not authenticate
+
+    @property
+    def admin(self) -> bool:
+        return "admin" in self.scopes
+
+
+def _token_visitor(token, *, signed_in: bool = False) -> Visitor:
+    scopes = frozenset(token.scopes)
+    return Visitor("write" if "write" in scopes else "read", token.account.name, signed_in=signed_in,
+                   token=token.name, account_id=token.account_id, scopes=scopes)  # fmt: skip
 
 
 def users_configured() -> bool:
@@ -96,6 +123,13 @@ def _credentials(request: HttpRequest) -> tuple[str, str] | None:
     return (username, password) if sep else None
 
 
+def _bearer(request: HttpRequest) -> str | None:
+    """The token of an `Authorization: Bearer` header, if the request sent one."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
 def _matches(given: tuple[str, str], username: str | None, password: str | None) -> bool:
     if not username or password is None:
         return False
@@ -115,6 +149,22 @@ def authenticate(username: str, password: str) -> Identity | None:
     return found
 
 
+def sign_in_authenticate(username: str, password: str):
+    """Who the login form's name and password sign in: a configured user, or a person's
+    (user) account with one of its tokens as the password. An `Identity`, a token, or None."""
+    identity = authenticate(username, password)
+    if identity is not None or not authentication_on():
+        return identity
+    try:
+        token = token_authenticate(password)
+    except TokenRefused:
+        return None
+    # Pipelines (system accounts) use their tokens with the clients, not in a browser.
+    if token.account.name != username or token.account.kind != "user":
+        return None
+    return token
+
+
 # ---------------------------------------------------------------- sessions
 
 
@@ -125,12 +175,21 @@ def _digest(identity: Identity) -> str:
     return salted_hmac("accord.auth.session", value, algorithm="sha256").hexdigest()
 
 
-def session_sign_in(request: HttpRequest, identity: Identity) -> None:
-    """Remember `identity` in this browser's session, under a new session key (a key
-    planted before sign-in is worth nothing after) and with a new CSRF token."""
+def _token_digest(digest: str) -> str:
+    # The token's own digest, keyed again: the session table holds nothing a token matches.
+    return salted_hmac("accord.auth.token-session", digest, algorithm="sha256").hexdigest()
+
+
+def session_sign_in(request: HttpRequest, identity) -> None:
+    """Remember `identity` (a configured user, or a token from sign_in_authenticate) in this
+    browser's session, under a new session key (a key planted before sign-in is worth
+    nothing after) and with a new CSRF token."""
     request.session.cycle_key()
-    request.session[SESSION_KEY] = {"username": identity.username, "level": identity.level,
-                                    "digest": _digest(identity)}  # fmt: skip
+    if isinstance(identity, Identity):
+        request.session[SESSION_KEY] = {"username": identity.username, "level": identity.level,
+                                        "digest": _digest(identity)}  # fmt: skip
+    else:  # a token: the session lasts while the token authenticates
+        request.session[SESSION_KEY] = {"token": identity.pk, "digest": _token_digest(identity.digest)}
     rotate_token(request)
 
 
@@ -139,9 +198,9 @@ def session_sign_out(request: HttpRequest) -> None:
     request.session.flush()
 
 
-def session_identity(request: HttpRequest) -> Identity | None:
-    """The user this request's session signed in, while their configured credentials are
-    the ones they signed in with. A session that no longer matches is ended."""
+def session_identity(request: HttpRequest) -> Visitor | None:
+    """Who this request's session signed in, while their configured credentials (or their
+    token) are the ones they signed in with. A session that no longer matches is ended."""
     # No cookie, no session: API clients never cause a session read (nor `Vary: Cookie`).
     if settings.SESSION_COOKIE_NAME not in request.COOKIES or not hasattr(request, "session"):
         return None
@@ -149,40 +208,62 @@ def session_identity(request: HttpRequest) -> Identity | None:
     if not isinstance(stored, dict):
         return None
     digest = str(stored.get("digest", "")).encode()
-    for identity in identities():
-        if identity.level == stored.get("level") and hmac.compare_digest(digest, _digest(identity).encode()):
-            return identity
-    request.session.flush()  # the password changed, or the user is gone
+    if "token" in stored:
+        token = usable_token(stored["token"]) if isinstance(stored["token"], int) else None
+        if token is not None and hmac.compare_digest(digest, _token_digest(token.digest).encode()):
+            return _token_visitor(token, signed_in=True)
+    else:
+        for identity in identities():
+            if identity.level == stored.get("level") and hmac.compare_digest(digest, _digest(identity).encode()):
+                return _user_visitor(identity, signed_in=True)
+    request.session.flush()  # the password changed, the user is gone, the token was revoked or expired
     return None
 
 
+def _user_visitor(identity: Identity, *, signed_in: bool = False) -> Visitor:
+    scopes = ALL_SCOPES if identity.level == "write" else READ_SCOPE
+    return Visitor(identity.level, identity.username, signed_in=signed_in, scopes=scopes)
+
+
 def identify(request: HttpRequest) -> Visitor:
-    """Who is asking: the best level that valid basic credentials or the session give."""
-    if not users_configured():
-        return Visitor("write", users_configured=False)
-    found: list[tuple[Identity, bool]] = []
+    """Who is asking: the token presented, or else the best level that valid basic
+    credentials or the session give."""
+    if not authentication_on():
+        return Visitor("write", users_configured=False, scopes=ALL_SCOPES)
+    bearer = _bearer(request)
+    if bearer is not None:
+        try:
+            return _token_visitor(token_authenticate(bearer))
+        except TokenRefused as refused:
+            return Visitor("none", refused=refused.reason)
+    found: list[Visitor] = []
     given = _credentials(request)
     if given is not None:
         by_header = authenticate(*given)
         if by_header is not None:
-            found.append((by_header, False))
+            found.append(_user_visitor(by_header))
     signed_in = None
     if request.method in READ_METHODS or request.path_info.startswith(UI_PREFIX):
         signed_in = session_identity(request)
         if signed_in is not None:
-            found.append((signed_in, True))
+            found.append(signed_in)
     if not found:
-        return Visitor("public-read" if settings.ACCORD_ALLOW_PUBLIC_READ else "none")
-    identity, _ = max(found, key=lambda pair: RANK[pair[0].level])
-    return Visitor(identity.level, identity.username, signed_in=signed_in is not None)
+        if settings.ACCORD_ALLOW_PUBLIC_READ:
+            return Visitor("public-read", scopes=READ_SCOPE)
+        return Visitor("none")
+    best = max(found, key=lambda visitor: RANK[visitor.level])
+    # The header offers to sign out whenever a session is there, whichever gave the access.
+    return best if best.signed_in or signed_in is None else replace(best, signed_in=True)
 
 
 def actor_of(request: HttpRequest, visitor: Visitor) -> access.Actor:
     """The actor the audit log and the permission checks see for this request."""
     return access.Actor(
-        kind="user" if visitor.username else "anonymous",
+        kind="token" if visitor.token else ("user" if visitor.username else "anonymous"),
         name=visitor.username or "anonymous",
-        scopes=frozenset(("read", "write", "admin") if visitor.level == "write" else ("read",)),
+        token=visitor.token,
+        account_id=visitor.account_id,
+        scopes=visitor.scopes,
         ip=request.META.get("REMOTE_ADDR", ""),
         via="ui" if request.path_info.startswith(UI_PREFIX) else "api",
     )
@@ -270,7 +351,7 @@ class BasicAuthMiddleware:
         if needed == "public" and not request.path_info.startswith(UI_PREFIX):
             # The heartbeat and public badges: no session read (the heartbeat never
             # touches the database), and no page shows who is asking.
-            visitor = Visitor("none", users_configured=users_configured())
+            visitor = Visitor("none", users_configured=authentication_on())
         else:
             try:
                 visitor = identify(request)
@@ -282,29 +363,57 @@ class BasicAuthMiddleware:
         request.accord_visitor = visitor
         # The UI shows forms that change data only to those who may (ui.context).
         request.accord_can_write = visitor.level == "write"
+        request.accord_is_admin = visitor.admin  # the UI's Access pages
+        if visitor.refused:
+            return self._token_refused(visitor.refused)
         if needed != "public" and self.RANK[visitor.level] < self.RANK[needed]:
-            return self._refuse(request, visitor.level, needed)
+            return self._refuse(request, visitor, needed)
         # Every write the request makes is made on behalf of this actor (contracts.access).
         with access.acting_as(actor_of(request, visitor)):
             return self.get_response(request)
 
     @staticmethod
-    def _refuse(request: HttpRequest, level: str, needed: str) -> HttpResponse:
+    def _token_refused(reason: str) -> HttpResponse:
+        response = JsonResponse({"error": f"Authentication failed: {reason}"}, status=401)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="Accord", error="invalid_token"'
+        return response
+
+    @staticmethod
+    def _refuse(request: HttpRequest, visitor: Visitor, needed: str) -> HttpResponse:
         # Without valid credentials the answer is a challenge, even where public read
         # would have been enough for a GET: the client may still authenticate. A person
         # in the web UI is sent to the login page instead.
+        level = visitor.level
         if level in ("none", "public-read"):
             if is_ui_request(request):
                 return _to_sign_in(request)
-            response = JsonResponse(
-                {"error": "Authentication required: send HTTP basic auth credentials for this broker"}, status=401
-            )
-            response.headers["WWW-Authenticate"] = 'Basic realm="Restricted area"'
+            if users_configured():
+                error, challenge = "send HTTP basic auth credentials or a bearer token", 'Basic realm="Restricted area"'
+            else:
+                error, challenge = "send a bearer token (Authorization: Bearer acc_...)", 'Bearer realm="Accord"'
+            response = JsonResponse({"error": f"Authentication required: {error} for this broker"}, status=401)
+            response.headers["WWW-Authenticate"] = challenge
             return response
-        message = f"Forbidden: these credentials give {level} access, this request needs {needed} access"
-        if request.path_info.startswith(UI_PREFIX):
-            # A person in the web UI (a read-only user submitting a form) gets a page.
-            request.accord_can_write = False
-            use_base_path(request)
-            return render(request, "ui/forbidden.html", {"message": message}, status=403)
-        return JsonResponse({"error": message}, status=403)
+        holder = f"token '{visitor.token}' of account '{visitor.username}'" if visitor.token else "these credentials"
+        message = (
+            f"Forbidden: {holder} give{'s' if visitor.token else ''} {level} access, this request needs "
+            f"{needed} access: the {needed} scope is missing"
+        )
+        return forbidden(request, message)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # A write refused by the permission check (access.Forbidden) outside DRF, whose own
+        # handler answers it: a page in the web UI, JSON elsewhere. Never a 500.
+        if isinstance(exception, access.Forbidden):
+            return forbidden(request, exception.message)
+        return None
+
+
+def forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    """A 403 naming what is missing: a page for a person in the web UI, JSON for the API."""
+    if request.path_info.startswith(UI_PREFIX):
+        # A person in the web UI (a read-only user submitting a form) gets a page.
+        request.accord_can_write = False
+        use_base_path(request)
+        return render(request, "ui/forbidden.html", {"message": message}, status=403)
+    return JsonResponse({"error": message}, status=403)

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "verifier",
     "webhooks",
     "drift",
+    "access",  # tokens, accounts, teams and the permission check (README, "Access control")
     "django_htmx",
     "ui",
 ]
@@ -165,6 +166,9 @@ if bool(ACCORD_BASIC_AUTH_READ_ONLY_USERNAME) != bool(ACCORD_BASIC_AUTH_READ_ONL
         "PACT_BROKER_BASIC_AUTH_READ_ONLY_USERNAME and PACT_BROKER_BASIC_AUTH_READ_ONLY_PASSWORD must be set together"
     )
 ACCORD_ALLOW_PUBLIC_READ = env_bool("PACT_BROKER_ALLOW_PUBLIC_READ", "ACCORD_ALLOW_PUBLIC_READ")
+# Credentials for every request even with no basic-auth users configured: a broker whose
+# people and pipelines use tokens (access/). Off, with no users, the broker is open.
+ACCORD_REQUIRE_AUTH = env_bool("ACCORD_REQUIRE_AUTH", default=False)
 
 # The web UI's sign-in (broker/signin.py) for the users above: sessions in the database, so
 # signing out, or a changed password, ends them on every web worker. The age is absolute

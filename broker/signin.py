@@ -2,7 +2,8 @@
 
 The users are the basic-auth users (broker.auth): the login form checks the same
 usernames and passwords, and the session it starts stands in for the basic auth header
-(broker.auth.identify says what a session may do). Both forms carry a CSRF token: a
+(broker.auth.identify says what a session may do). A person with a user account (access/)
+signs in with the account's name and one of its tokens as the password. Both forms carry a CSRF token: a
 forged sign-in (into the attacker's account) or sign-out is refused like any other form.
 Failed sign-ins are throttled per username and address, and per address
 (ui.signin_throttle): a locked form answers 429 without checking the password.
@@ -63,6 +64,7 @@ def _form(
         "error": error,
         "signed_out": request.method == "GET" and "signed_out" in request.GET,
         "public_read": settings.ACCORD_ALLOW_PUBLIC_READ,
+        "users": auth.users_configured(),  # else people sign in with a token only
     }
     return _page(request, "ui/login.html", context, status=status)
 
@@ -74,7 +76,7 @@ def login(request: HttpRequest) -> HttpResponse:
     goes on to `next` (a path on this site) or the home page."""
     use_base_path(request)
     next_url = safe_next(request.POST.get("next") if request.method == "POST" else request.GET.get("next"))
-    if not auth.users_configured():
+    if not auth.authentication_on():
         return HttpResponseRedirect(next_url or reverse("index"))  # nobody to sign in as: all is open
     if request.method != "POST":
         return _form(request, next_url=next_url)
@@ -91,7 +93,7 @@ def login(request: HttpRequest) -> HttpResponse:
         return response
     identity = None
     if form.is_valid():
-        identity = auth.authenticate(form.cleaned_data["username"], form.cleaned_data["password"])
+        identity = auth.sign_in_authenticate(form.cleaned_data["username"], form.cleaned_data["password"])
     if identity is None:
         logger.info("Failed sign-in to the web UI from %s", address)
         if username and request.POST.get("password"):
@@ -100,7 +102,7 @@ def login(request: HttpRequest) -> HttpResponse:
         else:
             error = "Enter both your username and your password."
         return _form(request, next_url=next_url, username=username, error=error)
-    signin_throttle.success_record(identity.username, address)
+    signin_throttle.success_record(username, address)
     auth.session_sign_in(request, identity)
     return _see_other(next_url or reverse("index"))
 

@@ -20,6 +20,7 @@ urlpatterns = [
     # The API's own description (OpenAPI 3.1) and a page to browse and try it.
     path("openapi.json", OpenApiDocument.as_view(), name="openapi"),
     path("openapi", OpenApiPage.as_view(), name="openapi-ui"),
+    path("", include("access.api.urls")),
     path("", include("webhooks.api.urls")),
     path("", include("drift.api.urls")),
     path("", include("verifier.api.urls")),

@@ -300,3 +300,27 @@ def receiver() -> Iterator[Receiver]:
     instance = Receiver()
     yield instance
     instance.close()
+
+
+# ---------------------------------------------------------------- access control (tests/access)
+
+WRITER = ("admin", "w-pass-5e1d")  # the basic-auth read-write user: an admin
+READER = ("viewer", "r-pass-8a2c")
+
+
+@pytest.fixture
+def auth_on(settings) -> None:
+    """Both basic-auth users configured (the read-write one is an admin), no public read."""
+    settings.ACCORD_BASIC_AUTH_USERNAME, settings.ACCORD_BASIC_AUTH_PASSWORD = WRITER
+    settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME, settings.ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD = READER
+    settings.ACCORD_ALLOW_PUBLIC_READ = False
+    settings.ACCORD_REQUIRE_AUTH = False
+
+
+@pytest.fixture
+def tokens_only(settings) -> None:
+    """No basic-auth users, ACCORD_REQUIRE_AUTH on: tokens are the only credentials."""
+    settings.ACCORD_BASIC_AUTH_USERNAME = settings.ACCORD_BASIC_AUTH_PASSWORD = None
+    settings.ACCORD_BASIC_AUTH_READ_ONLY_USERNAME = settings.ACCORD_BASIC_AUTH_READ_ONLY_PASSWORD = None
+    settings.ACCORD_ALLOW_PUBLIC_READ = False
+    settings.ACCORD_REQUIRE_AUTH = True

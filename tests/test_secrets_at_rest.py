@@ -160,3 +160,42 @@ def test_webhook_secrets_are_in_no_column_and_no_answer_even_after_a_delivery(ap
     assert len(receiver.requests) == 2
     # Stored encrypted, still usable: the model decrypts it.
     assert WebhookSecret.objects.get(name="CiToken").value == WEBHOOK_SECRETS[1]
+
+
+@pytest.mark.django_db
+def test_tokens_are_stored_as_digests_and_shown_once(api, settings):
+    import base64
+    import re
+
+    from django.test import Client
+
+    from access.models import Token
+
+    settings.ACCORD_BASIC_AUTH_USERNAME, settings.ACCORD_BASIC_AUTH_PASSWORD = "admin", "admin-pass-1"
+    admin = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"admin:admin-pass-1").decode()}
+    api.post("/admin/accounts", {"name": "ana", "kind": "user"}, **admin)
+    created = api.post("/admin/accounts/ana/tokens", {"name": "laptop", "scopes": ["admin"]}, **admin)
+    assert created.status_code == 201, created.content
+    value = created.json()["token"]
+    secret = value.split("_", 2)[2]
+    # Used: by the API, and to sign in to the web UI (the session keeps no token either).
+    assert api.get("/admin/accounts", HTTP_AUTHORIZATION=f"Bearer {value}").status_code == 200
+    browser = Client(HTTP_ACCEPT="text/html")
+    form = browser.get("/ui/login").content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    signed_in = browser.post("/ui/login", {"username": "ana", "password": value, "csrfmiddlewaretoken": csrf})
+    assert signed_in.status_code == 303 and browser.get("/ui/applications").status_code == 200
+
+    for found in (value, secret, secret[:20]):
+        assert _database_contains(found) == [], f"the token is stored in clear in {_database_contains(found)}"
+    shown = "".join(
+        api.get(path, **admin).content.decode()
+        for path in (
+            "/admin/accounts",
+            "/admin/accounts/ana",
+            "/admin/accounts/ana/tokens",
+            f"/admin/accounts/ana/tokens/{created.json()['id']}",
+        )  # fmt: skip
+    )
+    assert secret not in shown
+    assert Token.objects.get().digest not in shown  # not even the digest leaves the database

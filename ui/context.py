@@ -15,7 +15,8 @@ def ui(request: HttpRequest) -> dict:
     middleware: forms that change data show only when `can_write` (without the middleware,
     none do); `visitor` has the signed-in `username`, their `level` ('write', 'read',
     'public-read' or 'none'), whether a session `signed_in` them (so they can sign out)
-    and whether `users_configured` at all (else the header offers no sign-in)."""
+    and whether `users_configured` at all (else the header offers no sign-in). `is_admin`:
+    the Access pages are linked (admins only)."""
     match = getattr(request, "resolver_match", None)
     url_name = match.url_name if match else None
     return {
@@ -26,6 +27,7 @@ def ui(request: HttpRequest) -> dict:
         ],
         "accord_version": settings.ACCORD_VERSION,
         "can_write": getattr(request, "accord_can_write", False),
+        "is_admin": getattr(request, "accord_is_admin", False),
         "visitor": getattr(request, "accord_visitor", None),
         "here": local_url(request),
     }

@@ -11,6 +11,7 @@ class NavItem(NamedTuple):
     # The URL names of the pages under this entry (their names start with one of these):
     # the entry is marked current on them too (a webhook's page is under Webhooks).
     section: tuple[str, ...] = ()
+    admin: bool = False  # shown to admins only (the page refuses everyone else)
 
     def is_current(self, url_name: str | None) -> bool:
         return url_name == self.route or any((url_name or "").startswith(prefix) for prefix in self.section)
@@ -24,4 +25,5 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Network", "ui-network"),
     NavItem("Drift", "ui-drift", ("ui-drift",)),
     NavItem("Webhooks", "ui-webhooks", ("ui-webhook",)),
+    NavItem("Access", "ui-access", ("ui-access",), admin=True),
 )

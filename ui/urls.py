@@ -9,6 +9,7 @@ from django.urls import path, register_converter
 
 from contracts.api.converters import Segment
 from ui import (
+    access_views,
     applications_views,
     contracts_views,
     drift_views,
@@ -86,3 +87,24 @@ urlpatterns += [
     path("network", network_views.network, name="ui-network"),
 ]
 # end of network pages
+
+# access pages (admins): accounts and tokens, teams, restricted environments; their forms (POST).
+_ACCOUNT = "access/accounts/<page:account>"
+_TEAM = "access/teams/<page:team>"
+urlpatterns += [
+    path("access", access_views.access_overview, name="ui-access"),
+    path("access/accounts", access_views.account_new, name="ui-access-accounts"),
+    path("access/teams", access_views.team_new, name="ui-access-teams"),
+    path(_ACCOUNT, access_views.account_page, name="ui-access-account"),
+    path(_ACCOUNT + "/active", access_views.account_active, name="ui-access-account-active"),
+    path(_ACCOUNT + "/tokens", access_views.token_new, name="ui-access-token-new"),
+    path(_ACCOUNT + "/tokens/<page:token>/revoke", access_views.token_revoke_view, name="ui-access-token-revoke"),
+    path(_TEAM, access_views.team_page, name="ui-access-team"),
+    path(_TEAM + "/members", access_views.team_members, name="ui-access-team-members"),
+    path(_TEAM + "/applications", access_views.team_applications, name="ui-access-team-applications"),
+    path("access/environments", access_views.environments, name="ui-access-environments"),
+    path(
+        "access/environments/<page:environment>", access_views.environment_restriction, name="ui-access-environment"
+    ),  # fmt: skip
+]
+# end of access pages

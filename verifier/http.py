@@ -242,6 +242,14 @@ def redact_url(url: str) -> str:
     return prefix + userinfo + hostport + rest
 
 
+def url_origin(url: str) -> str:
+    """Where a URL sends, and nothing more: its scheme, host and port. What the audit log
+    keeps of a URL: credentials can hide anywhere else in it (the path of a Slack webhook
+    URL is its secret), so the rest is left out rather than masked."""
+    prefix, _, hostport, _ = _split_url(url)
+    return prefix + hostport if prefix else ""
+
+
 def _url_secrets(url: str) -> list[str]:
     _, userinfo, _, rest = _split_url(url)
     user, colon, password = userinfo[:-1].partition(":")

@@ -178,6 +178,9 @@ RELATIONS: list[Relation] = [
     ),
     Relation("accord:drift-stats", "drift-stats", "Drift monitoring figures per integration and environment"),
     Relation("accord:secrets", "secrets", "Secrets that webhooks refer to as ${user.NAME} (values never shown)"),
+    Relation("accord:accounts", "access-accounts", "Accounts and their bearer tokens (admins)"),
+    Relation("accord:teams", "access-teams", "Teams, their members and the applications they own (admins)"),
+    Relation("accord:restrictions", "access-restrictions", "Environments only some teams may deploy to (admins)"),
 ]
 
 # The relations client-wire.md saw the real clients follow.

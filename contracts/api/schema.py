@@ -109,8 +109,8 @@ _ERRORS_BY_METHOD = {
 }
 _ERROR_DESCRIPTIONS = {
     "400": "The request is invalid: what is wrong, by field",
-    "401": "Credentials are needed (basic auth configured)",
-    "403": "The credentials do not give the access this request needs",
+    "401": "Credentials are needed (basic auth or a bearer token), or the bearer token sent does not authenticate",
+    "403": "The credentials do not give the access this request needs; the message names the missing permission",
     "404": "Nothing by that name (or no such route)",
     "405": "The resource does not take that method",
     "409": "The request contradicts stored data",

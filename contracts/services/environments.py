@@ -7,6 +7,7 @@ import uuid as uuid_lib
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contracts import access
 from contracts.exceptions import InvalidInput, NotFound
 from contracts.models import Environment
 from contracts.services.transactions import atomic_with_retry
@@ -83,6 +84,14 @@ def _validated(
     return {"name": name, "display_name": display_name or None, "production": production, "contacts": cleaned_contacts}
 
 
+def _described(fields: dict) -> dict:
+    """What the audit log keeps of an environment's fields (contacts are people's details: not kept)."""
+    described = {"production": fields["production"], "displayName": fields["display_name"]}
+    if "uuid" in fields:
+        described["uuid"] = str(fields["uuid"])
+    return described
+
+
 def _name_taken(name: object) -> str:
     return f"Another environment with name '{name}' already exists."
 
@@ -119,6 +128,7 @@ def environment_create(
         fields["uuid"] = _parse_uuid(uuid)
         if Environment.objects.filter(uuid=fields["uuid"]).exists():
             raise InvalidInput({"uuid": [f"An environment with uuid '{fields['uuid']}' already exists."]})
+    access.write("environment.create", fields["name"], admin=True, details=_described(fields))
     try:
         # A savepoint: a concurrent create of the same name loses on the unique constraint
         # and gets the validation error, not a 500.
@@ -136,6 +146,8 @@ def environment_replace(
     fields = _validated(
         name=name, display_name=display_name, production=production, contacts=contacts, exclude=environment
     )
+    renamed = {"previousName": environment.name} if environment.name != fields["name"] else {}
+    access.write("environment.update", fields["name"], admin=True, details={**_described(fields), **renamed})
     try:
         with transaction.atomic():
             # A targeted update, not save(): save() would re-insert a row deleted meanwhile.
@@ -151,4 +163,5 @@ def environment_replace(
 @atomic_with_retry
 def environment_delete(*, environment: Environment) -> None:
     """Delete an environment with the deployments and releases recorded in it."""
+    access.write("environment.delete", environment.name, admin=True, details={"uuid": str(environment.uuid)})
     environment.delete()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from contracts import events
+from contracts import access, events
 from contracts.models import (
     Branch,
     BranchVersion,
@@ -47,6 +47,8 @@ def integration_delete(*, integration: Integration) -> None:
     Other apps remove what they keep about the pair (webhooks scoped to it, their
     deliveries) on IntegrationDeleted.
     """
+    consumer, provider = integration.consumer.name, integration.provider.name
+    access.write("integration.delete", f"{consumer} → {provider}", applications=[consumer, provider])
     events.emit(events.IntegrationDeleted(consumer=integration.consumer, provider=integration.provider))
     pair = {"consumer_id": integration.consumer_id, "provider_id": integration.provider_id}
     # Publications first: they protect the content they point at from deletion.
@@ -65,6 +67,7 @@ def integrations_delete_all() -> None:
     to these rows (webhooks, their deliveries, verification runs) without contracts/
     naming them. It locks the tables until the transaction ends.
     """
+    access.write("integrations.delete_all", "every integration, pacticipant and version", admin=True)
     tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in _ALL_DATA)
     with connection.cursor() as cursor:
         # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED, and PostgreSQL refuses

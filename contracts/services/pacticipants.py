@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from contracts import access
 from contracts.exceptions import InvalidInput
 from contracts.models import Label, Pacticipant
 from contracts.services._validation import single_line_name
@@ -33,6 +34,12 @@ def pacticipant_upsert(*, name: str, fields: Mapping[str, object], replace: bool
     """Create the pacticipant or update it; `replace` clears fields not given (PUT)."""
     pacticipant, created = get_or_insert(Pacticipant, name=validate_name(name))
     values = {field: fields.get(field) for field in EDITABLE_FIELDS} if replace else dict(fields)
+    access.write(
+        "pacticipant.create" if created else "pacticipant.update",
+        pacticipant.name,
+        applications=[pacticipant.name],
+        details={"fields": sorted(field for field in values if field in EDITABLE_FIELDS), "replace": replace},
+    )
     for field, value in values.items():
         if field not in EDITABLE_FIELDS:
             continue
@@ -49,6 +56,7 @@ def pacticipant_delete(*, pacticipant: Pacticipant) -> None:
     # Content rows are protected from cascading publication deletes; remove them first.
     from contracts.models import Contract, ContractPublication
 
+    access.write("pacticipant.delete", pacticipant.name, applications=[pacticipant.name])
     ContractPublication.objects.filter(consumer=pacticipant).delete()
     ContractPublication.objects.filter(provider=pacticipant).delete()
     Contract.objects.filter(consumer=pacticipant).delete()
@@ -56,14 +64,20 @@ def pacticipant_delete(*, pacticipant: Pacticipant) -> None:
     pacticipant.delete()
 
 
+@atomic_with_retry
 def label_add(*, pacticipant: Pacticipant, name: str) -> tuple[Label, bool]:
     """Put a label on a pacticipant (idempotent)."""
     if not name.strip():
         raise InvalidInput({"name": ["cannot be blank"]})
+    access.write(
+        "label.add", f"{pacticipant.name} label {name}", applications=[pacticipant.name], details={"label": name}
+    )
     return get_or_insert(Label, pacticipant=pacticipant, name=name)
 
 
 @atomic_with_retry
 def label_remove(*, label: Label) -> None:
     """Take a label off its pacticipant."""
+    owner = label.pacticipant.name
+    access.write("label.remove", f"{owner} label {label.name}", applications=[owner], details={"label": label.name})
     label.delete()

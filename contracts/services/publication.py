@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contracts import events
+from contracts import access, events
 from contracts.events import Notice
 from contracts.exceptions import Conflict, InvalidInput
 from contracts.models import (
@@ -312,6 +312,14 @@ def _publish(
     conflict_field: str,
     base_url: str | None,
 ) -> PublishResult:
+    # One write for the whole request: the consumer's version with its branch, tags and pacts.
+    providers = sorted(c.provider_name for c in contracts)
+    access.write(
+        "pact.publish",
+        f"{pacticipant_name} {version_number} → {', '.join(providers)}",
+        applications=[pacticipant_name],
+        details={"version": version_number, "branch": branch, "tags": sorted(set(tags)), "providers": providers},
+    )
     names = [pacticipant_name, *(c.provider_name for c in contracts)]
     pacticipants = pacticipants_find_or_create(names=names)
     consumer = pacticipants[pacticipant_name]
@@ -400,6 +408,14 @@ def pact_publish(
 @atomic_with_retry
 def pact_delete(*, version: Version, provider_id: int) -> None:
     """Delete every revision of a consumer version's pact for a provider, and content no one else publishes."""
+    consumer = version.pacticipant.name
+    provider = Pacticipant.objects.get(pk=provider_id).name
+    access.write(
+        "pact.delete",
+        f"{consumer} {version.number} → {provider}",
+        applications=[consumer],
+        details={"version": version.number, "provider": provider},
+    )
     publications = ContractPublication.objects.filter(consumer_version=version, provider_id=provider_id)
     contract_ids = list(publications.values_list("contract_id", flat=True))
     publications.delete()

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from contracts import events
+from contracts import access, events
 from contracts.exceptions import InvalidInput
 from contracts.models import (
     Contract,
@@ -129,6 +129,20 @@ def verification_publish(
     metadata: dict | None = None,
 ) -> Verification:
     """Record a result a verifier published (through a pact URL with `metadata`)."""
+    if not isinstance(success, bool):
+        raise InvalidInput({"success": ["must be true or false"]})
+    consumer, provider = contract.consumer.name, contract.provider.name
+    access.write(
+        "verification.publish",
+        f"{provider} {provider_version_number} verified the pact of {consumer}",
+        applications=[provider],
+        details={
+            "consumer": consumer,
+            "providerVersion": provider_version_number,
+            "success": success,
+            "pactVersion": contract.sha,
+        },
+    )
     metadata = metadata or {}
     wip, pending, selectors = _metadata_flags(metadata)
     return verification_record(
@@ -149,5 +163,12 @@ def verification_publish(
 @atomic_with_retry
 def verification_delete(*, verification: Verification) -> None:
     """Delete one verification result."""
+    consumer, provider = verification.consumer.name, verification.provider.name
+    access.write(
+        "verification.delete",
+        f"{provider} {verification.provider_version.number}'s result for the pact of {consumer}",
+        applications=[provider],
+        details={"consumer": consumer, "verification": verification.id},
+    )
     verification.delete()
     integration_summary_refresh(consumer_id=verification.consumer_id, provider_id=verification.provider_id)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from contracts import access
 from contracts.exceptions import InvalidInput
 from contracts.models import Branch, BranchVersion, Pacticipant, Tag, Version
 from contracts.services._validation import single_line_name
@@ -78,6 +79,13 @@ def branch_head_recompute(*, branch: Branch) -> None:
 def branch_version_remove(*, branch_version: BranchVersion) -> None:
     """Take a version off a branch (the version stays)."""
     branch = branch_version.branch
+    owner, number = branch_version.pacticipant.name, branch_version.version.number
+    access.write(
+        "branch_version.remove",
+        f"{owner} {number} off branch {branch.name}",
+        applications=[owner],
+        details={"version": number, "branch": branch.name},
+    )
     branch_version.delete()
     branch_head_recompute(branch=branch)
 
@@ -85,6 +93,10 @@ def branch_version_remove(*, branch_version: BranchVersion) -> None:
 @atomic_with_retry
 def branch_delete(*, branch: Branch) -> None:
     """Delete a branch; its versions stay."""
+    owner = branch.pacticipant.name
+    access.write(
+        "branch.delete", f"{owner} branch {branch.name}", applications=[owner], details={"branch": branch.name}
+    )
     branch.delete()
 
 
@@ -122,6 +134,12 @@ def version_upsert(
 
     pacticipant = pacticipant_find_or_create(name=pacticipant_name)
     version, created = version_find_or_create(pacticipant=pacticipant, number=number)
+    access.write(
+        "version.create" if created else "version.update",
+        f"{pacticipant.name} {version.number}",
+        applications=[pacticipant.name],
+        details={"version": version.number, **({"tags": sorted(set(tags))} if tags is not None else {})},
+    )
     if replace or build_url is not None:
         version.build_url = build_url
         version.save(update_fields=["build_url", "updated_at"])
@@ -137,6 +155,10 @@ def version_delete(*, version: Version) -> None:
     """Delete a version with its tags, pacts and verifications; branch heads move back."""
     from contracts.models import Contract, ContractPublication
 
+    owner = version.pacticipant.name
+    access.write(
+        "version.delete", f"{owner} {version.number}", applications=[owner], details={"version": version.number}
+    )
     branches = list(Branch.objects.filter(branch_versions__version=version))
     contract_ids = list(version.publications.values_list("contract_id", flat=True))
     ContractPublication.objects.filter(consumer_version=version).delete()
@@ -163,6 +185,12 @@ def branch_version_find_or_create(
     validate_name(pacticipant_name, "pacticipant")
     validate_ref_name(branch_name, "branch")
     validate_version_number(version_number, "version")
+    access.write(
+        "branch_version.add",
+        f"{pacticipant_name} {version_number} on branch {branch_name}",
+        applications=[pacticipant_name],
+        details={"version": version_number, "branch": branch_name},
+    )
     pacticipant = pacticipant_find_or_create(name=pacticipant_name)
     version, _ = version_find_or_create(pacticipant=pacticipant, number=version_number)
     return branch_version_add(version=version, branch_name=branch_name)
@@ -174,10 +202,11 @@ def tag_find_or_create(*, pacticipant_name: str, version_number: str, tag_name: 
 
     A new tag named like an existing environment also records a deployment there
     (the Pact Broker's create_deployed_versions_for_tags), so tag-based pipelines show
-    up in environment-based queries.
+    up in environment-based queries. That is one write, `tag.add`, which then names the
+    environment: whoever may not deploy there may not tag a version with its name either.
     """
     from contracts.models import Environment
-    from contracts.services.deployments import deployment_record
+    from contracts.services.deployments import deployment_record_as_part_of
     from contracts.services.pacticipants import (
         pacticipant_find_or_create,
         validate_name,
@@ -186,19 +215,34 @@ def tag_find_or_create(*, pacticipant_name: str, version_number: str, tag_name: 
     validate_name(pacticipant_name, "pacticipant")
     validate_version_number(version_number, "version")
     validate_ref_name(tag_name, "tag")
+    environment = None
+    if settings.ACCORD_CREATE_DEPLOYED_VERSIONS_FOR_TAGS:
+        environment = Environment.objects.filter(name=tag_name).first()
+    access.write(
+        "tag.add",
+        f"{pacticipant_name} {version_number} tag {tag_name}",
+        applications=[pacticipant_name],
+        environment=environment.name if environment is not None else None,
+        details={"version": version_number, "tag": tag_name},
+    )
     pacticipant = pacticipant_find_or_create(name=pacticipant_name)
     version, _ = version_find_or_create(pacticipant=pacticipant, number=version_number)
     tag, created = tag_add(version=version, name=tag_name)
-    if created and settings.ACCORD_CREATE_DEPLOYED_VERSIONS_FOR_TAGS:
-        environment = Environment.objects.filter(name=tag_name).first()
-        if environment is not None:
-            deployment_record(version=version, environment=environment, auto_created=True)
+    if created and environment is not None:
+        deployment_record_as_part_of(version=version, environment=environment, auto_created=True)
     return tag, created
 
 
 @atomic_with_retry
 def tag_delete(*, tag: Tag) -> None:
     """Remove a tag from its version."""
+    owner, number = tag.pacticipant.name, tag.version.number
+    access.write(
+        "tag.delete",
+        f"{owner} {number} tag {tag.name}",
+        applications=[owner],
+        details={"version": number, "tag": tag.name},
+    )
     tag.delete()
 
 
@@ -211,6 +255,12 @@ def branches_delete(*, pacticipant: Pacticipant, exclude: list[str]) -> tuple[in
     keep = set(exclude)
     if pacticipant.main_branch:
         keep.add(pacticipant.main_branch)
+    access.write(
+        "branches.delete",
+        f"{pacticipant.name} branches except {', '.join(sorted(keep))}" if keep else f"{pacticipant.name} branches",
+        applications=[pacticipant.name],
+        details={"kept": sorted(keep)},
+    )
     doomed = Branch.objects.filter(pacticipant=pacticipant).exclude(name__in=keep)
     deleted = doomed.count()
     doomed.delete()

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contracts import events
+from contracts import access, events
 from contracts.models import DeployedVersion, ReleasedVersion
 from contracts.services.transactions import atomic_with_retry
 from drift.events import DriftDetected, DriftResolved, LiveTargetUnreachable
@@ -243,6 +243,13 @@ def incident_acknowledge(*, incident: DriftIncident, note: str, actor: str | Non
     incident = DriftIncident.objects.select_for_update().get(id=incident.id)
     if incident.status == Incident.RESOLVED:
         raise AlreadyResolved(f"drift incident {incident.uuid} is already resolved")
+    provider, consumer = incident.provider.name, incident.consumer.name
+    access.write(
+        "drift_incident.acknowledge",
+        f"drift incident {incident.uuid} ({consumer} → {provider} in {incident.environment.name})",
+        applications=[provider],
+        details={"by": actor},
+    )
     now = timezone.now()
     old = incident.status
     if old == Incident.OPEN:

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from contracts import access
 from contracts.models import ContractPublication, DeployedVersion, ReleasedVersion, Version
 from contracts.services.transactions import atomic_with_retry
 from drift import plan as planning
@@ -66,7 +67,22 @@ def runs_enqueue(ids: list[int], countdown: float | None = None) -> None:
 
 @atomic_with_retry
 def live_run_request(*, target: LiveTarget, trigger: str = Trigger.API, detail: str = "", delay: float = 0) -> LiveRun:
-    """Queue a run of the target now (or after `delay` seconds); raises TargetPaused."""
+    """Someone asks for a run of the target now (the API, the UI); raises TargetPaused."""
+    provider, environment = target.provider.name, target.environment.name
+    access.write(
+        "live_run.request",
+        f"live target of {provider} in {environment}",
+        applications=[provider],
+        environment=environment,
+        details={"trigger": trigger},
+    )
+    return live_run_queue(target=target, trigger=trigger, detail=detail, delay=delay)
+
+
+@atomic_with_retry
+def live_run_queue(*, target: LiveTarget, trigger: str = Trigger.API, detail: str = "", delay: float = 0) -> LiveRun:
+    """Queue a run of the target now (or after `delay` seconds); raises TargetPaused. Called
+    as it is by what Accord starts itself (deployments, releases: drift.services.triggers)."""
     if in_maintenance(target):
         raise TargetPaused(
             f"the live target of {target.provider.name} in {target.environment.name} is "

@@ -9,10 +9,12 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from contracts import access
 from contracts.models import Environment, Pacticipant
 from contracts.services.transactions import atomic_with_retry
 from drift import schedule
 from drift.models import DEFAULT_METHODS, LiveTarget
+from verifier.http import url_origin
 
 
 def next_slot(target: LiveTarget, now: datetime | None = None) -> datetime | None:
@@ -58,6 +60,20 @@ def live_target_put(
     """
     target = LiveTarget.objects.select_for_update().filter(provider=provider, environment=environment).first()
     created = target is None
+    access.write(
+        "live_target.put",
+        f"live target of {provider.name} in {environment.name}",
+        applications=[provider.name],
+        environment=environment.name,
+        # Where it points and how it runs; never its headers or credentials (nor their names).
+        details={
+            "created": created,
+            "baseUrl": url_origin(base_url),
+            "enabled": enabled,
+            "paused": paused,
+            "schedule": schedule_text,
+        },
+    )
     if created:
         target = LiveTarget(provider=provider, environment=environment)
     credentials_changed = created or (target.base_url, target.headers, target.auth) != (
@@ -86,6 +102,13 @@ def live_target_put(
 @atomic_with_retry
 def live_target_delete(*, target: LiveTarget) -> None:
     """Delete a target with its runs; incidents stay (their target link is cleared)."""
+    provider, environment = target.provider.name, target.environment.name
+    access.write(
+        "live_target.delete",
+        f"live target of {provider} in {environment}",
+        applications=[provider],
+        environment=environment,
+    )
     target.delete()
 
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from contracts.events import DeploymentRecorded, ReleaseRecorded
 from contracts.models import ContractPublication, Version
 from drift.models import LiveRun, LiveTarget
-from drift.services.runs import live_run_request
+from drift.services.runs import live_run_queue
 from drift.services.targets import in_maintenance
 
 
@@ -42,7 +42,7 @@ def _start(version: Version, environment_id: int, trigger: str, what: str) -> No
         ).exists()
         if waiting:
             continue
-        live_run_request(target=target, trigger=trigger, detail=what, delay=settings.ACCORD_DRIFT_SETTLE_SECONDS)
+        live_run_queue(target=target, trigger=trigger, detail=what, delay=settings.ACCORD_DRIFT_SETTLE_SECONDS)
 
 
 def live_runs_for_deployment(event: DeploymentRecorded) -> None:

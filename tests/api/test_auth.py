@@ -77,7 +77,6 @@ def test_no_credentials_is_401_with_a_basic_challenge(api, method, path):
         basic("reader", "w-pass"),  # a real password, of the other identity
         basic("nobody", "w-pass"),
         basic("writer", ""),
-        {"HTTP_AUTHORIZATION": "Bearer w-pass"},  # PactFlow tokens mean nothing here
         {"HTTP_AUTHORIZATION": "Basic not-base64!"},
         {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"writer-without-colon").decode()},
     ],
@@ -86,7 +85,6 @@ def test_no_credentials_is_401_with_a_basic_challenge(api, method, path):
         "other identity's password",
         "unknown user",
         "empty password",
-        "bearer token",
         "malformed basic",
         "no colon",
     ],
@@ -94,6 +92,17 @@ def test_no_credentials_is_401_with_a_basic_challenge(api, method, path):
 def test_wrong_or_unsupported_credentials_are_401(api, auth):
     assert_unauthenticated(send(api, "GET", "/", auth))
     assert_unauthenticated(send(api, "POST", "/webhooks", auth, WEBHOOK))
+    assert not Webhook.objects.exists()
+
+
+@override_settings(**CREDENTIALS)
+def test_a_bearer_token_that_is_not_accords_is_401_with_a_bearer_challenge(api):
+    # A basic-auth password sent as a token authenticates nothing (tests/access: real tokens).
+    for method, path in (("GET", "/"), ("POST", "/webhooks")):
+        response = send(api, method, path, {"HTTP_AUTHORIZATION": "Bearer w-pass"}, WEBHOOK)
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == 'Bearer realm="Accord", error="invalid_token"'
+        assert "not an Accord token" in response.json()["error"]
     assert not Webhook.objects.exists()
 
 
@@ -155,8 +164,8 @@ def test_public_read_opens_reads_but_not_writes(api):
 @override_settings(**{**CREDENTIALS, "ACCORD_ALLOW_PUBLIC_READ": True})
 @pytest.mark.parametrize(
     "auth",
-    [None, basic("writer", "wrong"), {"HTTP_AUTHORIZATION": "Bearer w-pass"}],
-    ids=["none", "wrong password", "bearer token"],
+    [None, basic("writer", "wrong")],
+    ids=["none", "wrong password"],
 )
 def test_public_read_still_challenges_writes_without_valid_credentials(api, auth):
     assert_unauthenticated(send(api, "POST", "/webhooks", auth, WEBHOOK))

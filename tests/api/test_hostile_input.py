@@ -69,6 +69,7 @@ def real_values(td) -> dict[str, str]:
                            url="https://ci.example/hook")  # fmt: skip
     secret = WebhookSecret.objects.create(name="HostileInputToken", value="hostile-input-value")
     verification = Verification.objects.get()
+    account, token = access_values()
     return {
         "provider": "API", "consumer": "Web", "pacticipant": "Web", "name": "Web", "version": "1.0",
         "branch": "main", "tag": "prod", "to_tag": "prod", "provider_tag": "prod", "consumer_tag": "prod",
@@ -76,7 +77,23 @@ def real_values(td) -> dict[str, str]:
         "number": str(verification.id), "metadata": "e30", "uuid": str(Environment.objects.get().uuid),
         "webhook_uuid": "hostile-input-hook-01", "triggered": str(getattr(TriggeredWebhook.objects.first(), "uuid", "")),
         "secret_uuid": str(secret.uuid),
+        "account": account, "team": "platform", "token": token,
     }  # fmt: skip
+
+
+def access_values() -> tuple[str, str]:
+    """An account in a team that owns Web, with a token; production restricted to the team."""
+    from access.models import Account, ApplicationOwner, EnvironmentRestriction, Membership, Team
+    from access.services.tokens import token_create
+    from contracts.models import Environment, Pacticipant
+
+    account = Account.objects.create(name="ci", kind="system")
+    team = Team.objects.create(name="platform")
+    Membership.objects.create(account=account, team=team)
+    ApplicationOwner.objects.create(pacticipant=Pacticipant.objects.get(name="Web"), team=team)
+    EnvironmentRestriction.objects.create(environment=Environment.objects.get(name="production")).teams.add(team)
+    token, _ = token_create(account=account, name="ci", scopes=["write"], allow_open=True)
+    return account.name, token.prefix
 
 
 def _paths(template: str, names: list[str], real: dict[str, str]) -> list[str]:

@@ -15,8 +15,10 @@ from django.test import Client
 from django.urls import get_resolver
 from django.urls.resolvers import URLPattern, URLResolver
 
+from access.models import Account, ApplicationOwner, EnvironmentRestriction, Team, Token
 from contracts.models import ContractPublication, Pacticipant
 from drift.models import DriftIncident, LiveRun, LiveTarget
+from tests.access.helpers import make_token
 from tests.builders import drift_incident, publish_body
 from tests.client import ApiClient
 from tests.ui import webhooks_scene
@@ -430,6 +432,15 @@ WRITES = {
     "ui-webhook-secrets": ({"name": "CI_TOKEN", "value": "s3cr3t-value-1"}, 303),
     "ui-webhook-secret-edit": ({"name": "DEPLOY_KEY", "description": "rotated"}, 303),
     "ui-webhook-secret-delete": ({}, 303),
+    # The Access pages (of the account, team and token the test seeds).
+    "ui-access-accounts": ({"name": "new-person", "kind": "user"}, 303),
+    "ui-access-teams": ({"name": "new-team"}, 303),
+    "ui-access-token-new": ({"name": "walk", "scope": "read", "expires": "30"}, 200),  # the page showing it
+    "ui-access-token-revoke": ({}, 303),
+    "ui-access-account-active": ({"active": "false"}, 303),
+    "ui-access-team-members": ({"account": "ci-bot"}, 303),
+    "ui-access-team-applications": ({"application": "web-shop"}, 303),
+    "ui-access-environment": ({"teams": ["platform"]}, 303),
     "ui-logout": ({}, 303),  # last: it ends the session
 }
 
@@ -444,8 +455,10 @@ def test_every_ui_view_that_takes_a_post_checks_the_csrf_token(td, receiver, set
     kept_secret = secret_put(name="DEPLOY_KEY", value="k-value-123")
     doomed_secret = secret_put(name="OLD_KEY", value="o-value-456")
     incident = drift_incident("Web", "Orders", "production")
+    token = make_token("ci-bot", "write", teams=("platform",))
     values = {"provider": "Orders", "consumer": "Web", "version": "1.0", "number": "1", "name": "Web",
-              "environment": "production", "delivery_uuid": str(delivery.uuid)}  # fmt: skip
+              "environment": "production", "delivery_uuid": str(delivery.uuid),
+              "account": "ci-bot", "team": "platform", "token": token.split("_")[1]}  # fmt: skip
     client = signed_in(WRITER)
 
     def path_of(name: str, template: str) -> str:
@@ -487,6 +500,10 @@ def test_every_ui_view_that_takes_a_post_checks_the_csrf_token(td, receiver, set
     assert len(receiver.requests) == 1
     assert DriftIncident.objects.get().status == "acknowledged" and LiveRun.objects.count() == 2
     assert LiveTarget.objects.get().paused
+    assert Account.objects.filter(name="new-person").exists() and Team.objects.filter(name="new-team").exists()
+    assert Token.objects.filter(name="walk").exists() and Token.objects.get(name="ci").revoked_at is not None
+    assert not Account.objects.get(name="ci-bot").active and ApplicationOwner.objects.get().team.name == "platform"
+    assert EnvironmentRestriction.objects.get().environment.name == "production"
     assert client.get("/ui/webhooks").status_code == 302  # signed out at the end
 
 

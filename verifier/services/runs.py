@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from contracts import events
+from contracts import access, events
 from contracts.events import ContractRequiringVerificationPublished
 from contracts.models import Contract, ContractPublication, Pacticipant
 from contracts.selectors.for_verification import ForVerificationQuery, VerifiablePact, pacts_for_verification
@@ -72,11 +72,42 @@ def verification_run_create(
     selectors: list[dict],
     state_change_url: str | None = None,
     headers: Mapping[str, str] | None = None,
+) -> VerificationRun:
+    """Someone asks for a run (POST /verification-runs): queue it, on their behalf."""
+    validate_version_number(provider_version_number, "providerVersion")
+    access.write(
+        "verification_run.create",
+        f"{provider.name} {provider_version_number} at {http.url_origin(base_url)}",
+        applications=[provider.name],
+        details={"providerVersion": provider_version_number, "baseUrl": http.url_origin(base_url)},
+    )
+    return verification_run_queue(
+        provider=provider,
+        provider_version_number=provider_version_number,
+        base_url=base_url,
+        query=query,
+        selectors=selectors,
+        state_change_url=state_change_url,
+        headers=headers,
+    )
+
+
+@atomic_with_retry
+def verification_run_queue(
+    *,
+    provider: Pacticipant,
+    provider_version_number: str,
+    base_url: str,
+    query: ForVerificationQuery,
+    selectors: list[dict],
+    state_change_url: str | None = None,
+    headers: Mapping[str, str] | None = None,
     contract_ids: list[int] | None = None,
     target: VerificationTarget | None = None,
     trigger: str = "api",
 ) -> VerificationRun:
-    """Queue a run (the task is sent once the caller's transaction commits).
+    """Queue a run (the task is sent once the caller's transaction commits). Called as it is
+    for the runs Accord starts itself (a registered target, on a publication).
 
     The URLs and headers come validated (the API's input, or a target's stored values).
     """
@@ -145,7 +176,7 @@ def verification_runs_for_publication(event: ContractRequiringVerificationPublis
                     URL_MAX_LENGTH,
                 )
                 continue
-            verification_run_create(
+            verification_run_queue(
                 provider=publication.provider,
                 provider_version_number=provider_version.number,
                 base_url=base_url,

@@ -18,9 +18,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from contracts import access
 from contracts.exceptions import InvalidInput
 from contracts.models import Pacticipant
 from contracts.services.transactions import atomic_with_retry
+from verifier.http import url_origin
 from webhooks.models import TriggeredWebhook, Webhook
 
 DEFAULT_EVENT = "contract_content_changed"
@@ -76,10 +78,34 @@ class WebhookDefinition:
         }
 
 
+def webhook_in_words(uuid: str, description: str | None) -> str:
+    """How the audit log names a webhook: "webhook 'Notify CI' (uuid)"."""
+    return f"webhook '{description}' ({uuid})" if description else f"webhook {uuid}"
+
+
+def _audited(definition: WebhookDefinition) -> dict[str, Any]:
+    """What the audit log keeps of a definition: never its headers, body, credentials or
+    the URL's path and query (any of them may hold a secret), only where it sends."""
+    return {
+        "events": list(dict.fromkeys(definition.events)),
+        "method": definition.method.upper(),
+        "url": url_origin(definition.url),
+        "enabled": definition.enabled,
+        "consumer": definition.consumer.name if definition.consumer else None,
+        "provider": definition.provider.name if definition.provider else None,
+        "consumerLabel": definition.consumer_label,
+        "providerLabel": definition.provider_label,
+    }
+
+
 @atomic_with_retry
 def webhook_create(*, definition: WebhookDefinition) -> Webhook:
     """Create a webhook with a new uuid (POST /webhooks and the scoped collections)."""
-    webhook = Webhook.objects.create(uuid=webhook_uuid_new(), **definition.model_fields())
+    uuid = webhook_uuid_new()
+    access.write(
+        "webhook.create", webhook_in_words(uuid, definition.description), admin=True, details=_audited(definition)
+    )
+    webhook = Webhook.objects.create(uuid=uuid, **definition.model_fields())
     # auto_now and auto_now_add read the clock separately; equal stamps mean "never updated".
     Webhook.objects.filter(pk=webhook.pk).update(updated_at=F("created_at"))
     webhook.refresh_from_db(fields=["updated_at"])
@@ -93,6 +119,13 @@ def webhook_put(*, uuid: str, definition: WebhookDefinition) -> tuple[Webhook, b
         raise InvalidInput({"uuid": ["must be 16 to 64 characters of letters, digits, '-' and '_'"]})
     fields = definition.model_fields()
     existing = Webhook.objects.select_for_update(of=("self",)).filter(uuid=uuid).first()
+    # (A create racing another PUT of the same uuid is still announced as a create.)
+    access.write(
+        "webhook.update" if existing else "webhook.create",
+        webhook_in_words(uuid, definition.description),
+        admin=True,
+        details=_audited(definition),
+    )
     if existing is None:
         try:
             # A savepoint: a concurrent PUT of the same uuid makes this insert fail, and then
@@ -113,6 +146,7 @@ def webhook_put(*, uuid: str, definition: WebhookDefinition) -> tuple[Webhook, b
 @atomic_with_retry
 def webhook_delete(*, webhook: Webhook) -> None:
     """Delete a webhook; its pending deliveries become no-ops (their FK is set to null)."""
+    access.write("webhook.delete", webhook_in_words(webhook.uuid, webhook.description), admin=True)
     webhook.delete()
 
 

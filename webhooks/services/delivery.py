@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from contracts import access
 from contracts.models import ContractPublication, Verification
 from drift.services.credentials import secrets_of
 from verifier import http
@@ -39,6 +40,7 @@ from webhooks.selectors import (
     secret_values,
     template_context,
 )
+from webhooks.services.definitions import webhook_in_words
 from webhooks.services.outbox import deliveries_enqueue
 
 logger = logging.getLogger("accord.webhooks")
@@ -243,6 +245,10 @@ def drift_context(event_name: str, base_url: str, transition, run, incident, tar
 
 def webhook_execute(*, webhook: Webhook, base_url: str) -> TestExecution:
     """Send a webhook now with the latest matching data, and store it as a user-triggered delivery."""
+    # Announced (and committed) before anything is sent: a refusal sends nothing, and a
+    # request that went out is on the record even if storing its delivery then fails.
+    with transaction.atomic():
+        access.write("webhook.execute", webhook_in_words(webhook.uuid, webhook.description), admin=True)
     context, publication = _test_context(webhook, base_url)
     rendered, refused = webhook_render(webhook, context)
     outcome = refused or webhook_attempt(rendered)

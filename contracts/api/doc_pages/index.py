@@ -510,4 +510,64 @@ INDEX_PAGES: dict[str, DocPage] = {
             ),
         ),
     ),
+    # --- access control (the access app; admins only) -------------------------------------
+    "accounts": DocPage(
+        "Accounts (Accord access control)",
+        "/admin/accounts",
+        "The accounts that hold bearer tokens: people (kind user) and pipelines (kind system). Admins only, "
+        "reads included. Accounts are never deleted, so the audit log's names keep meaning: deactivate one "
+        "(its tokens stop working) instead.",
+        (
+            ("GET", "Every account by name, with its teams and how many of its tokens are not revoked."),
+            ("POST", "Create one: name, kind (user or system), optional displayName and email. 201."),
+            ("PATCH", "On /admin/accounts/{account}: displayName, email, active (false deactivates)."),
+        ),
+    ),
+    "account": DocPage(
+        "An account (Accord access control)",
+        "/admin/accounts/{account}",
+        "One account, with its teams and a link to its tokens.",
+        (("GET", "The account."), ("PATCH", "displayName, email, active.")),
+    ),
+    "tokens": DocPage(
+        "An account's tokens (Accord access control)",
+        "/admin/accounts/{account}/tokens",
+        "Bearer tokens (Authorization: Bearer acc_..., what the Pact clients send with --broker-token or "
+        "PACT_BROKER_TOKEN). A token's scopes are read, write (includes read) or admin (includes write). "
+        "Only a SHA-256 digest is stored: the token itself is shown once, in the answer that creates it.",
+        (
+            ("GET", "The account's tokens, newest first, revoked ones included, never their values."),
+            (
+                "POST",
+                'Create one: name, scopes (e.g. ["write"]), optional expiresAt (ISO 8601). 201 with the token '
+                "in `token`: copy it now, it is never shown again. A broker without basic-auth users needs "
+                "ACCORD_REQUIRE_AUTH=true first (409 otherwise).",
+            ),
+            ("DELETE", "On /admin/accounts/{account}/tokens/{id}: revoke it (401 from then on); it stays listed."),
+        ),
+    ),
+    "teams": DocPage(
+        "Teams (Accord access control)",
+        "/admin/teams",
+        "Teams own applications: a write about an application a team owns (publishing its pacts or results, "
+        "tagging, branching, deploying, deleting) needs a token of one of its members, or an admin. An "
+        "application no team owns is writable by every writer. Admins only, reads included.",
+        (
+            ("GET", "Every team with its members, applications and the restricted environments it may deploy to."),
+            ("POST", "Create one: name. 201."),
+            ("PUT", "On /admin/teams/{team}/members/{account} or .../applications/{pacticipant}: add it."),
+            ("DELETE", "On the same paths: remove it; on /admin/teams/{team}: delete the team."),
+        ),
+    ),
+    "restrictions": DocPage(
+        "Restricted environments (Accord access control)",
+        "/admin/restrictions",
+        "An environment where only members of the teams named (and admins) may record or end deployments "
+        "and releases. Admins only, reads included.",
+        (
+            ("GET", "Every restricted environment with its teams; /admin/restrictions/{environment} one of them."),
+            ("PUT", 'On /admin/restrictions/{environment}: {"teams": [...]} (an empty list: admins only).'),
+            ("DELETE", "On /admin/restrictions/{environment}: lift the restriction."),
+        ),
+    ),
 }
