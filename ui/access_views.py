@@ -10,6 +10,9 @@ a CSRF token (csrf_protect per view).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_protect
@@ -56,6 +59,19 @@ def not_found(request: HttpRequest, message: str) -> HttpResponse:
     return _page(request, "ui/contracts/not_found.html", {"message": message}, status=404)
 
 
+def admins_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The page for admins (under the broker's sub-path); a 403 page for everyone else."""
+
+    @functools.wraps(view)
+    def checked(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        use_base_path(request)
+        if not _admin(request):
+            return forbidden(request)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 def _see(url: str) -> HttpResponseRedirect:
     """After a write, a GET of the page (303: a reload does not post again)."""
     response = HttpResponseRedirect(url)
@@ -80,22 +96,18 @@ def _overview(request: HttpRequest, account_form=None, team_form=None, status: i
 
 @require_GET
 @csrf_protect
+@admins_only
 def access_overview(request: HttpRequest) -> HttpResponse:
     """Every account (with its teams and tokens), every team, the restricted environments,
     and the forms that add an account or a team."""
-    use_base_path(request)
-    if not _admin(request):
-        return forbidden(request)
     return _overview(request)
 
 
 @require_POST
 @csrf_protect
+@admins_only
 def account_new(request: HttpRequest) -> HttpResponse:
     """Create an account, then show its page (where its first token is made)."""
-    use_base_path(request)
-    if not _admin(request):
-        return forbidden(request)
     form = AccountForm(request.POST)
     if form.is_valid():
         try:
@@ -111,11 +123,9 @@ def account_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @csrf_protect
+@admins_only
 def team_new(request: HttpRequest) -> HttpResponse:
     """Create a team, then show its page (where members and applications are added)."""
-    use_base_path(request)
-    if not _admin(request):
-        return forbidden(request)
     form = TeamForm(request.POST)
     if form.is_valid():
         try:
@@ -146,11 +156,9 @@ def _render_account(request: HttpRequest, account, *, form=None, created=None, s
 
 @require_GET
 @csrf_protect
+@admins_only
 def account_page(request: HttpRequest, account: str) -> HttpResponse:
     """An account: its teams, its tokens (never their values), and the form for a new one."""
-    use_base_path(request)
-    if not _admin(request):
-        return forbidden(request)
     try:
         found = selectors.account_get(name=account)
     except NotFound as missing:
@@ -160,12 +168,10 @@ def account_page(request: HttpRequest, account: str) -> HttpResponse:
 
 @require_POST
 @csrf_protect
+@admins_only
 def token_new(request: HttpRequest, account: str) -> HttpResponse:
     """Create a token and show it, this once (the answer is not stored anywhere, not even
     in the session: a reload asks to post again rather than show it a second time)."""
-    use_base_path(request)
-    if not _admin(request):
-        return forbidden(request)
     try:
         found = selectors.account_get(name=account)
     except NotFound as missing:
@@ -186,11 +192,9 @@ def token_new(request: HttpRequest, account: str) -> HttpResponse:
 
 @require_POST
 @csrf_protect
+@admins_only
 def token_revoke_view(request: HttpRequest, account: str, token: str) -> HttpResponse:
     """Revoke a token (it stays listed, as revoked), then back to the account."""
-    use_base_path(request)
-    if not _admin(request):
-        return forbidden(request)
     try:
         found = selectors.token_get(account=selectors.account_get(name=account), prefix=token)
     except NotFound as missing:
@@ -201,11 +205,9 @@ def token_revoke_view(request: HttpRequest, account: str, token: str) -> HttpRes
 
 @require_POST
 @csrf_protect
+@admins_only
 def account_active(request: HttpRequest, account: str) -> HttpResponse:
     """Deactivate (`active=false`: its tokens stop working) or activate an account."""
-    use_base_path(request)
-    if not _admin(request):
-        return forbidden(request)
     wanted = request.POST.get("active")
     if wanted not in ("true", "false"):
         return _page(request, "ui/bad_request.html", {"problems": ["active: must be true or false."]}, status=400)
@@ -234,11 +236,9 @@ def _render_team(request: HttpRequest, team, *, member_form=None, application_fo
 
 @require_GET
 @csrf_protect
+@admins_only
 def team_page(request: HttpRequest, team: str) -> HttpResponse:
     """A team: its members, its applications, the restricted environments it may deploy to."""
-    use_base_path(request)
-    if not _admin(request):
-        return forbidden(request)
     try:
         found = selectors.team_get(name=team)
     except NotFound as missing:
@@ -248,11 +248,9 @@ def team_page(request: HttpRequest, team: str) -> HttpResponse:
 
 @require_POST
 @csrf_protect
+@admins_only
 def team_members(request: HttpRequest, team: str) -> HttpResponse:
     """Add an account to the team, or (`remove`) take it out."""
-    use_base_path(request)
-    if not _admin(request):
-        return forbidden(request)
     try:
         found = selectors.team_get(name=team)
     except NotFound as missing:
@@ -272,11 +270,9 @@ def team_members(request: HttpRequest, team: str) -> HttpResponse:
 
 @require_POST
 @csrf_protect
+@admins_only
 def team_applications(request: HttpRequest, team: str) -> HttpResponse:
     """Make the team own an application (taking it from another team), or (`remove`) no longer."""
-    use_base_path(request)
-    if not _admin(request):
-        return forbidden(request)
     try:
         found = selectors.team_get(name=team)
     except NotFound as missing:
@@ -301,11 +297,9 @@ def team_applications(request: HttpRequest, team: str) -> HttpResponse:
 
 @require_GET
 @csrf_protect
+@admins_only
 def environments(request: HttpRequest) -> HttpResponse:
     """Every environment, restricted or not, with a form to choose who may deploy there."""
-    use_base_path(request)
-    if not _admin(request):
-        return forbidden(request)
     restrictions = {r.environment_id: [team.name for team in r.teams.all()] for r in selectors.restrictions_list()}
     team_names = [team.name for team in selectors.teams_list()]
     rows = [
@@ -317,11 +311,9 @@ def environments(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @csrf_protect
+@admins_only
 def environment_restriction(request: HttpRequest, environment: str) -> HttpResponse:
     """Restrict the environment to the teams ticked (none ticked: admins only), or `lift` it."""
-    use_base_path(request)
-    if not _admin(request):
-        return forbidden(request)
     try:
         found = selectors.environment_by_name(name=environment)
     except NotFound as missing:
