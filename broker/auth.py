@@ -183,7 +183,8 @@ def actor_of(request: HttpRequest, visitor: Visitor) -> access.Actor:
         kind="user" if visitor.username else "anonymous",
         name=visitor.username or "anonymous",
         scopes=frozenset(("read", "write", "admin") if visitor.level == "write" else ("read",)),
-        ip=request.META.get("REMOTE_ADDR", ""),
+        ip=getattr(request, "accord_client_ip", request.META.get("REMOTE_ADDR", "")),
+        request_id=getattr(request, "accord_request_id", ""),
         via="ui" if request.path_info.startswith(UI_PREFIX) else "api",
     )
 

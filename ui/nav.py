@@ -8,6 +8,7 @@ from typing import NamedTuple
 class NavItem(NamedTuple):
     label: str
     route: str  # a URL name; reversed in the template, so it follows the sub-path
+    writers_only: bool = False  # shown only to those who may write (ui.context's can_write)
 
 
 NAV: tuple[NavItem, ...] = (
@@ -18,4 +19,5 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Network", "ui-network"),
     NavItem("Drift", "ui-drift"),
     NavItem("Webhooks", "ui-webhooks"),
+    NavItem("Audit log", "ui-audit", writers_only=True),
 )

@@ -8,7 +8,15 @@ of pages adds its own block of routes (`urlpatterns += [...]`).
 from django.urls import path, register_converter
 
 from contracts.api.converters import Segment
-from ui import applications_views, contracts_views, drift_views, matrix_views, network_views, webhooks_views
+from ui import (
+    applications_views,
+    audit_views,
+    contracts_views,
+    drift_views,
+    matrix_views,
+    network_views,
+    webhooks_views,
+)
 
 
 class PageSegment(Segment):
@@ -73,3 +81,9 @@ urlpatterns += [
     path("network", network_views.network, name="ui-network"),
 ]
 # end of network pages
+
+# audit log page (ui/audit_views.py): who changed what; for those who may read it (audit.policy).
+urlpatterns += [
+    path("audit", audit_views.audit_log, name="ui-audit"),
+]
+# end of audit pages

@@ -177,6 +177,7 @@ RELATIONS: list[Relation] = [
         "Drift incidents: deployed providers that no longer do what a consumer's pact says",
     ),
     Relation("accord:drift-stats", "drift-stats", "Drift monitoring figures per integration and environment"),
+    Relation("accord:audit", "audit", "The audit log: who changed what, when and from where"),
 ]
 
 # The relations client-wire.md saw the real clients follow.
