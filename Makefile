@@ -46,7 +46,7 @@ test-fast: $(VENV)/.dev-installed chromium
 
 ## screenshots: the web UI's pictures in docs/screenshots (light and dark, 1280x800)
 screenshots: $(VENV)/.dev-installed chromium
-	ACCORD_WRITE_SCREENSHOTS=1 $(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest -q tests/ui/test_browser.py tests/ui/test_applications_browser.py tests/ui/test_contracts_browser.py tests/ui/test_drift_browser.py tests/ui/test_matrix_browser.py tests/ui/test_network_browser.py tests/ui/test_webhooks_browser.py tests/ui/test_signin_browser.py
+	ACCORD_WRITE_SCREENSHOTS=1 $(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest -q tests/ui/test_browser.py tests/ui/test_applications_browser.py tests/ui/test_contracts_browser.py tests/ui/test_drift_browser.py tests/ui/test_matrix_browser.py tests/ui/test_network_browser.py tests/ui/test_webhooks_browser.py tests/ui/test_signin_browser.py tests/ui/test_audit_browser.py
 
 ## lint: ruff, the layering contracts (.importlinter) and models without migrations
 lint: $(VENV)/.dev-installed

@@ -25,7 +25,7 @@ class AuditQuery(forms.Form):
         # `from` is a Python keyword: the field is declared `from_`, its query parameter is `from`.
         self.fields = {("from" if name == "from_" else name): field for name, field in self.fields.items()}
         for name in ("actor", "application", "action"):
-            self.fields[name].widget.attrs["spellcheck"] = "false"
+            self.fields[name].widget.attrs.update(spellcheck="false", size="16")
         self.fields["action"].widget.attrs["placeholder"] = "e.g. pact. or tag.add"
 
     def clean(self) -> dict:

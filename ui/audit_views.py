@@ -28,6 +28,7 @@ CURSOR_PROBLEM = "after/before: this page cursor was not made by Accord; start f
 
 @require_safe
 def audit_log(request: HttpRequest) -> HttpResponse:
+    """Every change newest first, filtered by the GET form, 50 a page by keyset."""
     use_base_path(request)
     if not may_read_audit(request):
         return _page(request, "ui/audit/forbidden.html", {"message": f"Not allowed: {NEEDED}"}, status=403)

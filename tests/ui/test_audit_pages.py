@@ -46,7 +46,7 @@ def test_the_page_shows_who_what_when_and_from_where() -> None:
     response = signed_in(WRITER).get("/ui/audit")
     assert response.status_code == 200
     shown = text(response)
-    assert "ci token deploy-pipeline token deployment.record API 2.0 in production production API" in shown
+    assert "ci token deploy-pipeline deployment.record API 2.0 in production production API" in shown
     assert "198.51.100.23 API abc.123" in shown
     assert "ana tag.add Web 1.0 tag prod Web — web UI —" in shown
     html = response.content.decode()
