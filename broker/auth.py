@@ -264,7 +264,8 @@ def actor_of(request: HttpRequest, visitor: Visitor) -> access.Actor:
         token=visitor.token,
         account_id=visitor.account_id,
         scopes=visitor.scopes,
-        ip=request.META.get("REMOTE_ADDR", ""),
+        ip=getattr(request, "accord_client_ip", request.META.get("REMOTE_ADDR", "")),
+        request_id=getattr(request, "accord_request_id", ""),
         via="ui" if request.path_info.startswith(UI_PREFIX) else "api",
     )
 

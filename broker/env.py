@@ -7,6 +7,7 @@ A `NAME_FILE` variable (Docker/Kubernetes secrets) is read when `NAME` is unset.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -86,6 +87,17 @@ def env_list(*names: str, default: tuple[str, ...] = ()) -> list[str]:
     if not found:
         return list(default)
     return [item for item in found[1].replace(",", " ").split() if item]
+
+
+def env_networks(*names: str) -> list[str]:
+    """A list of IP addresses and CIDR networks ("10.0.0.0/8 192.0.2.7 fd00::/8")."""
+    entries = env_list(*names)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(f"{names[0]} must list IP addresses or CIDR networks, got {entry!r}") from None
+    return entries
 
 
 def database_from_url(url: str, *, variable: str = "DATABASE_URL") -> dict[str, object]:

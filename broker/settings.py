@@ -20,6 +20,7 @@ from broker.env import (
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_str,
 )
 
@@ -57,6 +58,9 @@ for _url in ACCORD_BASE_URLS:
     if _host and _host not in ALLOWED_HOSTS:
         ALLOWED_HOSTS.append(_host)
 USE_X_FORWARDED_HOST = env_bool("ACCORD_USE_X_FORWARDED_HOST", default=False)
+# Proxies (IPs or CIDRs) whose X-Forwarded-For names the client (broker/request_context.py);
+# none by default: X-Forwarded-For is then never believed.
+ACCORD_TRUSTED_PROXIES = env_networks("ACCORD_TRUSTED_PROXIES")
 if env_bool("ACCORD_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # HSTS: sent only on https requests (Django's SecurityMiddleware), so plain-http installs
@@ -78,12 +82,14 @@ INSTALLED_APPS = [
     "webhooks",
     "drift",
     "access",  # tokens, accounts, teams and the permission check (README, "Access control")
+    "audit",
     "django_htmx",
     "ui",
 ]
 
 MIDDLEWARE = [
     "broker.middleware.RawPathMiddleware",
+    "broker.request_context.RequestContextMiddleware",  # request id and client address (the audit log's)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -254,6 +260,9 @@ ACCORD_DRIFT_BACKOFF_MAX_SECONDS = env_int("ACCORD_DRIFT_BACKOFF_MAX_SECONDS", d
 ACCORD_DRIFT_RUN_RETENTION_DAYS = env_int("ACCORD_DRIFT_RUN_RETENTION_DAYS", default=30, minimum=1)
 ACCORD_DRIFT_QUEUE = env_str("ACCORD_DRIFT_QUEUE")
 
+# The audit log (audit/): entries older than this are pruned by beat's audit-prune.
+ACCORD_AUDIT_RETENTION_DAYS = env_int("ACCORD_AUDIT_RETENTION_DAYS", default=365, minimum=1)
+
 ACCORD_OUTBOUND_ALLOW = env_list("ACCORD_OUTBOUND_ALLOW", "PACT_BROKER_WEBHOOK_HOST_WHITELIST")
 ACCORD_OUTBOUND_CONNECT_TIMEOUT = env_float("ACCORD_OUTBOUND_CONNECT_TIMEOUT", default=5.0)
 ACCORD_OUTBOUND_READ_TIMEOUT = env_float("ACCORD_OUTBOUND_READ_TIMEOUT", default=15.0)
@@ -288,6 +297,8 @@ CELERY_BEAT_SCHEDULE = {
     "drift-tick": {"task": "drift.tick", "schedule": ACCORD_DRIFT_TICK_SECONDS},
     "drift-reap": {"task": "drift.live_runs_reap", "schedule": 30.0},
     "drift-prune": {"task": "drift.live_runs_prune", "schedule": 3600.0},
+    # Every hour: delete audit entries older than ACCORD_AUDIT_RETENTION_DAYS, in batches.
+    "audit-prune": {"task": "audit.prune", "schedule": 3600.0},
 }
 
 _log_level = (env_str("PACT_BROKER_LOG_LEVEL", "ACCORD_LOG_LEVEL", "LOG_LEVEL", default="INFO") or "INFO").upper()

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("webhooks.api.urls")),
     path("", include("drift.api.urls")),
     path("", include("verifier.api.urls")),
+    path("", include("audit.api.urls")),
     path("", include("contracts.api.urls")),
 ]
 

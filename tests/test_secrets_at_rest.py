@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test import override_settings
 
+from audit.models import AuditEntry
 from contracts.models.secrets import decrypt, encrypt
 from verifier.models import VerificationRun, VerificationTarget
 from webhooks.models import Webhook
@@ -63,6 +64,9 @@ def test_a_search_of_the_database_finds_no_credential_but_accord_can_still_use_t
     )
     assert run.status_code == 201, run.content
 
+    # The search covers the audit log too: each of these writes has its row there.
+    audited = AuditEntry.objects.filter(actor_kind="anonymous").values_list("action", flat=True)
+    assert sorted(audited) == ["verification_run.create", "verification_target.put", "webhook.create"]
     for secret in SECRETS:
         assert _database_contains(secret) == [], f"{secret} is stored in clear"
         assert secret not in created.content.decode() + target.content.decode() + run.content.decode()
@@ -116,6 +120,7 @@ def test_live_target_credentials_are_encrypted_at_rest_and_never_shown(api, td):
     assert created.status_code == 201, created.content
     shown = created.content.decode() + api.get("/live-targets").content.decode()
 
+    assert AuditEntry.objects.filter(action="live_target.put", actor_kind="anonymous").exists()
     for secret in LIVE_SECRETS:
         assert _database_contains(secret) == [], f"{secret} is stored in clear"
         assert secret not in shown

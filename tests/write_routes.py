@@ -145,7 +145,7 @@ CASES: list[Case] = [
         lambda s: ("/contracts/publish", publish_body("Web", "1.2", provider="API", branch="feat/x", tags=["dev"])),
         "pact.publish",
         ("Web",),
-    ),  # fmt: skip
+    ),
     *_pact_cases(),
     Case(
         "verification-results",
@@ -153,28 +153,28 @@ CASES: list[Case] = [
         lambda s: (_verification_result(s), {"success": True, "providerApplicationVersion": "2.1"}),
         "verification.publish",
         ("API",),
-    ),  # fmt: skip
+    ),
     Case(
         "verification-results-metadata",
         "POST",
         lambda s: (_verification_result(s, "e30"), {"success": False, "providerApplicationVersion": "2.1"}),
         "verification.publish",
         ("API",),
-    ),  # fmt: skip
+    ),
     Case(
         "verification-result",
         "DELETE",
         lambda s: (f"{_verification_result(s)}/{s.verification}", None),
         "verification.delete",
         ("API",),
-    ),  # fmt: skip
+    ),
     Case(
         "verification-result-metadata",
         "DELETE",
         lambda s: (f"{_verification_result(s, 'e30')}/{s.verification}", None),
         "verification.delete",
         ("API",),
-    ),  # fmt: skip
+    ),
     # contracts: pacticipants, labels, versions, branches, tags
     Case("pacticipants", "POST", lambda s: ("/pacticipants", {"name": "Mobile"}), "pacticipant.create", ("Mobile",)),
     Case(
@@ -183,10 +183,10 @@ CASES: list[Case] = [
         lambda s: ("/pacticipants/Web", {"displayName": "Web shop"}),
         "pacticipant.update",
         ("Web",),
-    ),  # fmt: skip
+    ),
     Case(
         "pacticipant", "PATCH", lambda s: ("/pacticipants/Web", {"mainBranch": "main"}), "pacticipant.update", ("Web",)
-    ),  # fmt: skip
+    ),
     Case("pacticipant", "DELETE", lambda s: ("/pacticipants/Web", None), "pacticipant.delete", ("Web",)),
     Case("pacticipant-label", "PUT", lambda s: ("/pacticipants/Web/labels/checkout", {}), "label.add", ("Web",)),
     Case("pacticipant-label", "DELETE", lambda s: ("/pacticipants/Web/labels/team", None), "label.remove", ("Web",)),
@@ -197,7 +197,7 @@ CASES: list[Case] = [
         lambda s: ("/pacticipants/Web/versions/1.0", {"buildUrl": "https://ci.example/1"}),
         "version.update",
         ("Web",),
-    ),  # fmt: skip
+    ),
     Case("version", "DELETE", lambda s: ("/pacticipants/Web/versions/1.0", None), "version.delete", ("Web",)),
     Case("version-tag", "PUT", lambda s: ("/pacticipants/Web/versions/1.0/tags/qa", {}), "tag.add", ("Web",)),
     # A tag named like an environment also records a deployment there: the write names it.
@@ -209,10 +209,8 @@ CASES: list[Case] = [
         ("API",),
         environment="production",
         variant="named like an environment",
-    ),  # fmt: skip
-    Case(
-        "version-tag", "DELETE", lambda s: ("/pacticipants/Web/versions/1.0/tags/prod", None), "tag.delete", ("Web",)
-    ),  # fmt: skip
+    ),
+    Case("version-tag", "DELETE", lambda s: ("/pacticipants/Web/versions/1.0/tags/prod", None), "tag.delete", ("Web",)),
     Case("branches", "DELETE", lambda s: ("/pacticipants/Web/branches", None), "branches.delete", ("Web",)),
     Case("branch", "DELETE", lambda s: ("/pacticipants/Web/branches/main", None), "branch.delete", ("Web",)),
     Case(
@@ -221,14 +219,14 @@ CASES: list[Case] = [
         lambda s: ("/pacticipants/Web/branches/feat%2Fy/versions/1.0", {}),
         "branch_version.add",
         ("Web",),
-    ),  # fmt: skip
+    ),
     Case(
         "branch-version",
         "DELETE",
         lambda s: ("/pacticipants/Web/branches/main/versions/1.0", None),
         "branch_version.remove",
         ("Web",),
-    ),  # fmt: skip
+    ),
     # contracts: environments, deployments, releases
     Case(
         "environments",
@@ -236,7 +234,7 @@ CASES: list[Case] = [
         lambda s: ("/environments", {"name": "staging", "production": False}),
         "environment.create",
         admin=True,
-    ),  # fmt: skip
+    ),
     Case(
         "environment",
         "PUT",
@@ -246,10 +244,8 @@ CASES: list[Case] = [
         ),
         "environment.update",
         admin=True,
-    ),  # fmt: skip
-    Case(
-        "environment", "DELETE", lambda s: (f"/environments/{s.environment}", None), "environment.delete", admin=True
-    ),  # fmt: skip
+    ),
+    Case("environment", "DELETE", lambda s: (f"/environments/{s.environment}", None), "environment.delete", admin=True),
     Case(
         "version-deployed-versions",
         "POST",
@@ -257,7 +253,7 @@ CASES: list[Case] = [
         "deployment.record",
         ("Web",),
         environment="production",
-    ),  # fmt: skip
+    ),
     Case(
         "version-released-versions",
         "POST",
@@ -265,7 +261,7 @@ CASES: list[Case] = [
         "release.record",
         ("Web",),
         environment="production",
-    ),  # fmt: skip
+    ),
     Case(
         "deployed-version",
         "PATCH",
@@ -273,7 +269,7 @@ CASES: list[Case] = [
         "deployment.end",
         ("API",),
         environment="production",
-    ),  # fmt: skip
+    ),
     Case(
         "released-version",
         "PATCH",
@@ -281,7 +277,7 @@ CASES: list[Case] = [
         "release.end_support",
         ("API",),
         environment="production",
-    ),  # fmt: skip
+    ),
     # contracts: integrations
     Case(
         "integration",
@@ -289,7 +285,7 @@ CASES: list[Case] = [
         lambda s: ("/integrations/provider/API/consumer/Web", None),
         "integration.delete",
         ("Web", "API"),
-    ),  # fmt: skip
+    ),
     Case("integrations", "DELETE", lambda s: ("/integrations", None), "integrations.delete_all", admin=True),
     # webhooks
     Case("webhooks", "POST", lambda s: ("/webhooks", WEBHOOK), "webhook.create", admin=True),
@@ -299,7 +295,7 @@ CASES: list[Case] = [
         lambda s: ("/webhooks/provider/API/consumer/Web", WEBHOOK),
         "webhook.create",
         admin=True,
-    ),  # fmt: skip
+    ),
     Case("webhooks-provider", "POST", lambda s: ("/webhooks/provider/API", WEBHOOK), "webhook.create", admin=True),
     Case("webhooks-consumer", "POST", lambda s: ("/webhooks/consumer/Web", WEBHOOK), "webhook.create", admin=True),
     Case("pact-webhooks", "POST", lambda s: (f"{PAIR}/webhooks", WEBHOOK), "webhook.create", admin=True),
@@ -316,21 +312,21 @@ CASES: list[Case] = [
         ),
         "verification_run.create",
         ("API",),
-    ),  # fmt: skip
+    ),
     Case(
         "verification-target",
         "PUT",
         lambda s: ("/pacticipants/API/verification-targets/ci", {"baseUrl": "https://ci-api.example"}),
         "verification_target.put",
         ("API",),
-    ),  # fmt: skip
+    ),
     Case(
         "verification-target",
         "DELETE",
         lambda s: ("/pacticipants/API/verification-targets/review", None),
         "verification_target.delete",
         ("API",),
-    ),  # fmt: skip
+    ),
     # drift
     Case(
         "live-target",
@@ -339,10 +335,10 @@ CASES: list[Case] = [
         "live_target.put",
         ("API",),
         environment="production",
-    ),  # fmt: skip
+    ),
     Case(
         "live-target", "DELETE", lambda s: (LIVE_TARGET, None), "live_target.delete", ("API",), environment="production"
-    ),  # fmt: skip
+    ),
     Case(
         "live-target-runs",
         "POST",
@@ -350,7 +346,7 @@ CASES: list[Case] = [
         "live_run.request",
         ("API",),
         environment="production",
-    ),  # fmt: skip
+    ),
     Case(
         "drift-incident-acknowledge",
         "POST",
@@ -431,25 +427,23 @@ CASES: list[Case] = [
         lambda s: (f"/ui/webhooks/{s.webhook}/edit", {**UI_WEBHOOK, "description": "Edited"}),
         "webhook.update",
         admin=True,
-    ),  # fmt: skip
+    ),
     Case(
         "ui-webhook-enabled",
         "POST",
         lambda s: (f"/ui/webhooks/{s.webhook}/enabled", {"enabled": "false"}),
         "webhook.update",
         admin=True,
-    ),  # fmt: skip
+    ),
     Case("ui-webhook-test", "POST", lambda s: (f"/ui/webhooks/{s.webhook}/test", {}), "webhook.execute", admin=True),
-    Case(
-        "ui-webhook-delete", "POST", lambda s: (f"/ui/webhooks/{s.webhook}/delete", {}), "webhook.delete", admin=True
-    ),  # fmt: skip
+    Case("ui-webhook-delete", "POST", lambda s: (f"/ui/webhooks/{s.webhook}/delete", {}), "webhook.delete", admin=True),
     Case(
         "ui-drift-incident",
         "POST",
         lambda s: (f"/ui/drift/incidents/{s.incident}", {"note": "Rolling back"}),
         "drift_incident.acknowledge",
         ("API",),
-    ),  # fmt: skip
+    ),
     Case(
         "ui-drift-target-run",
         "POST",
@@ -457,7 +451,7 @@ CASES: list[Case] = [
         "live_run.request",
         ("API",),
         environment="production",
-    ),  # fmt: skip
+    ),
     Case(
         "ui-drift-target-pause",
         "POST",

@@ -25,5 +25,6 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Network", "ui-network"),
     NavItem("Drift", "ui-drift", ("ui-drift",)),
     NavItem("Webhooks", "ui-webhooks", ("ui-webhook",)),
+    NavItem("Audit log", "ui-audit", ("ui-audit",), admin=True),
     NavItem("Access", "ui-access", ("ui-access",), admin=True),
 )

@@ -11,6 +11,7 @@ from contracts.api.converters import Segment
 from ui import (
     access_views,
     applications_views,
+    audit_views,
     contracts_views,
     drift_views,
     matrix_views,
@@ -108,3 +109,8 @@ urlpatterns += [
     ),  # fmt: skip
 ]
 # end of access pages
+# audit log page (ui/audit_views.py): who changed what; for those who may read it (audit.policy).
+urlpatterns += [
+    path("audit", audit_views.audit_log, name="ui-audit"),
+]
+# end of audit pages

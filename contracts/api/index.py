@@ -181,6 +181,7 @@ RELATIONS: list[Relation] = [
     Relation("accord:accounts", "access-accounts", "Accounts and their bearer tokens (admins)"),
     Relation("accord:teams", "access-teams", "Teams, their members and the applications they own (admins)"),
     Relation("accord:restrictions", "access-restrictions", "Environments only some teams may deploy to (admins)"),
+    Relation("accord:audit", "audit", "The audit log: who changed what, when and from where"),
 ]
 
 # The relations client-wire.md saw the real clients follow.

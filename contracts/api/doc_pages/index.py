@@ -570,4 +570,21 @@ INDEX_PAGES: dict[str, DocPage] = {
             ("DELETE", "On /admin/restrictions/{environment}: lift the restriction."),
         ),
     ),
+    "audit": DocPage(
+        "The audit log (Accord)",
+        "/audit",
+        "Every write through the API and the web UI, recorded in the same transaction as the write: who made "
+        "it (user, system account, token), the action and what it changed, the applications and environment "
+        "it concerned, when, the client's address, API or UI, and the request id (the X-Request-Id header of "
+        "the answer). Never a secret, never a contract's body. Entries older than ACCORD_AUDIT_RETENTION_DAYS "
+        "are pruned. Reading it needs the admin scope.",
+        (
+            (
+                "GET",
+                "Newest first; actor (a user or system account), application (a pacticipant), action (exact, or a "
+                "prefix ending with '.': pact.) and from / to (ISO 8601) filter; size (at most 500) sets the page "
+                "size, and the next link (a cursor, after=) leads to older entries.",
+            ),
+        ),
+    ),
 }
