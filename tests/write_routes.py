@@ -44,11 +44,13 @@ class Scene:
     webhook: str  # uuid
     incident: str  # uuid
     token: str  # the id (public prefix) of account ci's token
+    secret: str  # uuid of the webhook secret DEPLOY_KEY
 
 
 def build_scene(td, receiver_url: str) -> Scene:
     from contracts.models import DeployedVersion, Label, Pacticipant, ReleasedVersion, Verification
     from verifier.services.targets import verification_target_put
+    from webhooks.services.secrets import secret_put
 
     td.publish("Web", "1.0", provider="API", branch="main", tags=["prod"]).verify("2.0")
     td.deploy("API", "2.0", to="production").release("API", "2.0", to="production")
@@ -60,6 +62,7 @@ def build_scene(td, receiver_url: str) -> Scene:
     verification_target_put(provider=api, name="review", base_url="https://api.example")
     verification = Verification.objects.get()
     token = _access_scene()
+    secret = secret_put(name="DEPLOY_KEY", value="deploy-key-value-5150")
     return Scene(
         sha=verification.contract.sha,
         verification=verification.id,
@@ -69,6 +72,7 @@ def build_scene(td, receiver_url: str) -> Scene:
         webhook=hook.uuid,
         incident=str(incident.uuid),
         token=token,
+        secret=str(secret.uuid),
     )
 
 
@@ -301,6 +305,21 @@ CASES: list[Case] = [
     Case("pact-webhooks", "POST", lambda s: (f"{PAIR}/webhooks", WEBHOOK), "webhook.create", admin=True),
     Case("webhook", "PUT", lambda s: (f"/webhooks/{s.webhook}", WEBHOOK), "webhook.update", admin=True),
     Case("webhook", "DELETE", lambda s: (f"/webhooks/{s.webhook}", None), "webhook.delete", admin=True),
+    Case(
+        "secrets",
+        "POST",
+        lambda s: ("/secrets", {"name": "CI_TOKEN", "value": "ci-token-value-1"}),
+        "secret.put",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "secret",
+        "PUT",
+        lambda s: (f"/secrets/{s.secret}", {"name": "DEPLOY_KEY", "value": "rotated-value-2"}),
+        "secret.put",
+        admin=True,
+    ),  # fmt: skip
+    Case("secret", "DELETE", lambda s: (f"/secrets/{s.secret}", None), "secret.delete", admin=True),
     Case("webhook-execute", "POST", lambda s: (f"/webhooks/{s.webhook}/execute", {}), "webhook.execute", admin=True),
     # verifier
     Case(
@@ -437,6 +456,27 @@ CASES: list[Case] = [
     ),
     Case("ui-webhook-test", "POST", lambda s: (f"/ui/webhooks/{s.webhook}/test", {}), "webhook.execute", admin=True),
     Case("ui-webhook-delete", "POST", lambda s: (f"/ui/webhooks/{s.webhook}/delete", {}), "webhook.delete", admin=True),
+    Case(
+        "ui-webhook-secrets",
+        "POST",
+        lambda s: ("/ui/webhooks/secrets", {"name": "CI_TOKEN", "value": "ci-token-value-1"}),
+        "secret.put",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "ui-webhook-secret-edit",
+        "POST",
+        lambda s: (f"/ui/webhooks/secrets/{s.secret}", {"name": "DEPLOY_KEY", "value": "rotated-value-2"}),
+        "secret.put",
+        admin=True,
+    ),  # fmt: skip
+    Case(
+        "ui-webhook-secret-delete",
+        "POST",
+        lambda s: (f"/ui/webhooks/secrets/{s.secret}/delete", {}),
+        "secret.delete",
+        admin=True,
+    ),  # fmt: skip
     Case(
         "ui-drift-incident",
         "POST",

@@ -209,11 +209,20 @@ def test_bad_queries_are_400s_naming_the_parameter(writer, query, field, message
     assert message in " ".join(response.json()["errors"][field])
 
 
-def test_reading_the_log_needs_write_access(users) -> None:
+def test_reading_the_log_needs_the_admin_scope(users) -> None:
+    from access.services.accounts import account_create
+    from access.services.tokens import token_create
+
     response = ApiClient(**basic(READER)).get("/audit")
     assert response.status_code == 403
-    assert response.json() == {"error": "Forbidden: reading the audit log needs write access"}
+    assert response.json() == {"error": "Forbidden: reading the audit log needs the admin scope"}
     assert ApiClient().get("/audit").status_code == 401
+    # A pipeline's write token may publish, not read who did what.
+    pipeline = account_create(name="ci", kind="system")
+    _, write = token_create(account=pipeline, name="publish", scopes=["write"])
+    _, admin = token_create(account=pipeline, name="admin", scopes=["admin"])
+    assert ApiClient(HTTP_AUTHORIZATION=f"Bearer {write}").get("/audit").status_code == 403
+    assert ApiClient(HTTP_AUTHORIZATION=f"Bearer {admin}").get("/audit").status_code == 200
 
 
 def test_without_users_anyone_reads_it_as_everyone_writes(api) -> None:

@@ -102,7 +102,7 @@ def test_read_only_users_neither_see_nor_open_it() -> None:
     assert "/ui/audit" not in client.get("/ui/webhooks").content.decode()
     response = client.get("/ui/audit")
     assert response.status_code == 403
-    assert "Not allowed: reading the audit log needs write access." in text(response)
+    assert "Not allowed: reading the audit log needs the admin scope." in text(response)
     assert "/ui/audit" in signed_in(WRITER).get("/ui/webhooks").content.decode()
 
 
