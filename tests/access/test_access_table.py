@@ -110,6 +110,7 @@ ACTIONS: dict[str, Request] = {
     "Manage accounts and tokens": lambda api, s, auth: api.post(
         "/admin/accounts/orders-ci/tokens", {"name": "another", "scopes": ["read"]}, **auth
     ),
+    "Read the audit log": lambda api, s, auth: api.get("/audit?application=web-shop", **auth),
     "Read the matrix and can-i-deploy": lambda api, s, auth: api.get(
         "/can-i-deploy?pacticipant=web-shop&version=1.0&environment=production", **auth
     ),

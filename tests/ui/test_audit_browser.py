@@ -114,4 +114,4 @@ def test_the_read_only_user_has_no_way_in(open_page, changes) -> None:
     page.wait_for_url("**/ui/webhooks")
     assert page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit log").count() == 0
     assert page.goto("/ui/audit").status == 403
-    assert "reading the audit log needs write access" in page.get_by_role("alert").inner_text()
+    assert "reading the audit log needs the admin scope" in page.get_by_role("alert").inner_text()
