@@ -389,7 +389,7 @@ class OrdersProvider(BaseHTTPRequestHandler):
 @pytest.fixture
 def provider_url() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), OrdersProvider)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
