@@ -7,6 +7,7 @@ A `NAME_FILE` variable (Docker/Kubernetes secrets) is read when `NAME` is unset.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -86,6 +87,35 @@ def env_list(*names: str, default: tuple[str, ...] = ()) -> list[str]:
     if not found:
         return list(default)
     return [item for item in found[1].replace(",", " ").split() if item]
+
+
+def env_json(*names: str, default: object = None) -> object:
+    """A JSON value (e.g. a list of objects)."""
+    found = _lookup(names)
+    if not found:
+        return default
+    name, value = found
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be JSON: {exc}") from None
+
+
+def env_cron(*names: str, default: str) -> tuple[str, str, str, str, str]:
+    """A five-field cron expression (minute hour day-of-month month day-of-week)."""
+    from celery.schedules import ParseException, crontab
+
+    found = _lookup(names)
+    name, value = found if found else (names[0], default)
+    fields = value.split()
+    if len(fields) != 5:
+        raise ConfigError(f"{name} must be a cron expression of five fields (e.g. '15 2 * * *'), got {value!r}")
+    minute, hour, day_of_month, month, day_of_week = fields
+    try:
+        crontab(minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month, day_of_week=day_of_week)
+    except (ValueError, ParseException) as exc:
+        raise ConfigError(f"{name} is not a valid cron expression ({value!r}): {exc}") from None
+    return minute, hour, day_of_month, month, day_of_week
 
 
 def database_from_url(url: str, *, variable: str = "DATABASE_URL") -> dict[str, object]:
