@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from contracts.exceptions import InvalidInput
 from contracts.services.clean import CleanResult, versions_clean
 
-SHOWN_PACTICIPANTS = 20
+SHOWN_PACTICIPANTS = 10
 KIND_NAMES = {
     "publications": "pacts",
     "contracts": "pact contents",
