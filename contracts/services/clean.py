@@ -4,12 +4,12 @@ The Pact Broker's clean (db/clean_incremental.rb; its Docker image's
 PACT_BROKER_DATABASE_CLEAN_* variables), done so that a broker in use keeps answering:
 
 - The versions to keep are computed once, set-based: one query per selector
-  (contracts/keep_selectors.py), unioned into a temporary table.
+  (contracts/selectors/keep.py), unioned into a temporary table.
 - The versions not kept go oldest first, at most `limit` of them, `batch_size` per
-  transaction. A batch locks its versions (FOR UPDATE SKIP LOCKED: a version a writer holds
-  now is left for the next clean), checks them again against every selector as the database
-  stands now (a version deployed, tagged or put on a branch since the start stays), and
-  deletes them with what belongs to them, as version_delete does for one version:
+  transaction. A batch locks its versions (FOR UPDATE SKIP LOCKED: a version a writer is
+  updating now is left for the next clean), checks them again against every selector as
+  the database stands now (a version deployed, tagged or put on a branch since the start
+  stays), and deletes them with what belongs to them, as version_delete does for one version:
   publications, content no one publishes any more with its verifications, the verifications
   the versions made as providers, tags, branch memberships, ended deployments and releases.
   Branch heads move back, and integration summaries that showed what went are recomputed.
@@ -315,9 +315,11 @@ def _batch_delete(
         if not candidates:
             return None
         batch = _Batch(cursor=candidates[-1])
-        # Locked now. A writer that changed what keeps one of them (a deployment, a tag, a
-        # branch) has committed, so this statement sees it; one that has not held the
-        # version's row (its foreign key check) and SKIP LOCKED passed the version by.
+        # Locked now (SKIP LOCKED passed by versions a writer is updating). A writer that
+        # changed what keeps one of them (a deployment, a tag, a branch) and committed is
+        # seen by this statement. One still in flight finds the version gone when it commits:
+        # its foreign key check fails, and its transaction with it, so nothing is ever left
+        # pointing at a deleted version.
         condition, params = sql_or([kept_now(selector, "v", now) for selector in selectors])
         cursor.execute(
             f"SELECT v.id FROM contracts_version v WHERE v.id = ANY(%s) AND ({condition})", [candidates, *params]
