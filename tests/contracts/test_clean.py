@@ -373,19 +373,12 @@ def test_every_relation_into_a_deleted_model_is_handled_or_followed():
 # ---------------------------------------------------------------- access and the lock
 
 
-def test_each_batch_is_an_admin_write(scene):
+def test_each_batch_is_an_admin_write(scene, monkeypatch):
     from contracts import access
 
     writes = []
-
-    def record(actor, write):
-        writes.append(write)
-
-    access.register(record)
-    try:
-        versions_clean(keep=[{"maxAge": 30}], limit=EVERYTHING, batch_size=5)
-    finally:
-        access._handlers.remove(record)
+    monkeypatch.setattr(access, "_handlers", [*access.registered(), lambda actor, write: writes.append(write)])
+    versions_clean(keep=[{"maxAge": 30}], limit=EVERYTHING, batch_size=5)
     assert [(write.action, write.admin, write.details["versions"]) for write in writes] == [
         ("versions.clean", True, 5),
         ("versions.clean", True, 3),
