@@ -53,7 +53,7 @@ from contracts.models import (
     Verification,
     Version,
 )
-from contracts.selectors.keep import keep_query, keep_selectors_effective, kept_now, sql_or
+from contracts.selectors.keep import keep_query, keep_selectors_effective, kept_now_ids
 from contracts.services.integration_summaries import integration_summary_refresh
 from contracts.services.transactions import atomic_with_retry
 
@@ -320,11 +320,7 @@ def _batch_delete(
         # seen by this statement. One still in flight finds the version gone when it commits:
         # its foreign key check fails, and its transaction with it, so nothing is ever left
         # pointing at a deleted version.
-        condition, params = sql_or([kept_now(selector, "v", now) for selector in selectors])
-        cursor.execute(
-            f"SELECT v.id FROM contracts_version v WHERE v.id = ANY(%s) AND ({condition})", [candidates, *params]
-        )
-        kept = {row[0] for row in cursor.fetchall()}
+        kept = set(_ids(cursor, *kept_now_ids(selectors, candidates, now)))
         ids = [version_id for version_id in candidates if version_id not in kept]
         if not ids:
             return batch
