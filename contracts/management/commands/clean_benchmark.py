@@ -5,10 +5,10 @@
 
 Uses the API benchmark's data set (`manage.py benchmark`: `<name>_bench`, seeded once and
 reused at the same size) and copies it (CREATE DATABASE ... TEMPLATE) into
-`<name>_clean_bench`, which the clean empties, so both benchmarks keep their data. In the
-copy each pacticipant's versions are spread evenly over `--history-days` (730: two years;
-the seed puts them all within days), so the default keep selectors, with their 90 days,
-keep what a broker of that age would.
+`<name>_clean_bench` (dropped at the end), which the clean empties, so both benchmarks keep
+their data. In the copy each pacticipant's versions are spread evenly over `--history-days`
+(730: two years; the seed puts them all within days), so the default keep selectors, with
+their 90 days, keep what a broker of that age would.
 
 Then: a dry run; gunicorn serving the copy; can-i-deploy asked by one client back to back
 (a consumer's and the hub's latest versions to production: both kept), first with nothing
@@ -100,6 +100,8 @@ class Command(BenchmarkCommand):
             server.wait(timeout=30)
         with _connect(copy) as conn:
             versions_after = conn.execute("SELECT count(*) FROM contracts_version").fetchone()[0]
+        with _connect("postgres") as conn:  # the copy is scratch: the next run copies again
+            conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
         samples = {"before the clean": idle, "during the clean": during, "after the clean": after}
         self._report_clean(shape, options, batch_size, result, versions_after, samples, answers_before == answers_after)
 
