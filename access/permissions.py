@@ -33,6 +33,8 @@ PURPOSES = {
     "token": "managing tokens",
     "secret": "managing secrets",
     "integrations": "deleting every integration",
+    "versions": "cleaning old versions",  # the clean (contracts/services/clean.py)
+    "webhook_deliveries": "pruning webhook deliveries",
 }
 # Writes that a restricted environment limits to its teams: deployments and releases, and a
 # tag named like the environment (it records a deployment there).

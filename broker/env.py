@@ -8,6 +8,7 @@ A `NAME_FILE` variable (Docker/Kubernetes secrets) is read when `NAME` is unset.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -98,6 +99,35 @@ def env_networks(*names: str) -> list[str]:
         except ValueError:
             raise ConfigError(f"{names[0]} must list IP addresses or CIDR networks, got {entry!r}") from None
     return entries
+
+
+def env_json(*names: str, default: object = None) -> object:
+    """A JSON value (e.g. a list of objects)."""
+    found = _lookup(names)
+    if not found:
+        return default
+    name, value = found
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be JSON: {exc}") from None
+
+
+def env_cron(*names: str, default: str) -> tuple[str, str, str, str, str]:
+    """A five-field cron expression (minute hour day-of-month month day-of-week)."""
+    from celery.schedules import ParseException, crontab
+
+    found = _lookup(names)
+    name, value = found if found else (names[0], default)
+    fields = value.split()
+    if len(fields) != 5:
+        raise ConfigError(f"{name} must be a cron expression of five fields (e.g. '15 2 * * *'), got {value!r}")
+    minute, hour, day_of_month, month, day_of_week = fields
+    try:
+        crontab(minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month, day_of_week=day_of_week)
+    except (ValueError, ParseException) as exc:
+        raise ConfigError(f"{name} is not a valid cron expression ({value!r}): {exc}") from None
+    return minute, hour, day_of_month, month, day_of_week
 
 
 def database_from_url(url: str, *, variable: str = "DATABASE_URL") -> dict[str, object]:

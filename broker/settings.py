@@ -11,18 +11,23 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from celery.schedules import crontab
+
 from broker import runtime
 from broker.env import (
     ConfigError,
     base_urls,
     database_from_url,
     env_bool,
+    env_cron,
     env_float,
     env_int,
+    env_json,
     env_list,
     env_networks,
     env_str,
 )
+from contracts.keep_selectors import DEFAULT_KEEP_SELECTORS, keep_selectors_parse  # pure: no Django imports
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ACCORD_VERSION = "0.1.0"
@@ -262,6 +267,30 @@ ACCORD_DRIFT_QUEUE = env_str("ACCORD_DRIFT_QUEUE")
 
 # The audit log (audit/): entries older than this are pruned by beat's audit-prune.
 ACCORD_AUDIT_RETENTION_DAYS = env_int("ACCORD_AUDIT_RETENTION_DAYS", default=365, minimum=1)
+# Keeping the data bounded (README): the clean, with the Pact Broker Docker image's variables
+# and defaults (off; 2:15 every night; 500 versions a run), and how long webhook deliveries stay.
+ACCORD_CLEAN_ENABLED = env_bool("ACCORD_CLEAN_ENABLED", "PACT_BROKER_DATABASE_CLEAN_ENABLED", default=False)
+ACCORD_CLEAN_CRON_SCHEDULE = env_cron(
+    "ACCORD_CLEAN_CRON_SCHEDULE", "PACT_BROKER_DATABASE_CLEAN_CRON_SCHEDULE", default="15 2 * * *"
+)
+_keep = env_json("ACCORD_CLEAN_KEEP_VERSION_SELECTORS", "PACT_BROKER_DATABASE_CLEAN_KEEP_VERSION_SELECTORS")
+try:
+    # As dicts (camelCase): contracts.services.clean parses them again.
+    ACCORD_CLEAN_KEEP_VERSION_SELECTORS = [
+        selector.as_dict()
+        for selector in (keep_selectors_parse(_keep) if _keep is not None else DEFAULT_KEEP_SELECTORS)
+    ]
+except ValueError as _exc:
+    raise ConfigError(
+        f"ACCORD_CLEAN_KEEP_VERSION_SELECTORS (PACT_BROKER_DATABASE_CLEAN_KEEP_VERSION_SELECTORS): {_exc}"
+    ) from None
+ACCORD_CLEAN_DELETION_LIMIT = env_int(
+    "ACCORD_CLEAN_DELETION_LIMIT", "PACT_BROKER_DATABASE_CLEAN_DELETION_LIMIT", default=500, minimum=1
+)
+ACCORD_CLEAN_DRY_RUN = env_bool("ACCORD_CLEAN_DRY_RUN", "PACT_BROKER_DATABASE_CLEAN_DRY_RUN", default=False)
+# Versions deleted per transaction: each batch commits on its own, so locks stay short.
+ACCORD_CLEAN_BATCH_SIZE = env_int("ACCORD_CLEAN_BATCH_SIZE", default=200, minimum=1)
+ACCORD_WEBHOOK_EXECUTION_RETENTION_DAYS = env_int("ACCORD_WEBHOOK_EXECUTION_RETENTION_DAYS", default=30, minimum=1)
 
 ACCORD_OUTBOUND_ALLOW = env_list("ACCORD_OUTBOUND_ALLOW", "PACT_BROKER_WEBHOOK_HOST_WHITELIST")
 ACCORD_OUTBOUND_CONNECT_TIMEOUT = env_float("ACCORD_OUTBOUND_CONNECT_TIMEOUT", default=5.0)
@@ -299,7 +328,19 @@ CELERY_BEAT_SCHEDULE = {
     "drift-prune": {"task": "drift.live_runs_prune", "schedule": 3600.0},
     # Every hour: delete audit entries older than ACCORD_AUDIT_RETENTION_DAYS, in batches.
     "audit-prune": {"task": "audit.prune", "schedule": 3600.0},
+    # Hourly: finished webhook deliveries older than ACCORD_WEBHOOK_EXECUTION_RETENTION_DAYS go.
+    "webhooks-prune": {"task": "webhooks.deliveries_prune", "schedule": 3600.0},
 }
+if ACCORD_CLEAN_ENABLED:
+    # ACCORD_CLEAN_CRON_SCHEDULE, by default "15 2 * * *": at 02:15 UTC every day. (The task
+    # also does nothing while the clean is off, for a row django-celery-beat kept from before.)
+    _minute, _hour, _day_of_month, _month, _day_of_week = ACCORD_CLEAN_CRON_SCHEDULE
+    CELERY_BEAT_SCHEDULE["contracts-clean"] = {
+        "task": "contracts.clean",
+        "schedule": crontab(
+            minute=_minute, hour=_hour, day_of_month=_day_of_month, month_of_year=_month, day_of_week=_day_of_week
+        ),
+    }
 
 _log_level = (env_str("PACT_BROKER_LOG_LEVEL", "ACCORD_LOG_LEVEL", "LOG_LEVEL", default="INFO") or "INFO").upper()
 if _log_level not in {"DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL"}:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from webhooks.services import delivery
+from webhooks.services import delivery, retention
 from webhooks.services.outbox import DELIVER_TASK
 
 
@@ -20,3 +20,8 @@ def webhook_deliver_task(triggered_webhook_id: int) -> str:
 @shared_task(name="verifier.webhooks_sweep", ignore_result=True)
 def webhooks_sweep_task() -> int:
     return delivery.deliveries_sweep()
+
+
+@shared_task(name="webhooks.deliveries_prune", ignore_result=True)
+def deliveries_prune_task() -> int:
+    return retention.deliveries_prune()

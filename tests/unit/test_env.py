@@ -9,7 +9,9 @@ from broker.env import (
     base_urls,
     database_from_url,
     env_bool,
+    env_cron,
     env_int,
+    env_json,
     env_list,
     env_str,
 )
@@ -46,12 +48,25 @@ def test_booleans(monkeypatch, raw, expected):
         (lambda: env_int("X_VALUE", default=1), "ten", "X_VALUE must be a whole number, got 'ten'"),
         (lambda: env_int("X_VALUE", default=1, minimum=1), "0", "X_VALUE must be at least 1, got 0"),
         (lambda: base_urls("X_VALUE"), "pact.example.com", "X_VALUE must be absolute http(s) URLs"),
+        (lambda: env_json("X_VALUE"), "[{maxAge: 90}]", "X_VALUE must be JSON"),
+        (lambda: env_cron("X_VALUE", default="15 2 * * *"), "15 2 * *", "X_VALUE must be a cron expression of five"),
+        (lambda: env_cron("X_VALUE", default="15 2 * * *"), "15 25 * * *", "X_VALUE is not a valid cron expression"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch, reader, raw, message):
     monkeypatch.setenv("X_VALUE", raw)
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         reader()
+
+
+def test_json_and_cron_values(monkeypatch):
+    monkeypatch.delenv("X_VALUE", raising=False)
+    assert env_json("X_VALUE", default=None) is None
+    assert env_cron("X_VALUE", default="15 2 * * *") == ("15", "2", "*", "*", "*")
+    monkeypatch.setenv("X_VALUE", '[{"maxAge": 90}]')
+    assert env_json("X_VALUE") == [{"maxAge": 90}]
+    monkeypatch.setenv("X_VALUE", "*/10 1-5 * * mon-fri")
+    assert env_cron("X_VALUE", default="15 2 * * *") == ("*/10", "1-5", "*", "*", "mon-fri")
 
 
 def test_lists_split_on_commas_and_spaces(monkeypatch):

@@ -78,6 +78,18 @@ class Command(BaseCommand):
         self._ensure_database(dbname)
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
         self._seed(dbname, shape, options["reseed"])
+        server, base = self._serve(env, options["web_workers"])
+        try:
+            endpoints = self._endpoints(shape)
+            for endpoint in endpoints:
+                self._measure(base, endpoint, options["requests"], options["clients"])
+            self._report(shape, endpoints, options)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    def _serve(self, env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
+        """gunicorn on a free port with `env` (its database); the server and its base URL, once it answers."""
         port = self._free_port()
         server = subprocess.Popen(
             [
@@ -90,7 +102,7 @@ class Command(BaseCommand):
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
-                str(options["web_workers"]),
+                str(workers),
                 "--access-logfile",
                 "/dev/null",
             ],
@@ -99,16 +111,14 @@ class Command(BaseCommand):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        base = f"http://127.0.0.1:{port}"
         try:
-            base = f"http://127.0.0.1:{port}"
             self._wait(base)
-            endpoints = self._endpoints(shape)
-            for endpoint in endpoints:
-                self._measure(base, endpoint, options["requests"], options["clients"])
-            self._report(shape, endpoints, options)
-        finally:
+        except BaseException:
             server.terminate()
             server.wait(timeout=30)
+            raise
+        return server, base
 
     def _ensure_database(self, dbname: str) -> None:
         with _connect("postgres") as conn:
