@@ -1,5 +1,6 @@
-"""Every route that changes data announces exactly one write (contracts.access.write), with
-the action, applications and environment that access control and the audit log rely on."""
+"""Every route that changes data has a case in tests/write_routes.py (the walk that makes each
+one, tests/audit/test_audit_walk.py, checks it announces exactly one write and leaves one
+audit row), and the routes served by plain functions write nothing."""
 
 from __future__ import annotations
 
@@ -9,17 +10,12 @@ import pytest
 from django.test import Client
 
 from contracts import access
-from tests.client import ApiClient
 from tests.ui.test_signin import WRITES as UI_POSTS
 from tests.write_routes import (
     CASES,
     UI_NOT_WRITES,
-    Case,
     api_function_routes,
     api_routes,
-    basic,
-    build_scene,
-    send,
     ui_routes,
 )
 
@@ -65,23 +61,3 @@ def test_the_routes_served_by_plain_functions_write_nothing(api, announced) -> N
         for method in ("POST", "PUT", "PATCH", "DELETE"):
             assert api.generic(method, path, "{}").status_code in (404, 405), (name, method)
     assert announced == []
-
-
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_a_write_route_announces_one_write(case: Case, td, receiver, users, announced) -> None:
-    scene = build_scene(td, receiver.url)
-    client = signed_in(WRITER) if case.ui else ApiClient(**basic(*WRITER))
-    announced.clear()  # the scene's own writes (the system's) are not the request's
-    response = send(client, case, scene)
-    assert response.status_code < 400, (response.status_code, response.content[:500])
-    assert len(announced) == 1, [write.action for _, write in announced]
-    actor, write = announced[0]
-    assert (write.action, write.applications, write.environment, write.admin) == (
-        case.action,
-        case.applications,
-        case.environment,
-        case.admin,
-    )
-    assert write.target, "a write names what it changes"
-    assert actor is not None and (actor.kind, actor.name) == ("user", WRITER[0])
-    assert actor.via == ("ui" if case.ui else "api")

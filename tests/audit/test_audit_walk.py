@@ -1,6 +1,8 @@
-"""The audit log's walk: every write route of the API and the web UI (tests/write_routes.py,
-from the URL resolver: a new route without a case fails), made as a named user, leaves one
-audit row with that actor; and no row holds a secret or a contract's content."""
+"""The write routes' walk: every write route of the API and the web UI (tests/write_routes.py,
+from the URL resolver: a new route without a case fails), made as a named user, announces
+exactly one write (contracts.access.write) with its action, applications, environment and
+admin flag, and leaves one audit row with that actor, address and request id; and no row
+holds a secret or a contract's content."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.db import connection
 from django.test import Client
 
 from audit.models import AuditEntry
+from contracts import access
 from tests.builders import pact_document, publish_body
 from tests.client import ApiClient
 from tests.ui import webhooks_scene
@@ -30,6 +33,14 @@ def users(settings) -> None:
     settings.ACCORD_TRUSTED_PROXIES = ["10.0.0.0/8"]
 
 
+@pytest.fixture
+def announced(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every write announced from now on, after the apps' own handlers have seen it."""
+    seen: list = []
+    monkeypatch.setattr(access, "_handlers", [*access.registered(), lambda actor, write: seen.append(write)])
+    return seen
+
+
 def signed_in() -> Client:
     client = Client(HTTP_ACCEPT="text/html")
     assert client.post("/ui/login", {"username": WRITER[0], "password": WRITER[1]}).status_code == 303
@@ -41,12 +52,19 @@ def writer(ui: bool):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_each_write_route_leaves_one_audit_row_with_its_actor(case: Case, td, receiver, users) -> None:
+def test_each_write_route_announces_one_write_and_leaves_one_audit_row_with_its_actor(
+    case: Case, td, receiver, users, announced
+) -> None:
     scene = build_scene(td, receiver.url)
     before = list(AuditEntry.objects.values_list("id", flat=True))
     assert before and not AuditEntry.objects.exclude(actor_kind="system").exists()  # the scene: the system's
-    response = send(writer(case.ui), case, scene, HTTP_X_REQUEST_ID=f"walk-{case.route}", **PROXY)
+    client = writer(case.ui)
+    announced.clear()  # the scene's own writes (the system's) are not the request's
+    response = send(client, case, scene, HTTP_X_REQUEST_ID=f"walk-{case.route}", **PROXY)
     assert response.status_code < 400, (response.status_code, response.content[:300])
+    assert [(w.action, w.applications, w.environment, w.admin) for w in announced] == [
+        (case.action, case.applications, case.environment, case.admin)
+    ]
 
     entry = AuditEntry.objects.exclude(id__in=before).get()
     assert (entry.actor_kind, entry.actor_name, entry.action) == ("user", WRITER[0], case.action)
