@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from contracts.exceptions import InvalidInput
+from ui.form_a11y import describe_controls
 
 # The services' field names (as the API spells them) -> the forms'.
 API_FIELDS = {"displayName": "display_name", "scopes": "scope", "expiresAt": "expires"}
@@ -26,14 +27,7 @@ class Described(forms.Form):
     """Each control tied to its help and its errors (aria-describedby) for screen readers."""
 
     def describe(self) -> Described:
-        for name, field in self.fields.items():
-            auto_id = self[name].auto_id
-            ids = [f"{auto_id}_help"] if field.help_text else []
-            ids += [f"{auto_id}_errors"] if name in self.errors else []
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-            if name in self.errors:
-                field.widget.attrs["aria-invalid"] = "true"
+        describe_controls(self, [name for name, field in self.fields.items() if field.help_text])
         return self
 
 

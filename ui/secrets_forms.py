@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 
 from contracts.exceptions import InvalidInput
+from ui.form_a11y import describe_controls
 from webhooks.api.secrets import secret_fields
 from webhooks.services.secrets import DESCRIPTION_MAX_LENGTH, VALUE_MAX_LENGTH
 
@@ -55,13 +56,7 @@ class SecretForm(forms.Form):
 
     def describe(self) -> None:
         """Tie each control to its help and its errors (aria-describedby)."""
-        for name, field in self.fields.items():
-            ids = [f"id_{name}_help"] if name in self.help else []
-            ids += [f"id_{name}_errors"] if name in self.errors else []
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-            if name in self.errors:
-                field.widget.attrs["aria-invalid"] = "true"
+        describe_controls(self, self.help)
 
     def fields_for_put(self) -> dict | None:
         """secret_put's name, description and value after the API's checks; None (and the

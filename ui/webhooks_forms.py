@@ -17,6 +17,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from ui.form_a11y import describe_controls
 from ui.webhooks_selectors import EVENT_NAMES
 from verifier.http import MASK, redact_url
 from webhooks.rendering import redact_headers
@@ -97,13 +98,7 @@ class WebhookForm(forms.Form):
 
     def describe(self) -> None:
         """Tie each control to its help and its errors (aria-describedby), once both are known."""
-        for name, field in self.fields.items():
-            ids = [f"id_{name}_help"] if name in self.help else []
-            ids += [f"id_{name}_errors"] if name in self.errors else []
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-            if name in self.errors:
-                field.widget.attrs["aria-invalid"] = "true"
+        describe_controls(self, self.help)
 
     def clean_headers(self) -> dict[str, str]:
         """One header per line, "Name: value"; blank lines are skipped."""
