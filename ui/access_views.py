@@ -10,9 +10,6 @@ a CSRF token (csrf_protect per view).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_protect
@@ -41,8 +38,7 @@ from ui.access_forms import (
     TokenForm,
     add_errors,
 )
-from ui.paths import use_base_path
-from ui.views import _page
+from ui.views import _page, only_for
 
 NOT_ADMIN = "Forbidden: managing access (accounts, tokens, teams and restricted environments) needs an admin"
 
@@ -59,17 +55,7 @@ def not_found(request: HttpRequest, message: str) -> HttpResponse:
     return _page(request, "ui/contracts/not_found.html", {"message": message}, status=404)
 
 
-def admins_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The page for admins (under the broker's sub-path); a 403 page for everyone else."""
-
-    @functools.wraps(view)
-    def checked(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        use_base_path(request)
-        if not _admin(request):
-            return forbidden(request)
-        return view(request, *args, **kwargs)
-
-    return checked
+admins_only = only_for(_admin, forbidden)
 
 
 def _see(url: str) -> HttpResponseRedirect:

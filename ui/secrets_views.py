@@ -21,7 +21,8 @@ from contracts.exceptions import Conflict, InvalidInput, NotFound
 from ui import webhooks_selectors as selectors
 from ui.paths import use_base_path
 from ui.secrets_forms import SecretForm
-from ui.views import _page
+from ui.views import _page, may_write, only_for
+from ui.webhooks_views import not_found
 from webhooks.services.secrets import secret_delete, secret_put
 
 FORBIDDEN = (
@@ -34,12 +35,7 @@ def _forbidden(request: HttpRequest) -> HttpResponse:
     return _page(request, "ui/webhooks/forbidden.html", {"message": FORBIDDEN}, status=403)
 
 
-def _not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return _page(request, "ui/webhooks/not_found.html", {"message": message}, status=404)
-
-
-def _can_write(request: HttpRequest) -> bool:
-    return getattr(request, "accord_can_write", False)
+writers_only = only_for(may_write, _forbidden)
 
 
 def _back_to_list(**query: str) -> HttpResponseRedirect:
@@ -89,8 +85,8 @@ def secrets(request: HttpRequest) -> HttpResponse:
     creates one (POST here, as POST /secrets)."""
     use_base_path(request)
     if request.method != "POST":
-        return _list_page(request, SecretForm() if _can_write(request) else None)
-    if not _can_write(request):
+        return _list_page(request, SecretForm() if may_write(request) else None)
+    if not may_write(request):
         return _forbidden(request)
     form = SecretForm(request.POST)
     return _saved(form) or _list_page(request, form, status=400)
@@ -98,16 +94,14 @@ def secrets(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @csrf_protect
+@writers_only
 def secret_edit(request: HttpRequest, uuid: str) -> HttpResponse:
     """The form that renames, describes or gives a new value to a secret (as PUT
     /secrets/{uuid}: an empty value keeps the stored one)."""
-    use_base_path(request)
-    if not _can_write(request):
-        return _forbidden(request)
     try:
         found = selectors.secret_for(uuid)
     except NotFound as missing:
-        return _not_found(request, str(missing))
+        return not_found(request, str(missing))
     if request.method == "POST":
         form = SecretForm(request.POST, editing=True)
         saved = _saved(form, found)
@@ -123,16 +117,14 @@ def secret_edit(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @csrf_protect
+@writers_only
 def secret_remove(request: HttpRequest, uuid: str) -> HttpResponse:
     """GET asks to confirm; POST deletes the secret (as DELETE /secrets/{uuid}) and goes back
     to the list, which says what was deleted."""
-    use_base_path(request)
-    if not _can_write(request):
-        return _forbidden(request)
     try:
         found = selectors.secret_for(uuid)
     except NotFound as missing:
-        return _not_found(request, str(missing))
+        return not_found(request, str(missing))
     if request.method != "POST":
         return _page(request, "ui/webhooks/secret_delete.html", {"secret": found})
     secret_delete(secret=found)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -38,6 +39,28 @@ def _page(request: HttpRequest, template: str, context: dict, status: int = 200)
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["Accept", "HX-Request"])
     return response
+
+
+def only_for(allowed: Callable[[HttpRequest], bool], refused: Callable[[HttpRequest], HttpResponse]):
+    """A view for some visitors only (writers, admins): under the broker's sub-path, it runs
+    when `allowed(request)` and answers `refused(request)` (a 403 page) otherwise."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def checked(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            use_base_path(request)
+            if not allowed(request):
+                return refused(request)
+            return view(request, *args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def may_write(request: HttpRequest) -> bool:
+    """broker.auth's verdict: this visitor may change data (a view shows forms that write)."""
+    return getattr(request, "accord_can_write", False)
 
 
 def bad_request(request: HttpRequest, problems: list[str]) -> HttpResponse:

@@ -27,7 +27,7 @@ from contracts.api.links import base_url
 from contracts.exceptions import InvalidInput, NotFound
 from ui import webhooks_selectors as selectors
 from ui.paths import use_base_path
-from ui.views import _page, bad_request
+from ui.views import _page, bad_request, may_write, only_for
 from ui.webhooks_forms import WebhookForm, definition_of, initial_of
 from verifier.http import redact_url
 from webhooks.api.definitions import display_description, scope_description, webhook_definition
@@ -46,8 +46,7 @@ def forbidden(request: HttpRequest) -> HttpResponse:
     return _page(request, "ui/webhooks/forbidden.html", {}, status=403)
 
 
-def _can_write(request: HttpRequest) -> bool:
-    return getattr(request, "accord_can_write", False)
+writers_only = only_for(may_write, forbidden)
 
 
 def _see_detail(uuid: str, **query: str) -> HttpResponseRedirect:
@@ -173,11 +172,9 @@ def _save(request: HttpRequest, form: WebhookForm, uuid: str | None) -> HttpResp
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @csrf_protect
+@writers_only
 def webhook_new(request: HttpRequest) -> HttpResponse:
     """The form that creates a webhook."""
-    use_base_path(request)
-    if not _can_write(request):
-        return forbidden(request)
     if request.method != "POST":
         return _form_page(request, WebhookForm())
     form = WebhookForm(request.POST)
@@ -186,11 +183,9 @@ def webhook_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @csrf_protect
+@writers_only
 def webhook_edit(request: HttpRequest, uuid: str) -> HttpResponse:
     """The form that replaces a webhook's definition; secrets left as shown are kept."""
-    use_base_path(request)
-    if not _can_write(request):
-        return forbidden(request)
     try:
         found = selectors.webhook_for(uuid)
     except NotFound as missing:
@@ -203,11 +198,9 @@ def webhook_edit(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @require_POST
 @csrf_protect
+@writers_only
 def webhook_enabled(request: HttpRequest, uuid: str) -> HttpResponse:
     """Enable (`enabled=true`) or disable (`enabled=false`) a webhook, keeping all else."""
-    use_base_path(request)
-    if not _can_write(request):
-        return forbidden(request)
     wanted = request.POST.get("enabled")
     if wanted not in ("true", "false"):
         return bad_request(request, ["enabled: must be true or false."])
@@ -221,12 +214,10 @@ def webhook_enabled(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @require_POST
 @csrf_protect
+@writers_only
 def webhook_test(request: HttpRequest, uuid: str) -> HttpResponse:
     """Send the webhook now with the latest matching data (as POST /webhooks/{uuid}/execute),
     then show what happened on its page."""
-    use_base_path(request)
-    if not _can_write(request):
-        return forbidden(request)
     try:
         found = selectors.webhook_for(uuid)
     except NotFound as missing:
@@ -237,12 +228,10 @@ def webhook_test(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @csrf_protect
+@writers_only
 def webhook_remove(request: HttpRequest, uuid: str) -> HttpResponse:
     """GET asks to confirm; POST deletes the webhook (as DELETE /webhooks/{uuid}) and goes
     back to the list, which says what was deleted."""
-    use_base_path(request)
-    if not _can_write(request):
-        return forbidden(request)
     try:
         found = selectors.webhook_for(uuid)
     except NotFound as missing:
