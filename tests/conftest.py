@@ -42,19 +42,77 @@ def _flush_by_delete() -> None:
     """After each transactional test pytest-django flushes every table; PostgreSQL's flush is
     one TRUNCATE of them all (about 80 here), which gives each table new files and costs about
     0.3 s whatever the rows. A test leaves a few rows, which DELETE removes in milliseconds.
-    Django's foreign keys are DEFERRABLE INITIALLY DEFERRED, and the flush runs in one
-    transaction, so the order of the deletes does not matter. A flush that resets sequences
-    keeps the TRUNCATE."""
+
+    TRUNCATE locks every table against everyone; DELETE does not, and a Celery worker may still
+    be finishing a task of the test that just ended (a webhook delivery writing its execution
+    row). So the flush first locks every table it empties IN EXCLUSIVE MODE, which lets reads
+    through and makes writers wait until it commits: no row can be added under the deletes.
+    Django's foreign keys are DEFERRABLE INITIALLY DEFERRED and the flush is one transaction,
+    so the order of the deletes does not matter. Taking the locks can deadlock with a worker's
+    transaction that holds one of them and wants another. An insert locks its own table and then,
+    checking its foreign keys, the tables it references; the flush locks in the same order
+    (a table before the tables it references), so a single insert cannot deadlock with it. A
+    longer transaction still can: PostgreSQL then aborts one side, and if that is the flush it
+    is run again. A flush that resets sequences keeps the TRUNCATE."""
+    from django.db import DatabaseError
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     truncate = DatabaseOperations.sql_flush
+    execute = DatabaseOperations.execute_sql_flush
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
         if reset_sequences or not tables:
             return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
-        return ["SET CONSTRAINTS ALL DEFERRED;", *(f"DELETE FROM {self.quote_name(table)};" for table in tables)]
+        names = ", ".join(self.quote_name(table) for table in _referencing_first(tables))
+        return [
+            "SET CONSTRAINTS ALL DEFERRED;",
+            f"LOCK TABLE {names} IN EXCLUSIVE MODE;",
+            *(f"DELETE FROM {self.quote_name(table)};" for table in tables),
+        ]
+
+    def execute_sql_flush(self, sql_list):
+        for attempt in range(5):
+            try:
+                return execute(self, sql_list)
+            except DatabaseError as error:
+                deadlocked = getattr(error.__cause__, "sqlstate", None) == "40P01"
+                if not deadlocked or attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     DatabaseOperations.sql_flush = sql_flush
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
+def _referencing_first(tables) -> list[str]:
+    """The tables ordered so that each comes before every table it references."""
+    from django.apps import apps
+
+    wanted = set(tables)
+    references: dict[str, set[str]] = {table: set() for table in wanted}
+    for model in apps.get_models(include_auto_created=True):
+        table = model._meta.db_table
+        if table not in wanted:
+            continue
+        for field in model._meta.concrete_fields:
+            target = field.remote_field.model._meta.db_table if field.remote_field else None
+            if target in wanted and target != table:
+                references[table].add(target)
+    referenced_by: dict[str, int] = {table: 0 for table in wanted}
+    for targets in references.values():
+        for target in targets:
+            referenced_by[target] += 1
+    ordered: list[str] = []
+    left = set(wanted)
+    while left:
+        # A table no unemptied table references; in a cycle of references (a branch and its
+        # head version), the one referenced least.
+        table = min(left, key=lambda t: (referenced_by[t], t))
+        left.remove(table)
+        ordered.append(table)
+        for target in references[table]:
+            referenced_by[target] -= 1
+    return ordered
 
 
 def postgres_connection(dbname: str = "postgres"):
