@@ -47,23 +47,34 @@ def _routes(urlconf: str) -> dict[str, str]:
     return found
 
 
+@functools.cache
+def _template(urlconf: str, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Route `name` split into its literal parts and the parameter names between them."""
+    pattern = _routes(urlconf).get(name)
+    if pattern is None:
+        raise KeyError(f"no route named {name!r}")
+    parts = _PARAMETER.split(pattern)
+    return tuple(parts[0::2]), tuple(parts[1::2])
+
+
 def route_path(name: str, params: dict[str, object]) -> str:
     """The path of route `name` with its parameters filled in (without the leading slash).
 
-    A `Placeholder` value ("{version}") is kept as it is, for templated links.
+    A `Placeholder` value ("{version}") is kept as it is, for templated links. Every
+    response with links builds hundreds of them (a hub's matrix: over 300), so the
+    pattern is split once per route and each value encoded once per process.
     """
-    pattern = _routes(settings.ROOT_URLCONF).get(name)
-    if pattern is None:
-        raise KeyError(f"no route named {name!r}")
-    missing = [param for param in _PARAMETER.findall(pattern) if param not in params]
-    if missing:
-        raise KeyError(f"route {name!r} needs {', '.join(missing)}")
-
-    def fill(match: re.Match) -> str:
-        value = params[match.group(1)]
-        return str(value) if isinstance(value, Placeholder) else seg(value)
-
-    return _PARAMETER.sub(fill, pattern)
+    literals, names = _template(settings.ROOT_URLCONF, name)
+    out = [literals[0]]
+    try:
+        for literal, param in zip(literals[1:], names, strict=True):
+            value = params[param]
+            out.append(value if isinstance(value, Placeholder) else seg(value))
+            out.append(literal)
+    except KeyError:
+        missing = [param for param in names if param not in params]
+        raise KeyError(f"route {name!r} needs {', '.join(missing)}") from None
+    return "".join(out)
 
 
 def base_url(request: HttpRequest) -> str:
@@ -81,7 +92,14 @@ def base_url(request: HttpRequest) -> str:
 
 def seg(value: object) -> str:
     """Percent-encode one path segment (everything but unreserved characters)."""
+    if type(value) is str:
+        return _quoted(value)
     return quote(str(value), safe="")
+
+
+@functools.lru_cache(maxsize=8192)
+def _quoted(value: str) -> str:
+    return quote(value, safe="")
 
 
 class Links:

@@ -118,14 +118,30 @@ def _version(links: Links, pacticipant: str, number: str, details: VersionDetail
     }
 
 
-def render_row(links: Links, row: Row, details: dict[int, VersionDetails], *, ignored: bool = False) -> dict:
-    """One matrix line."""
+def render_row(
+    links: Links,
+    row: Row,
+    details: dict[int, VersionDetails],
+    *,
+    ignored: bool = False,
+    versions: dict[int, dict] | None = None,
+) -> dict:
+    """One matrix line. `versions` keeps each version's rendering for the next rows that show
+    it (a hub's version is on every row of its can-i-deploy); they share the dict."""
     consumer, provider = row.consumer_name, row.provider_name
+    versions = {} if versions is None else versions
+
+    def version(pacticipant: str, version_id: int, number: str) -> dict:
+        body = versions.get(version_id)
+        if body is None:
+            body = versions[version_id] = _version(
+                links, pacticipant, number, details.get(version_id, VersionDetails())
+            )
+        return body
+
     provider_version = None
     if row.provider_version_id is not None:
-        provider_version = _version(
-            links, provider, row.provider_version_number or "", details.get(row.provider_version_id, VersionDetails())
-        )
+        provider_version = version(provider, row.provider_version_id, row.provider_version_number or "")
     verification = None
     if row.verification_id is not None:
         href = links.route(
@@ -139,9 +155,7 @@ def render_row(links: Links, row: Row, details: dict[int, VersionDetails], *, ig
     body = {
         "consumer": {
             "name": consumer,
-            "version": _version(
-                links, consumer, row.consumer_version_number, details.get(row.consumer_version_id, VersionDetails())
-            ),
+            "version": version(consumer, row.consumer_version_id, row.consumer_version_number),
             "_links": {"self": {"href": links.route("pacticipant", name=consumer)}},
         },
         "provider": {
@@ -184,9 +198,10 @@ def render_matrix(
     }
     if counts.ignored is not None:
         summary["ignored"] = counts.ignored
+    versions: dict[int, dict] = {}
     return {
         "summary": summary,
         "notices": [{"type": reason.kind, "text": reason.text} for reason in decision.reasons] + list(advice or ()),
-        "matrix": [render_row(links, row, details) for row in decision.considered]
-        + [render_row(links, row, details, ignored=True) for row in decision.ignored],
+        "matrix": [render_row(links, row, details, versions=versions) for row in decision.considered]
+        + [render_row(links, row, details, ignored=True, versions=versions) for row in decision.ignored],
     }

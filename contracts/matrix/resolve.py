@@ -1,9 +1,15 @@
 """Step 1 of the pipeline: selectors to versions, and the integrations involved (4.6 steps 1-4).
 
 The number of queries does not depend on how many integrations or versions there are:
-pacticipants and environments are looked up by name in one query each, every specified
-selector takes one indexed query, and all inferred selectors (the other side of every
-integration) are resolved together in one or two set-based queries.
+pacticipants and environments are looked up by name together in one query, every
+specified selector takes one indexed query, the integrations one query, and all inferred
+selectors (the other side of every integration) are resolved together in one set-based
+query.
+
+Every can-i-deploy runs the statements of the common questions (a version by number, to an
+environment), so those are SQL written out here: compiling them through the ORM cost more
+than running them (about 0.35 ms of Python each against 0.1 ms in PostgreSQL). The rarer
+selector forms (branches, tags, latest) are built with the ORM.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import replace
 from functools import reduce
 from operator import or_
 
+from django.db import connection
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from contracts.exceptions import InvalidSelectors
@@ -75,10 +82,13 @@ def _branch_head_for_deploy_questions(spec: SelectorSpec, query: MatrixQuery) ->
 
 def _specified_versions(
     spec: SelectorSpec, pacticipant: Pacticipant, environments: dict[str, Environment]
-) -> QuerySet[Version] | None:
-    """The versions one specified selector picks (None: all versions of the pacticipant)."""
+) -> QuerySet[Version] | list[tuple[int, str]] | None:
+    """The versions one specified selector picks as (id, number), newest first (None: all
+    versions of the pacticipant)."""
     if spec.only_pacticipant:
         return None
+    if spec.version and not (spec.latest or spec.branch or spec.main_branch or spec.tag or spec.environment):
+        return _by_number(pacticipant.id, spec.version)
     versions = Version.objects.filter(pacticipant=pacticipant)
     branch = spec.branch or (pacticipant.main_branch if spec.main_branch else None)
     if spec.main_branch and not pacticipant.main_branch:
@@ -104,6 +114,15 @@ def _specified_versions(
     return versions[:1] if head else versions
 
 
+def _by_number(pacticipant_id: int, number: str) -> list[tuple[int, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, number FROM {Version._meta.db_table} WHERE pacticipant_id = %s AND number = %s",
+            [pacticipant_id, number],
+        )
+        return cursor.fetchall()
+
+
 def _expand(
     pid: int, name: str, spec: SelectorSpec, found: list[tuple[int, str]], *, specified: bool
 ) -> list[ResolvedSelector]:
@@ -119,17 +138,7 @@ def _inferred_versions(
 ) -> list[tuple[int, int, str]]:
     """(pacticipant id, version id, number) for the "to" target of every counterpart, set-based."""
     if query.environment:
-        # Every version live there: all application instances, all supported releases.
-        live: dict[int, tuple[int, int, str]] = {}
-        environment = environments[query.environment]
-        for model, current in (
-            (DeployedVersion, Q(undeployed_at__isnull=True)),
-            (ReleasedVersion, Q(support_ended_at__isnull=True)),
-        ):
-            rows = model.objects.filter(current, environment=environment, pacticipant_id__in=ids)
-            for pid, vid, number in rows.values_list("pacticipant_id", "version_id", "version__number"):
-                live[vid] = (pid, vid, number)
-        return sorted(live.values(), key=lambda item: -item[1])
+        return _live_versions(environments[query.environment].id, ids)
     owners = Pacticipant.objects.filter(id__in=ids)
     if query.tag and query.latest:
         newest = Tag.objects.filter(pacticipant=OuterRef("pk"), name=query.tag).order_by("-version_id")
@@ -148,6 +157,25 @@ def _inferred_versions(
         newest = Version.objects.filter(pacticipant=OuterRef("pk")).order_by("-id")
         versions = Version.objects.filter(id__in=owners.annotate(v=Subquery(newest.values("id")[:1])).values("v"))
     return list(versions.order_by("-id").values_list("pacticipant_id", "id", "number"))
+
+
+def _live_versions(environment_id: int, ids: set[int]) -> list[tuple[int, int, str]]:
+    """Every version of the pacticipants live in the environment: all application instances
+    deployed there and all supported releases; newest first."""
+    sql = f"""
+        SELECT DISTINCT live.pacticipant_id, live.version_id, v.number
+        FROM (
+            SELECT pacticipant_id, version_id FROM {DeployedVersion._meta.db_table}
+             WHERE environment_id = %(env)s AND pacticipant_id = ANY(%(ids)s::bigint[]) AND undeployed_at IS NULL
+            UNION ALL
+            SELECT pacticipant_id, version_id FROM {ReleasedVersion._meta.db_table}
+             WHERE environment_id = %(env)s AND pacticipant_id = ANY(%(ids)s::bigint[]) AND support_ended_at IS NULL
+        ) live
+        JOIN {Version._meta.db_table} v ON v.id = live.version_id
+        ORDER BY live.version_id DESC"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"env": environment_id, "ids": sorted(ids)})
+        return cursor.fetchall()
 
 
 def _inferred(
@@ -180,6 +208,30 @@ def _inferred(
     return selectors
 
 
+def _integration_rows(
+    explicit: list[int], all_versions: set[int], existing: set[int]
+) -> list[tuple[bool, int, str, int, str]]:
+    """(required, consumer id and name, provider id and name): the providers the selected
+    consumer versions really have pacts with (required), then the integrations of the
+    selected pacticipants (required where a consumer is selected with all its versions)."""
+    pacticipant = Pacticipant._meta.db_table
+    sql = f"""
+        SELECT DISTINCT true, pub.consumer_id, c.name, pub.provider_id, p.name
+        FROM {ContractPublication._meta.db_table} pub
+        JOIN {pacticipant} c ON c.id = pub.consumer_id
+        JOIN {pacticipant} p ON p.id = pub.provider_id
+        WHERE pub.consumer_version_id = ANY(%(explicit)s::bigint[]) AND pub.is_current
+        UNION ALL
+        SELECT false, i.consumer_id, c.name, i.provider_id, p.name
+        FROM {IntegrationModel._meta.db_table} i
+        JOIN {pacticipant} c ON c.id = i.consumer_id
+        JOIN {pacticipant} p ON p.id = i.provider_id
+        WHERE i.consumer_id = ANY(%(all)s::bigint[]) OR i.provider_id = ANY(%(existing)s::bigint[])"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"explicit": explicit, "all": sorted(all_versions), "existing": sorted(existing)})
+        return cursor.fetchall()
+
+
 def _integrations(query: MatrixQuery, specified: list[ResolvedSelector]) -> list[Integration]:
     """The integrations involved (step 3): required where a specified pacticipant is consumer."""
     explicit = [s.version_id for s in specified if s.version_id is not None]
@@ -191,16 +243,9 @@ def _integrations(query: MatrixQuery, specified: list[ResolvedSelector]) -> list
         known = found.get((cid, pid))
         found[(cid, pid)] = Integration(cid, cname, pid, pname, required or bool(known and known.required))
 
-    columns = ("consumer_id", "consumer__name", "provider_id", "provider__name")
-    if explicit:
-        # Providers the selected consumer versions really have pacts with.
-        pacts = ContractPublication.objects.filter(is_current=True, consumer_version_id__in=explicit)
-        for cid, cname, pid, pname in pacts.values_list(*columns).distinct():
-            add(cid, cname, pid, pname, True)
-    if existing:
-        table = IntegrationModel.objects.filter(Q(consumer_id__in=all_versions) | Q(provider_id__in=existing))
-        for cid, cname, pid, pname in table.values_list(*columns):
-            add(cid, cname, pid, pname, cid in all_versions)
+    if explicit or existing:
+        for required, cid, cname, pid, pname in _integration_rows(explicit, all_versions, existing):
+            add(cid, cname, pid, pname, required or cid in all_versions)
     integrations = list(found.values())
     if not query.infers_counterparts:
         # Several selectors and no target: only the integrations between the selected ones.
@@ -227,19 +272,39 @@ def _ignores(query: MatrixQuery, pacticipants: dict[str, Pacticipant]) -> list[R
     return resolved
 
 
+def _by_name(names: set[str], env_names: set[str]) -> tuple[dict[str, Pacticipant], dict[str, Environment]]:
+    """The named pacticipants and environments, in one statement. The instances carry only
+    what resolving reads: ids, names and main branches."""
+    if not names and not env_names:
+        return {}, {}
+    sql = f"""
+        SELECT true, id, name, main_branch FROM {Pacticipant._meta.db_table} WHERE name = ANY(%(names)s::text[])
+        UNION ALL
+        SELECT false, id, name, NULL FROM {Environment._meta.db_table} WHERE name = ANY(%(envs)s::text[])"""
+    pacticipants: dict[str, Pacticipant] = {}
+    environments: dict[str, Environment] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"names": sorted(names), "envs": sorted(env_names)})
+        for is_pacticipant, pk, name, main_branch in cursor.fetchall():
+            if is_pacticipant:
+                pacticipants[name] = Pacticipant(id=pk, name=name, main_branch=main_branch)
+            else:
+                environments[name] = Environment(id=pk, name=name)
+    return pacticipants, environments
+
+
 def resolve(query: MatrixQuery) -> Resolution:
     """Validate the query against the database and resolve every selector (400 on problems)."""
     problems = list(query.problems)
     names = {s.pacticipant for s in query.selectors if s.pacticipant}
     names |= {s.pacticipant for s in query.ignore if s.pacticipant}
-    pacticipants = {p.name: p for p in Pacticipant.objects.filter(name__in=names)} if names else {}
+    env_names = {s.environment for s in query.selectors if s.environment} | {query.environment} - {None}
+    pacticipants, environments = _by_name(names, env_names)
     problems += [
         f"Pacticipant {s.pacticipant} not found"
         for s in query.selectors
         if s.pacticipant and s.pacticipant not in pacticipants
     ]
-    env_names = {s.environment for s in query.selectors if s.environment} | {query.environment} - {None}
-    environments = {e.name: e for e in Environment.objects.filter(name__in=env_names)} if env_names else {}
     problems += [f"Environment with name '{name}' does not exist" for name in sorted(env_names - set(environments))]
     if problems:
         raise InvalidSelectors(_dedupe(problems))
@@ -252,7 +317,7 @@ def resolve(query: MatrixQuery) -> Resolution:
         if versions is None:
             specified.append(ResolvedSelector(owner.id, owner.name, spec, all_versions=True))
         else:
-            found = list(versions.values_list("id", "number"))
+            found = versions if isinstance(versions, list) else list(versions.values_list("id", "number"))
             specified += _expand(owner.id, owner.name, spec, found, specified=True)
 
     integrations = _integrations(query, specified)
