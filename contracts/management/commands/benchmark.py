@@ -2,6 +2,7 @@
 
     python manage.py benchmark --versions 100000            # seed (once) and measure
     python manage.py benchmark --versions 1000000 --verifications 5000000 --clients 4
+    python manage.py benchmark --versions 100000 --series   # 1, 2 and 8 clients, against the goals
 
 Seeds a separate database (default `<name>_bench`, left in place so later runs at the
 same size reuse it), serves it with gunicorn, and drives it with concurrent HTTP
@@ -29,6 +30,7 @@ import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from contracts import benchseries
 from contracts.benchdata import HUB, Shape, statements
 
 ROOT = Path(settings.BASE_DIR)
@@ -63,6 +65,14 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=2)
         parser.add_argument("--database", default=None)
         parser.add_argument("--reseed", action="store_true")
+        parser.add_argument(
+            "--series",
+            action="store_true",
+            help="can-i-deploy, the matrix, pacts for verification and publishing with 1, 2 and 8 client "
+            "processes for --seconds each, the raw-SQL floor of can-i-deploy, one table against the goals",
+        )
+        parser.add_argument("--series-clients", default="1,2,8")
+        parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per run of the series")
 
     def handle(self, *args, **options) -> None:
         logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -79,6 +89,13 @@ class Command(BaseCommand):
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
         self._seed(dbname, shape, options["reseed"])
         server, base = self._serve(env, options["web_workers"])
+        if options["series"]:
+            try:
+                self._series(base, dbname, shape, options)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+            return
         try:
             endpoints = self._endpoints(shape)
             for endpoint in endpoints:
@@ -254,4 +271,127 @@ class Command(BaseCommand):
             rate = len(ordered) / endpoint.wall  # type: ignore[attr-defined]
             self.stdout.write(
                 f"{endpoint.name:<52} {p50:>8.1f} {p99:>8.1f} {ordered[-1]:>8.1f} {rate:>7.1f} {sql:>8}  {statuses}"
+            )
+
+    # ------------------------------------------------------------------ the series
+
+    GOALS = {
+        ("can-i-deploy", 1): ("p50 <= 4 ms", lambda o: o.p50 <= 4),
+        ("can-i-deploy", 8): ("p99 <= 50 ms, >= 300/s", lambda o: o.p99 <= 50 and o.rate >= 300),
+        ("matrix", 8): ("p99 <= 20 ms", lambda o: o.p99 <= 20),
+        ("pacts for verification", 8): ("p99 <= 100 ms", lambda o: o.p99 <= 100),
+        ("publish", 8): (">= 200/s, 0 errors", lambda o: o.rate >= 200 and o.errors == 0),
+    }
+
+    def _series(self, base: str, dbname: str, shape: Shape, options: dict) -> None:
+        consumer = "Consumer007" if shape.consumers >= 7 else "Consumer001"
+        latest_c, latest_p = f"c{shape.steps}", f"p{shape.provider_versions}"
+        wip_since = (date.today() - timedelta(days=30)).isoformat()
+        cid_path = f"/can-i-deploy?pacticipant={HUB}&version={latest_p}&environment=production"
+        loads = [
+            benchseries.Load("can-i-deploy", "GET", cid_path),
+            benchseries.Load(
+                "matrix",
+                "GET",
+                f"/matrix?q[][pacticipant]={consumer}&q[][version]={latest_c}"
+                f"&q[][pacticipant]={HUB}&q[][latest]=true&latestby=cvpv",
+            ),
+            benchseries.Load(
+                "pacts for verification",
+                "POST",
+                f"/pacts/provider/{HUB}/for-verification",
+                {
+                    "consumerVersionSelectors": [{"mainBranch": True}, {"deployedOrReleased": True}],
+                    "includePendingStatus": True,
+                    "includeWipPactsSince": wip_since,
+                    "providerVersionBranch": "main",
+                },
+            ),
+            benchseries.Load("publish", "POST", "/contracts/publish", publish=True),
+        ]
+        clients = [int(n) for n in options["series_clients"].split(",")]
+        run_id = time.strftime("%Y%m%d%H%M%S")
+        outcomes: list[benchseries.Outcome] = []
+        deadlocks_before = self._deadlocks(dbname)
+        for load in loads:
+            for count in clients:
+                outcome = benchseries.drive(base, load, count, options["seconds"], run_id, "BenchPublishTarget")
+                outcomes.append(outcome)
+                self.stdout.write(
+                    f"  {load.name:<24} {count} client(s): p50 {outcome.p50:.1f} ms, p99 {outcome.p99:.1f} ms, "
+                    f"{outcome.rate:.0f}/s, {outcome.errors} errors"
+                )
+        deadlocks = self._deadlocks(dbname) - deadlocks_before
+        statements_ = self._captured_statements(dbname, cid_path)
+        conninfo = self._conninfo(dbname)
+        floors = [benchseries.floor(conninfo, statements_, count, options["seconds"]) for count in (1, max(clients))]
+        self._series_report(shape, options, outcomes, floors, len(statements_), deadlocks)
+
+    @staticmethod
+    def _deadlocks(dbname: str) -> int:
+        with _connect(dbname) as conn:
+            return conn.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = %s", [dbname]).fetchone()[0]
+
+    @staticmethod
+    def _conninfo(dbname: str) -> str:
+        db = settings.DATABASES["default"]
+        params = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "password": db["PASSWORD"]}
+        return psycopg.conninfo.make_conninfo(dbname=dbname, **{k: str(v) for k, v in params.items() if v})
+
+    @staticmethod
+    def _captured_statements(dbname: str, path: str) -> list[str]:
+        """The SQL one can-i-deploy runs, from the real view in this process, as sent."""
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext, override_settings
+
+        connection.close()
+        original = connection.settings_dict["NAME"]
+        connection.settings_dict["NAME"] = dbname
+        try:
+            with override_settings(ALLOWED_HOSTS=["testserver"]):
+                client = Client(HTTP_ACCEPT="application/hal+json")
+                client.get(path)
+                with CaptureQueriesContext(connection) as captured:
+                    response = client.get(path)
+            if response.status_code != 200:
+                raise CommandError(f"can-i-deploy answered {response.status_code} in this process")
+            return [query["sql"] for query in captured.captured_queries]
+        finally:
+            connection.close()
+            connection.settings_dict["NAME"] = original
+
+    def _series_report(self, shape, options, outcomes, floors, statement_count, deadlocks) -> None:
+        self.stdout.write(
+            f"\nAccord benchmark series: {shape.versions:,} versions ({shape.consumers} consumers x {shape.steps:,} + "
+            f"{shape.provider_versions:,} provider), ~{shape.verifications:,} verifications; "
+            f"{options['web_workers']} gunicorn workers; each run {options['seconds']:.0f} s after a warm-up; "
+            "the clients are processes on the same machine\n"
+        )
+        header = (
+            f"{'endpoint':<24} {'clients':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'errors':>7}  "
+            f"{'goal':<24} {'met':<4}"
+        )
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for outcome in outcomes:
+            goal = self.GOALS.get((outcome.name, outcome.clients))
+            text, met = (goal[0], "yes" if goal[1](outcome) else "NO") if goal else ("", "")
+            if outcome.name == "publish" and outcome.clients == max(o.clients for o in outcomes):
+                text += f", {deadlocks} deadlocks"
+                met = "yes" if met == "yes" and deadlocks == 0 else "NO"
+            self.stdout.write(
+                f"{outcome.name:<24} {outcome.clients:>7} {outcome.p50:>8.1f} {outcome.p99:>8.1f} "
+                f"{outcome.rate:>7.0f} {outcome.errors:>7}  {text:<24} {met:<4}"
+            )
+        self.stdout.write("")
+        by_clients = {o.clients: o for o in outcomes if o.name == "can-i-deploy"}
+        for floor in floors:
+            http = by_clients.get(floor.clients)
+            ratio = (
+                f"{http.p50 / floor.p50:.1f}x the floor's p50, {floor.rate / http.rate:.1f}x fewer/s" if http else ""
+            )
+            self.stdout.write(
+                f"can-i-deploy raw-SQL floor ({statement_count} statements from psycopg), {floor.clients} client(s): "
+                f"p50 {floor.p50:.2f} ms, p99 {floor.p99:.2f} ms, {floor.rate:.0f}/s; HTTP is {ratio}"
             )
