@@ -181,8 +181,14 @@ def _publications(provider: Pacticipant, selector: Selector) -> QuerySet[Contrac
 
 
 def _branch_heads(name: object = None) -> QuerySet[Branch]:
-    """Branches whose head is the outer publication's consumer version (optionally by name)."""
-    heads = Branch.objects.filter(head__version_id=OuterRef("consumer_version_id"))
+    """Branches whose head is the outer publication's consumer version (optionally by name).
+
+    The consumer condition changes no answer (a head is a version of its own pacticipant)
+    but lets the planner match each consumer's main branch by (pacticipant, name) instead
+    of pairing every consumer with every branch of that name in the broker."""
+    heads = Branch.objects.filter(
+        pacticipant_id=OuterRef("consumer_id"), head__version_id=OuterRef("consumer_version_id")
+    )
     return heads.filter(name=name) if name is not None else heads
 
 

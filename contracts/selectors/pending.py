@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.db.models import Exists, Min, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from contracts.models import (
@@ -162,12 +162,14 @@ def wip_candidates(
         .values_list("version_id", flat=True)
     )
     # An explicit (small) list, not a subquery: the planner then probes the publication
-    # and verification indexes per head instead of scanning and hashing whole tables.
+    # and verification indexes per head instead of scanning and hashing whole tables. The
+    # contracts are fetched for the candidates found (usually none or a few): joined here,
+    # the planner merged them in, reading every contract of the broker.
     publications = (
         ContractPublication.objects.filter(provider=provider, is_current=True, created_at__gt=since)
-        .filter(consumer_version_id__in=sorted(head_ids))
-        .select_related("consumer", "provider", "consumer_version", "contract")
-        .defer("contract__document", "contract__raw")
+        .filter(consumer_version_id__any=sorted(head_ids))
+        .select_related("consumer", "provider", "consumer_version")
+        .prefetch_related(Prefetch("contract", Contract.objects.defer("document", "raw")))
         .annotate(
             head_branches=ArraySubquery(branch_heads.order_by("name").values("name")),
             head_tags=ArraySubquery(tag_heads.order_by("name").values("name")),
