@@ -150,11 +150,12 @@ def wip_candidates(
     # hundreds of thousands of publications a month but only a few hundred branch heads
     # and head tags (the query the Pact Broker had to fix in #902).
     consumers = Integration.objects.filter(provider=provider).values("consumer_id")
-    head_ids = set(
-        Branch.objects.filter(pacticipant_id__in=consumers, head__isnull=False).values_list(
-            "head__version_id", flat=True
-        )
+    # The heads' versions by the heads' ids, an explicit list too: joined to the branch
+    # memberships, the planner hashes the whole membership table for a few hundred heads.
+    head_memberships = Branch.objects.filter(pacticipant_id__in=consumers, head__isnull=False).values_list(
+        "head_id", flat=True
     )
+    head_ids = set(BranchVersion.objects.filter(id__in=list(head_memberships)).values_list("version_id", flat=True))
     head_ids.update(
         Tag.objects.filter(pacticipant_id__in=consumers)
         .order_by("pacticipant_id", "name", "-version_id")
