@@ -232,7 +232,14 @@ def _resolve(provider: Pacticipant, selector: Selector) -> list[tuple[ContractPu
         )
         return [(p, resolved(p, BRANCH, branch=name)) for p in rows for name in p.head_branches]
     if selector.main_branch:
-        rows = publications.filter(Exists(_branch_heads(OuterRef("consumer__main_branch"))))
+        # The heads of the consumers' main branches first (a few dozen rows, each head by its
+        # primary key), then their pacts: as one EXISTS, the planner hashed every branch
+        # membership of the broker to find a few dozen.
+        consumers = Integration.objects.filter(provider=provider).values("consumer_id")
+        heads = Branch.objects.filter(
+            pacticipant_id__in=consumers, name=F("pacticipant__main_branch"), head__isnull=False
+        ).values_list("head__version_id", flat=True)
+        rows = publications.filter(consumer_version_id__any=list(heads))
         return [(p, resolved(p, MAIN_BRANCH, branch=p.consumer.main_branch)) for p in rows]
     if selector.branch is not None:
         found = [

@@ -155,7 +155,7 @@ def wip_candidates(
     head_memberships = Branch.objects.filter(pacticipant_id__in=consumers, head__isnull=False).values_list(
         "head_id", flat=True
     )
-    head_ids = set(BranchVersion.objects.filter(id__in=list(head_memberships)).values_list("version_id", flat=True))
+    head_ids = set(BranchVersion.objects.filter(id__any=list(head_memberships)).values_list("version_id", flat=True))
     head_ids.update(
         Tag.objects.filter(pacticipant_id__in=consumers)
         .order_by("pacticipant_id", "name", "-version_id")
