@@ -273,7 +273,8 @@ def test_accord_works_behind_pgbouncer_in_transaction_mode(bouncer, pooled, test
 
     # The connections were shared: many clients, at most POOL_SIZE server sessions for the database.
     servers = [row for row in bouncer.admin("SHOW SERVERS") if row["database"] == test_db_name]
-    assert 1 <= len(servers) <= POOL_SIZE
+    clients = [row for row in bouncer.admin("SHOW CLIENTS") if row["database"] == test_db_name]
+    assert 1 <= len(servers) <= POOL_SIZE < len(clients), (servers, clients)
     # The statement timeout, which Accord does not send behind a transaction pooler, set by PgBouncer.
     with psycopg.connect(bouncer.url(test_db_name), prepare_threshold=None) as conn:
         assert conn.execute("SHOW statement_timeout").fetchone()[0] == "15s"
