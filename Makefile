@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 NPM16  := .clients/npm16
 RUBY_PACT_BROKER := $(NPM16)/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/linux-x64-2.5.12/pact/bin/pact-broker
 
-.PHONY: run test test-fast lint clients chromium screenshots benchmark clean
+.PHONY: run test test-fast lint clients chromium pgbouncer screenshots benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,12 +36,17 @@ run: $(VENV)/.runtime-installed
 chromium:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
+## pgbouncer: Debian's PgBouncer for the transaction-pooling test (tests/test_pgbouncer.py starts its
+## own on a free port; a system service the package may start is left alone)
+pgbouncer:
+	command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pgbouncer)
+
 ## test: the whole suite, on real PostgreSQL, Redis, Celery and the real Pact clients
-test: clients lint chromium
+test: clients lint chromium pgbouncer
 	$(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest
 
 ## test-fast: the suite without the real-client end-to-end tests
-test-fast: $(VENV)/.dev-installed chromium
+test-fast: $(VENV)/.dev-installed chromium pgbouncer
 	$(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest -m "not clients"
 
 ## screenshots: the web UI's pictures in docs/screenshots (light and dark, 1280x800)

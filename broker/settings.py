@@ -130,15 +130,36 @@ if _database_url:
 else:
     _db = runtime.embedded_database_settings()
 _db_options = dict(_db.get("OPTIONS") or {})  # type: ignore[call-overload]
+# What sits between Accord and PostgreSQL (README, "Behind PgBouncer"): nothing (unset), a
+# pooler in session mode (`session`: as nothing), or one in transaction mode (`transaction`:
+# PgBouncer's pool_mode=transaction), where consecutive transactions of one connection may
+# run on different server sessions, so Accord keeps no state in a session.
+ACCORD_DB_POOLER = (env_str("ACCORD_DB_POOLER", default="") or "").strip().lower()
+if ACCORD_DB_POOLER not in {"", "none", "session", "transaction"}:
+    raise ConfigError(f"ACCORD_DB_POOLER must be transaction, session or none, got {ACCORD_DB_POOLER!r}")
+_transaction_pooling = ACCORD_DB_POOLER == "transaction"
 # A runaway query is cut off rather than holding a connection (the Pact Broker uses 15 s too).
+# Sent as a startup parameter, which PgBouncer refuses (or, told to ignore it, drops): behind
+# a transaction pooler the server sets it instead (ALTER ROLE ... SET statement_timeout, or
+# PgBouncer's connect_query).
 _statement_timeout = env_int("ACCORD_DB_STATEMENT_TIMEOUT_MS", default=15000, minimum=0)
-_db_options.setdefault("options", f"-c statement_timeout={_statement_timeout}")
+if _transaction_pooling:
+    _db_options.pop("options", None)
+    # A prepared statement lives in one server session (PgBouncer before 1.21 does not track
+    # them); Django's default already is None, this also overrides a DATABASE_URL's query.
+    _db_options["prepare_threshold"] = None
+    _db_options.pop("server_side_binding", None)
+else:
+    _db_options.setdefault("options", f"-c statement_timeout={_statement_timeout}")
 _db_options.setdefault("connect_timeout", env_int("ACCORD_DB_CONNECT_TIMEOUT", default=5, minimum=1))
 _db.update(
     OPTIONS=_db_options,
     CONN_MAX_AGE=env_int("ACCORD_DB_CONN_MAX_AGE", default=60, minimum=0),
     CONN_HEALTH_CHECKS=True,
     ATOMIC_REQUESTS=False,
+    # A server-side cursor (QuerySet.iterator()) outside a transaction is WITH HOLD: it lives
+    # in the session, and the next fetch may reach another one.
+    DISABLE_SERVER_SIDE_CURSORS=_transaction_pooling,
 )
 # Lets a separate process (a worker or server started by the tests) use the test database.
 if env_str("ACCORD_DATABASE_NAME"):

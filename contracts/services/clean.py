@@ -4,7 +4,8 @@ The Pact Broker's clean (db/clean_incremental.rb; its Docker image's
 PACT_BROKER_DATABASE_CLEAN_* variables), done so that a broker in use keeps answering:
 
 - The versions to keep are computed once, set-based: one query per selector
-  (contracts/selectors/keep.py), unioned into a temporary table.
+  (contracts/selectors/keep.py), unioned into the keep table (contracts_clean_keep, an
+  UNLOGGED table of its own rather than a temporary one, which lives in one server session).
 - The versions not kept go oldest first, at most `limit` of them, `batch_size` per
   transaction. A batch locks its versions (FOR UPDATE SKIP LOCKED: a version a writer is
   updating now is left for the next clean), checks them again against every selector as
@@ -16,8 +17,14 @@ PACT_BROKER_DATABASE_CLEAN_* variables), done so that a broker in use keeps answ
 - Rows of other apps that point at what goes do what their on_delete says (a live run
   forgets its provider version, a verification run's pact goes with its content), found
   through the models' relations, so contracts/ names no other app.
-- A session-level advisory lock (pg_try_advisory_lock): a second clean returns
-  "already running" instead of waiting or overlapping.
+- An advisory lock (pg_try_advisory_xact_lock) held by a transaction left open on a
+  connection of its own for the whole clean: a second clean returns "already running"
+  instead of waiting or overlapping.
+
+Nothing spans transactions in a session (no session lock, no temporary table), so the
+clean works behind a pooler in transaction mode (PgBouncer's pool_mode=transaction) as
+well as directly: an open transaction keeps its server session, and the keep table is
+seen from every session.
 
 Reads never wait for it: PostgreSQL's row locks do not block readers, and each batch's
 locks last one short transaction.
@@ -33,8 +40,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import psycopg
 from django.conf import settings
-from django.db import DatabaseError, connection, models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from contracts import access
@@ -59,9 +67,10 @@ from contracts.services.transactions import atomic_with_retry
 
 logger = logging.getLogger("accord.clean")
 
-# pg_try_advisory_lock's key for the clean: any constant no other lock of Accord uses.
+# pg_try_advisory_xact_lock's key for the clean: any constant no other lock of Accord uses.
 LOCK_KEY = 0x0ACC_C1EA
-KEEP_TABLE = "accord_clean_keep"
+# Created by migration contracts 0005; only the clean holding the lock writes it.
+KEEP_TABLE = "contracts_clean_keep"
 # The statements that read every version (the keep set, a dry run's counts) may take longer
 # than a request's statement timeout on a big broker; the batches keep the usual one.
 LONG_STATEMENT_TIMEOUT = "10min"
@@ -147,23 +156,25 @@ ROW_KINDS = (
 
 @contextmanager
 def clean_lock() -> Iterator[bool]:
-    """Hold the clean's advisory lock for the block if no other session holds it; yields
-    whether this one got it. Session-level: it outlives the batches' transactions, and goes
-    with the connection if the process dies."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
-        got = bool(cursor.fetchone()[0])
+    """Hold the clean's advisory lock for the block if no other clean holds it; yields
+    whether this one got it.
+
+    The lock belongs to a transaction on a connection of its own (same settings as the
+    default one), left open for the block: it outlives the batches' transactions, a pooler in
+    transaction mode keeps that transaction on one server session, and the lock goes with
+    the transaction when the block ends or with the connection if the process dies."""
+    holder = connection.get_new_connection(connection.get_connection_params())
     try:
+        holder.autocommit = False
+        got = bool(holder.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY]).fetchone()[0])
         yield got
     finally:
-        if got:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
-            except DatabaseError:
-                # A connection that cannot unlock is closed: the lock goes with the session.
-                logger.exception("Could not release the clean's advisory lock; closing the connection")
-                connection.close()
+        try:
+            holder.rollback()  # ends the transaction: the lock is released
+        except psycopg.Error:
+            logger.exception("Could not end the clean's lock transaction; closing its connection")
+        finally:
+            holder.close()
 
 
 # ---------------------------------------------------------------- the clean
@@ -217,15 +228,15 @@ def versions_clean(
                 _delete_in_batches(result, selectors, now, ceiling, batch_size, started, max_seconds, on_batch)
         finally:
             with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE IF EXISTS {KEEP_TABLE}")
+                cursor.execute(f"TRUNCATE {KEEP_TABLE}")
     result.seconds = time.monotonic() - started
     logger.info("Clean %s: %s", "dry run" if dry_run else "done", result.as_dict())
     return result
 
 
 def _keep_table_fill(selectors: Sequence[KeepSelector], now: datetime) -> int:
-    """Fill the temporary keep table (every version a selector selects); the newest version
-    id now, above which nothing is deleted."""
+    """Fill the keep table (every version a selector selects), emptied first (a clean that
+    died may have left rows); the newest version id now, above which nothing is deleted."""
     union = [keep_query(selector, now) for selector in selectors]
     sql = " UNION ".join(text for text, _ in union)
     params = [p for _, values in union for p in values]
@@ -233,10 +244,9 @@ def _keep_table_fill(selectors: Sequence[KeepSelector], now: datetime) -> int:
         cursor.execute(f"SET LOCAL statement_timeout = '{LONG_STATEMENT_TIMEOUT}'")
         cursor.execute("SELECT coalesce(max(id), 0) FROM contracts_version")
         ceiling = cursor.fetchone()[0]
-        cursor.execute(f"DROP TABLE IF EXISTS {KEEP_TABLE}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {KEEP_TABLE} (id bigint PRIMARY KEY)")
+        cursor.execute(f"TRUNCATE {KEEP_TABLE}")
         cursor.execute(f"INSERT INTO {KEEP_TABLE} (id) SELECT id FROM ({sql}) keep WHERE id IS NOT NULL", params)
-        # Autovacuum never analyzes temporary tables; the batches' anti-join needs the estimate.
+        # Autovacuum would analyze it too late; the batches' anti-join needs the estimate now.
         cursor.execute(f"ANALYZE {KEEP_TABLE}")
     return ceiling
 
