@@ -123,6 +123,7 @@ class Broker:
     pair: Pair
     server: Process
     redis_key: str
+    env: dict[str, str]
 
     def get(self, path: str, **kwargs) -> httpx.Response:
         return httpx.get(self.url + path, timeout=30, **kwargs)
@@ -182,7 +183,7 @@ def broker(tmp_path_factory) -> Iterator[Broker]:
         assert migrate.returncode == 0, migrate.stdout + migrate.stderr
         server, url = start_gunicorn("gunicorn-replicas", env, tmp_path_factory.mktemp("replicas"), workers=1)
         redis_key = f"{replicas.LSN_KEY_PREFIX}127.0.0.1:{pair.primary.port}/accord"
-        yield Broker(url=url, pair=pair, server=server, redis_key=redis_key)
+        yield Broker(url=url, pair=pair, server=server, redis_key=redis_key, env=env)
     finally:
         if server is not None:
             server.stop()
@@ -345,6 +346,29 @@ def test_writes_go_to_the_primary(broker: Broker, replay) -> None:
     assert broker.pair.primary.scalar("SELECT count(*) FROM contracts_environment WHERE name = 'staging-d'") == 1
     # A write's response carries no gate: only the read-only requests consult it.
     assert "Server-Timing" not in response.headers
+
+
+def test_without_redis_reads_go_to_the_primary(broker: Broker, replay, tmp_path) -> None:
+    assert broker.post("/contracts/publish", publish_body("Web-f", "1", provider="Api-f")).status_code == 200
+    wait_until(broker.pair.caught_up, 30, "the standby to catch up")
+    # A second server on the same pair whose Redis is not there (nothing listens on the port).
+    env = {**broker.env, "CELERY_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    server, url = start_gunicorn("gunicorn-no-redis", env, tmp_path, workers=1)
+    try:
+        response = httpx.get(url + "/matrix", params={"q[][pacticipant]": "Web-f"}, timeout=30)
+        assert response.status_code == 200, response.text
+        assert answered_by(response) == "default"
+        assert {row["consumer"]["version"]["number"] for row in response.json()["matrix"]} == {"1"}
+        body = publish_body("Web-f", "2", provider="Api-f")
+        assert httpx.post(url + "/contracts/publish", json=body, timeout=30).status_code == 200
+        response = httpx.get(
+            url + "/can-i-deploy", params={"pacticipant": "Web-f", "version": "2", "to": "prod"}, timeout=30
+        )
+        assert answered_by(response) == "default"
+        assert "/pacticipants/Web-f/versions/2" in response.text
+        assert "redis unreachable, reading from the primary" in server.output()
+    finally:
+        server.stop()
 
 
 def test_gate_cost(broker: Broker, replay) -> None:
