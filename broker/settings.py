@@ -165,6 +165,30 @@ _db.update(
 if env_str("ACCORD_DATABASE_NAME"):
     _db["NAME"] = env_str("ACCORD_DATABASE_NAME")
 DATABASES = {"default": _db}
+
+# Read replicas (README, "Read replicas"): streaming standbys of the primary that answer the
+# read-only endpoints (broker/replicas.py). Several allowed, separated by commas; each gets the
+# primary's connection settings. In tests a replica mirrors `default`.
+ACCORD_DATABASE_REPLICAS: list[str] = []
+for _number, _replica_url in enumerate(env_list("DATABASE_REPLICA_URL", "PACT_BROKER_DATABASE_REPLICA_URL"), 1):
+    _replica = database_from_url(_replica_url, variable="DATABASE_REPLICA_URL")
+    _replica.update(
+        OPTIONS={**_db_options, **dict(_replica.get("OPTIONS") or {})},  # type: ignore[dict-item]
+        CONN_MAX_AGE=_db["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        ATOMIC_REQUESTS=False,
+        TEST={"MIRROR": "default"},
+    )
+    DATABASES[f"replica_{_number}"] = _replica
+    ACCORD_DATABASE_REPLICAS.append(f"replica_{_number}")
+# A replica (or Redis) that failed is not tried again, nor logged again, for this long.
+ACCORD_DB_REPLICA_RETRY_SECONDS = env_int("ACCORD_DB_REPLICA_RETRY_SECONDS", default=30, minimum=1)
+ACCORD_DB_REPLICA_REDIS_TIMEOUT = env_float("ACCORD_DB_REPLICA_REDIS_TIMEOUT", default=0.5)
+if ACCORD_DATABASE_REPLICAS:
+    INSTALLED_APPS.append("broker.apps.ReplicasConfig")
+    DATABASE_ROUTERS = ["broker.replicas.ReplicaRouter"]
+    # After authentication: token and session look-ups (and their writes) stay on the primary.
+    MIDDLEWARE.insert(MIDDLEWARE.index("broker.auth.BasicAuthMiddleware") + 1, "broker.replicas.ReadReplicaMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 USE_TZ = True

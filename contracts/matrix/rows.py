@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connections, router
 
 from contracts.matrix.types import Resolution, Row
 from contracts.models import Contract, ContractPublication, Verification, Version
@@ -139,7 +139,8 @@ def fetch_rows(resolution: Resolution, *, latestby: str | None, limit: int) -> l
     }
     names = {i.consumer_id: i.consumer_name for i in resolution.integrations}
     names |= {i.provider_id: i.provider_name for i in resolution.integrations}
-    with connection.cursor() as cursor:
+    # The read database (a replica inside a read-only request: broker/replicas.py).
+    with connections[router.db_for_read(Version)].cursor() as cursor:
         cursor.execute(_sql(latestby), params)
         raw = cursor.fetchall()
     return [

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
@@ -100,7 +100,8 @@ def _verifications_per_pact_version() -> dict[int, int]:
         f"SELECT per_content, count(*) FROM (SELECT count(*) AS per_content FROM {table} "  # noqa: S608 - our table name
         "GROUP BY contract_id) AS counts GROUP BY per_content ORDER BY per_content"
     )
-    with connection.cursor() as cursor:
+    # The read database (a replica inside a read-only request: broker/replicas.py).
+    with connections[router.db_for_read(Verification)].cursor() as cursor:
         cursor.execute(sql)
         return {per_content: count for per_content, count in cursor.fetchall()}
 
