@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
-from django.db import connection
+from django.db import connections, router
 
 from contracts.matrix.types import Integration
 from contracts.models import Environment
@@ -44,7 +44,7 @@ def drift_notices(pairs: Sequence[Integration], environment: str | None, base_ur
         WHERE i.status = ANY(%(statuses)s::text[]) AND i.provider_id = ANY(%(providers)s::bigint[])
           AND i.consumer_id = ANY(%(consumers)s::bigint[]) AND {where_environment}
         ORDER BY i.opened_at, i.id"""
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(DriftIncident)].cursor() as cursor:
         cursor.execute(
             sql,
             {

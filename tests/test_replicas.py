@@ -91,7 +91,7 @@ class Pair:
         self.start(self.primary)
         self.primary.execute("CREATE DATABASE accord", dbname="postgres")
         self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres",
-                  "-D", str(self.standby.data), "-R", "-X", "stream")  # fmt: skip
+                  "-D", str(self.standby.data), "-R", "-X", "stream", "--checkpoint=fast")  # fmt: skip
         self._conf(self.standby, f"\nport = {self.standby.port}\n")
         self.start(self.standby)
         assert self.standby.scalar("SELECT pg_is_in_recovery()") is True
