@@ -74,6 +74,30 @@ def _g(column: str = "v.number") -> str:
     return f"substring({column} from 2)::int"
 
 
+def _branch_memberships(branch: str) -> list[tuple[str, str]]:
+    """Each version on the branch of its pacticipant that the SQL expression `branch` (over
+    the version `v`) names, and every branch's head: its newest version."""
+    return [
+        (
+            "branch versions",
+            f"""
+            INSERT INTO contracts_branchversion (branch_id, version_id, pacticipant_id, branch_name, auto_created,
+                                                 created_at)
+            SELECT b.id, v.id, v.pacticipant_id, b.name, false, v.created_at
+            FROM contracts_version v
+            JOIN contracts_branch b ON b.pacticipant_id = v.pacticipant_id AND b.name = {branch}
+            ORDER BY v.id""",
+        ),
+        (
+            "branch heads",
+            """
+            UPDATE contracts_branch b SET head_id = x.head
+            FROM (SELECT branch_id, max(id) AS head FROM contracts_branchversion GROUP BY branch_id) x
+            WHERE x.branch_id = b.id""",
+        ),
+    ]
+
+
 def statements(shape: Shape) -> list[tuple[str, str]]:
     """(description, SQL) pairs that seed the data set from empty tables."""
     s, c, pv, per = shape.steps, shape.consumers, shape.provider_versions, shape.verifications_per_content
@@ -125,23 +149,7 @@ def statements(shape: Shape) -> list[tuple[str, str]]:
             CROSS JOIN (SELECT 'main' AS name UNION ALL
                         SELECT 'feat/' || i FROM generate_series(1, {FEATURE_BRANCHES}) i) b""",
         ),
-        (
-            "branch versions",
-            f"""
-            INSERT INTO contracts_branchversion (branch_id, version_id, pacticipant_id, branch_name, auto_created,
-                                                 created_at)
-            SELECT b.id, v.id, v.pacticipant_id, b.name, false, v.created_at
-            FROM contracts_version v
-            JOIN contracts_branch b ON b.pacticipant_id = v.pacticipant_id AND b.name = {feature}
-            ORDER BY v.id""",
-        ),
-        (
-            "branch heads",
-            """
-            UPDATE contracts_branch b SET head_id = x.head
-            FROM (SELECT branch_id, max(id) AS head FROM contracts_branchversion GROUP BY branch_id) x
-            WHERE x.branch_id = b.id""",
-        ),
+        *_branch_memberships(feature),
         (
             "contents",
             f"""
@@ -442,23 +450,7 @@ def network_statements(shape: NetworkShape) -> list[tuple[str, str]]:
             SELECT p.id, b.name, now() - interval '200 days', now() FROM contracts_pacticipant p
             CROSS JOIN (VALUES ('main'), ('feat/1'), ('feat/2'), ('feat/3'), ('feat/4')) b(name)""",
         ),
-        (
-            "branch versions",
-            f"""
-            INSERT INTO contracts_branchversion (branch_id, version_id, pacticipant_id, branch_name, auto_created,
-                                                 created_at)
-            SELECT b.id, v.id, v.pacticipant_id, b.name, false, v.created_at
-            FROM contracts_version v
-            JOIN contracts_branch b ON b.pacticipant_id = v.pacticipant_id AND b.name = {branch}
-            ORDER BY v.id""",
-        ),
-        (
-            "branch heads",
-            """
-            UPDATE contracts_branch b SET head_id = x.head
-            FROM (SELECT branch_id, max(id) AS head FROM contracts_branchversion GROUP BY branch_id) x
-            WHERE x.branch_id = b.id""",
-        ),
+        *_branch_memberships(branch),
         (
             "integrations",
             f"""

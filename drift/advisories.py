@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
-from django.db import connections, router
-
 from contracts.matrix.types import Integration
 from contracts.models import Environment
+from contracts.reading import read_cursor
 from drift.models import DriftIncident
 
 UNRESOLVED = (DriftIncident.Status.OPEN, DriftIncident.Status.ACKNOWLEDGED)
@@ -44,7 +43,7 @@ def drift_notices(pairs: Sequence[Integration], environment: str | None, base_ur
         WHERE i.status = ANY(%(statuses)s::text[]) AND i.provider_id = ANY(%(providers)s::bigint[])
           AND i.consumer_id = ANY(%(consumers)s::bigint[]) AND {where_environment}
         ORDER BY i.opened_at, i.id"""
-    with connections[router.db_for_read(DriftIncident)].cursor() as cursor:
+    with read_cursor(DriftIncident) as cursor:
         cursor.execute(
             sql,
             {

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from django.db import connections, router
-
 from contracts.models import Version
+from contracts.reading import read_cursor
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,7 @@ def version_details(version_ids: Iterable[int]) -> dict[int, VersionDetails]:
     details: dict[int, VersionDetails] = {vid: VersionDetails() for vid in ids}
     if not ids:
         return details
-    # The read database (a replica inside a read-only request: broker/replicas.py).
-    with connections[router.db_for_read(Version)].cursor() as cursor:
+    with read_cursor(Version) as cursor:
         cursor.execute(_DETAILS_SQL, [ids])
         rows = cursor.fetchall()
     for version_id, branches, tags, environments in rows:

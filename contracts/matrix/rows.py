@@ -21,10 +21,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import connections, router
-
 from contracts.matrix.types import Resolution, Row
 from contracts.models import Contract, ContractPublication, Verification, Version
+from contracts.reading import read_cursor
 
 # pacticipant id -> the version ids selected for it; None means all of its versions.
 VersionSets = dict[int, frozenset[int] | None]
@@ -139,8 +138,7 @@ def fetch_rows(resolution: Resolution, *, latestby: str | None, limit: int) -> l
     }
     names = {i.consumer_id: i.consumer_name for i in resolution.integrations}
     names |= {i.provider_id: i.provider_name for i in resolution.integrations}
-    # The read database (a replica inside a read-only request: broker/replicas.py).
-    with connections[router.db_for_read(Version)].cursor() as cursor:
+    with read_cursor(Version) as cursor:
         cursor.execute(_sql(latestby), params)
         raw = cursor.fetchall()
     return [

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connections, router
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
@@ -32,6 +31,7 @@ from contracts.models import (
     Verification,
     Version,
 )
+from contracts.reading import read_cursor
 
 
 @dataclass(frozen=True)
@@ -100,8 +100,7 @@ def _verifications_per_pact_version() -> dict[int, int]:
         f"SELECT per_content, count(*) FROM (SELECT count(*) AS per_content FROM {table} "  # noqa: S608 - our table name
         "GROUP BY contract_id) AS counts GROUP BY per_content ORDER BY per_content"
     )
-    # The read database (a replica inside a read-only request: broker/replicas.py).
-    with connections[router.db_for_read(Verification)].cursor() as cursor:
+    with read_cursor(Verification) as cursor:
         cursor.execute(sql)
         return {per_content: count for per_content, count in cursor.fetchall()}
 

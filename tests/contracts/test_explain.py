@@ -29,7 +29,6 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from contracts.benchdata import HUB, Shape, statements
+from contracts.management.commands.benchmark import on_database
 from tests.builders import pact_json
 from tests.client import ApiClient
 from tests.conftest import postgres_connection
@@ -118,19 +118,6 @@ REQUESTS: dict[str, tuple[str, str, dict | None, dict]] = {
     "publish": ("POST", "/contracts/publish", PUBLISH_BODY, {}),
     "ui home": ("GET", "/", None, HTML),
 }
-
-
-@contextmanager
-def on_database(name: str) -> Iterator[None]:
-    """The default connection pointed at another database of the test server, then back."""
-    original = connection.settings_dict["NAME"]
-    connection.close()
-    connection.settings_dict["NAME"] = name
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict["NAME"] = original
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ clients. Prints p50/p99 latency, throughput and the SQL statements each request 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -47,10 +49,30 @@ class Endpoint:
     statuses: dict[int, int] = field(default_factory=dict)
 
 
-def _connect(dbname: str) -> psycopg.Connection:
+def _conninfo(dbname: str) -> str:
+    """The default database's server, database `dbname`."""
     db = settings.DATABASES["default"]
-    params = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "password": db["PASSWORD"], "dbname": dbname}
-    return psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True)
+    params = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "password": db["PASSWORD"]}
+    return psycopg.conninfo.make_conninfo(dbname=dbname, **{k: str(v) for k, v in params.items() if v})
+
+
+def _connect(dbname: str) -> psycopg.Connection:
+    return psycopg.connect(_conninfo(dbname), autocommit=True)
+
+
+@contextlib.contextmanager
+def on_database(dbname: str) -> Iterator[None]:
+    """This process's default connection pointed at another database of its server, then back."""
+    from django.db import connection
+
+    original = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = dbname
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = original
 
 
 class Command(BaseCommand):
@@ -323,7 +345,7 @@ class Command(BaseCommand):
                 )
         deadlocks = self._deadlocks(dbname) - deadlocks_before
         statements_ = self._captured_statements(dbname, cid_path)
-        conninfo = self._conninfo(dbname)
+        conninfo = _conninfo(dbname)
         floors = [benchseries.floor(conninfo, statements_, count, options["seconds"]) for count in (1, max(clients))]
         self._series_report(shape, options, outcomes, floors, len(statements_), deadlocks)
 
@@ -333,33 +355,20 @@ class Command(BaseCommand):
             return conn.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = %s", [dbname]).fetchone()[0]
 
     @staticmethod
-    def _conninfo(dbname: str) -> str:
-        db = settings.DATABASES["default"]
-        params = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "password": db["PASSWORD"]}
-        return psycopg.conninfo.make_conninfo(dbname=dbname, **{k: str(v) for k, v in params.items() if v})
-
-    @staticmethod
     def _captured_statements(dbname: str, path: str) -> list[str]:
         """The SQL one can-i-deploy runs, from the real view in this process, as sent."""
         from django.db import connection
         from django.test import Client
         from django.test.utils import CaptureQueriesContext, override_settings
 
-        connection.close()
-        original = connection.settings_dict["NAME"]
-        connection.settings_dict["NAME"] = dbname
-        try:
-            with override_settings(ALLOWED_HOSTS=["testserver"]):
-                client = Client(HTTP_ACCEPT="application/hal+json")
-                client.get(path)
-                with CaptureQueriesContext(connection) as captured:
-                    response = client.get(path)
-            if response.status_code != 200:
-                raise CommandError(f"can-i-deploy answered {response.status_code} in this process")
-            return [query["sql"] for query in captured.captured_queries]
-        finally:
-            connection.close()
-            connection.settings_dict["NAME"] = original
+        with on_database(dbname), override_settings(ALLOWED_HOSTS=["testserver"]):
+            client = Client(HTTP_ACCEPT="application/hal+json")
+            client.get(path)
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(path)
+        if response.status_code != 200:
+            raise CommandError(f"can-i-deploy answered {response.status_code} in this process")
+        return [query["sql"] for query in captured.captured_queries]
 
     def _series_report(self, shape, options, outcomes, floors, statement_count, deadlocks) -> None:
         self.stdout.write(

@@ -14,12 +14,12 @@ from __future__ import annotations
 import time
 import warnings
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
 
 from contracts.benchdata import NetworkShape
-from contracts.management.commands.benchmark import _connect
+from contracts.management.commands.benchmark import _connect, on_database
 from ui import bench
 
 
@@ -46,13 +46,9 @@ class Command(BaseCommand):
             raise CommandError("--requests must be at least 1")
         # WhiteNoise warns that static files were never collected: the pages do not need them here.
         warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-        default = connections["default"]
-        original = default.settings_dict["NAME"]
-        dbname = options["database"] or f"{original}_ui_bench"
+        dbname = options["database"] or f"{settings.DATABASES['default']['NAME']}_ui_bench"
         self._ensure_database(dbname)
-        default.close()
-        default.settings_dict["NAME"] = dbname
-        try:
+        with on_database(dbname):
             call_command("migrate", interactive=False, verbosity=0)
             self._seed(dbname, shape, options)
             self.stdout.write("")
@@ -62,9 +58,6 @@ class Command(BaseCommand):
             for line in bench.table(measured, options["requests"], options["warmup"]):
                 self.stdout.write(line)
             self.stdout.write(f"\nmeasured in {time.monotonic() - started:.0f}s")
-        finally:
-            default.close()
-            default.settings_dict["NAME"] = original
 
     @staticmethod
     def _ensure_database(dbname: str) -> None:
