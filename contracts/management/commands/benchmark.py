@@ -94,6 +94,12 @@ class Command(BaseCommand):
             "processes for --seconds each, the raw-SQL floor of can-i-deploy, one table against the goals",
         )
         parser.add_argument("--series-clients", default="1,2,8")
+        parser.add_argument(
+            "--endpoints",
+            default="",
+            help="only these of the series, comma-separated (web floor, can-i-deploy, matrix, "
+            "pacts for verification, publish)",
+        )
         parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per run of the series")
 
     def handle(self, *args, **options) -> None:
@@ -311,6 +317,8 @@ class Command(BaseCommand):
         wip_since = (date.today() - timedelta(days=30)).isoformat()
         cid_path = f"/can-i-deploy?pacticipant={HUB}&version={latest_p}&environment=production"
         loads = [
+            # What the web layer alone costs: every middleware, no view work, no database.
+            benchseries.Load("web floor (heartbeat)", "GET", "/diagnostic/status/heartbeat"),
             benchseries.Load("can-i-deploy", "GET", cid_path),
             benchseries.Load(
                 "matrix",
@@ -331,6 +339,8 @@ class Command(BaseCommand):
             ),
             benchseries.Load("publish", "POST", "/contracts/publish", publish=True),
         ]
+        wanted = {name.strip() for name in options["endpoints"].split(",") if name.strip()}
+        loads = [load for load in loads if not wanted or load.name in wanted]
         clients = [int(n) for n in options["series_clients"].split(",")]
         run_id = time.strftime("%Y%m%d%H%M%S")
         outcomes: list[benchseries.Outcome] = []
@@ -344,9 +354,12 @@ class Command(BaseCommand):
                     f"{outcome.rate:.0f}/s, {outcome.errors} errors"
                 )
         deadlocks = self._deadlocks(dbname) - deadlocks_before
-        statements_ = self._captured_statements(dbname, cid_path)
-        conninfo = _conninfo(dbname)
-        floors = [benchseries.floor(conninfo, statements_, count, options["seconds"]) for count in (1, max(clients))]
+        floors: list[benchseries.Outcome] = []
+        statements_: list[str] = []
+        if any(load.name == "can-i-deploy" for load in loads):
+            statements_ = self._captured_statements(dbname, cid_path)
+            conninfo = _conninfo(dbname)
+            floors = [benchseries.floor(conninfo, statements_, n, options["seconds"]) for n in (1, max(clients))]
         self._series_report(shape, options, outcomes, floors, len(statements_), deadlocks)
 
     @staticmethod
