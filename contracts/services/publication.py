@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contracts import access, events
@@ -42,7 +41,7 @@ from contracts.pact.validation import (
 )
 from contracts.services.integration_summaries import integration_summary_refresh
 from contracts.services.pacticipants import pacticipants_find_or_create, validate_name
-from contracts.services.transactions import atomic_with_retry, get_or_insert
+from contracts.services.transactions import atomic_with_retry, get_or_insert, insert_unless_conflict
 from contracts.services.versions import (
     branch_version_add,
     tag_add,
@@ -163,20 +162,18 @@ def _publish_one(
     if current is None or prepared.on_conflict != "merge":
         contract = _store_content(consumer, provider, prepared)
     if current is None:
-        try:
-            with transaction.atomic():
-                publication = ContractPublication.objects.create(
-                    consumer_version=version, consumer=consumer, provider=provider, contract=contract, revision=1
-                )
+        publication = ContractPublication(
+            consumer_version=version, consumer=consumer, provider=provider, contract=contract, revision=1
+        )
+        if insert_unless_conflict(publication):
             return PublishedContract(publication, "created")
-        except IntegrityError:
-            # A concurrent publisher of the same version won the insert; compare with it.
-            current = (
-                ContractPublication.objects.select_for_update()
-                .filter(consumer_version=version, provider=provider, is_current=True)
-                .select_related("contract")
-                .get()
-            )
+        # A concurrent publisher of the same version won the insert; compare with it.
+        current = (
+            ContractPublication.objects.select_for_update()
+            .filter(consumer_version=version, provider=provider, is_current=True)
+            .select_related("contract")
+            .get()
+        )
     if prepared.on_conflict != "merge" and current.contract_id == contract.id:
         return PublishedContract(current, "unchanged")
 

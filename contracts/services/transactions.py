@@ -8,7 +8,9 @@ import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from django.db import IntegrityError, OperationalError, models, transaction
+from django.db import IntegrityError, OperationalError, connections, models, router, transaction
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -52,19 +54,44 @@ def atomic_with_retry(fn: Callable[P, R]) -> Callable[P, R]:
 def get_or_insert(model: type[M], defaults: dict | None = None, **lookup: object) -> tuple[M, bool]:
     """Find a row by its natural key or insert it; safe against concurrent inserters.
 
-    The insert runs in a savepoint: if a concurrent transaction inserted the same key,
-    our insert waits for it to commit, fails on the unique constraint, and we read the
-    committed row instead. Callers insert in one global order (pacticipants by name,
-    then versions, branches, tags, contracts) so two publishers cannot deadlock.
+    The insert is `INSERT ... ON CONFLICT DO NOTHING RETURNING`: if a concurrent transaction
+    inserted the same key, our insert waits for it to commit and then inserts nothing, and
+    we read the committed row instead. A conflict does not abort the transaction, so no
+    savepoint is needed around the insert (a publish creates several rows: two round trips
+    saved on each). Callers insert in one global order (pacticipants by name, then versions,
+    branches, tags, contracts) so two publishers cannot deadlock.
     """
     found = model.objects.filter(**lookup).first()
     if found is not None:
         return found, False
-    try:
-        with transaction.atomic():
-            return model.objects.create(**lookup, **(defaults or {})), True
-    except IntegrityError:
-        found = model.objects.filter(**lookup).first()
-        if found is None:
-            raise
-        return found, False
+    row = model(**lookup, **(defaults or {}))
+    if insert_unless_conflict(row):
+        return row, True
+    found = model.objects.filter(**lookup).first()
+    if found is None:  # the conflict was on another unique constraint than the lookup's
+        raise IntegrityError(f"{model.__name__} {lookup} conflicts with an existing row")
+    return found, False
+
+
+def insert_unless_conflict(row: models.Model) -> bool:
+    """Insert `row` (as save() would: auto_now values, defaults) unless it conflicts with a
+    unique constraint; whether it was inserted, with its returned columns (the id) set."""
+    meta = row._meta
+    using = router.db_for_write(type(row), instance=row)
+    fields = [field for field in meta.local_concrete_fields if not (field.primary_key and field.auto_created)]
+    fields = [field for field in fields if field is not meta.auto_field]
+    query = InsertQuery(type(row), on_conflict=OnConflict.IGNORE)
+    query.insert_values(fields, [row])
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = meta.db_returning_fields
+    [(statement, params)] = compiler.as_sql()
+    with connections[using].cursor() as cursor:
+        cursor.execute(statement, params)
+        returned = cursor.fetchone()
+    if returned is None:
+        return False
+    for field, value in zip(meta.db_returning_fields, returned, strict=True):
+        setattr(row, field.attname, value)
+    row._state.adding = False
+    row._state.db = using
+    return True
