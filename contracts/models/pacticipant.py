@@ -15,11 +15,24 @@ def display_name_for(name: str) -> str:
     return " ".join(word[:1].upper() + word[1:] for word in words) or name
 
 
+class DisplayNameField(models.CharField):
+    """A pacticipant's display name; left empty, it is derived from the name (display_name_for)
+    whenever the row is written. In pre_save, where Django fills auto_now values, so every
+    way of writing the row applies it: save(), create(), and the insert of get_or_insert."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str | None:
+        value = getattr(model_instance, self.attname)
+        if not value:
+            value = display_name_for(model_instance.name)  # type: ignore[attr-defined]
+            setattr(model_instance, self.attname, value)
+        return value
+
+
 class Pacticipant(models.Model):
     """An application that is a consumer and/or a provider. Names are case-sensitive."""
 
     name = models.CharField(max_length=255, unique=True)
-    display_name = models.CharField(max_length=255, null=True, blank=True)
+    display_name = DisplayNameField(max_length=255, null=True, blank=True)
     main_branch = models.CharField(max_length=255, null=True, blank=True)
     repository_url = models.CharField(max_length=2048, null=True, blank=True)
     repository_name = models.CharField(max_length=255, null=True, blank=True)
@@ -34,11 +47,6 @@ class Pacticipant(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.display_name:
-            self.display_name = display_name_for(self.name)
-        super().save(*args, **kwargs)
 
 
 class Label(models.Model):

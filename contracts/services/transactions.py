@@ -74,8 +74,12 @@ def get_or_insert(model: type[M], defaults: dict | None = None, **lookup: object
 
 
 def insert_unless_conflict(row: models.Model) -> bool:
-    """Insert `row` (as save() would: auto_now values, defaults) unless it conflicts with a
-    unique constraint; whether it was inserted, with its returned columns (the id) set."""
+    """Insert `row` unless it conflicts with a unique constraint; whether it was inserted,
+    with its returned columns (the id) set. Fields fill in their values as save() has them do
+    (defaults, auto_now, pre_save), but save() itself is not called: a model that overrides
+    it is refused rather than silently inserted without its logic."""
+    if type(row).save is not models.Model.save:
+        raise TypeError(f"{type(row).__name__} overrides save(); insert_unless_conflict would skip it")
     meta = row._meta
     using = router.db_for_write(type(row), instance=row)
     fields = [field for field in meta.local_concrete_fields if not (field.primary_key and field.auto_created)]
