@@ -41,13 +41,18 @@ chromium:
 pgbouncer:
 	command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pgbouncer)
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), a file to each at a time: every
+# worker has its own test database, queues and servers (tests/settings.py). 0: one process.
+TEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 ## test: the whole suite, on real PostgreSQL, Redis, Celery and the real Pact clients
 test: clients lint chromium pgbouncer
-	$(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest
+	$(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest $(XDIST)
 
 ## test-fast: the suite without the real-client end-to-end tests
 test-fast: $(VENV)/.dev-installed chromium pgbouncer
-	$(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest -m "not clients"
+	$(BIN)/python -m broker.runtime exec -- $(BIN)/python -m pytest $(XDIST) -m "not clients"
 
 ## screenshots: the web UI's pictures in docs/screenshots (light and dark, 1280x800)
 screenshots: $(VENV)/.dev-installed chromium

@@ -38,6 +38,18 @@ def pytest_configure(config: pytest.Config) -> None:
     _flush_by_delete()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Schemathesis names every operation's test alike (tests/api/test_openapi.py): the
+    operation goes into the id, so that reports say which one failed and pytest-xdist, which
+    tells tests apart by id, runs every operation rather than the first."""
+    from _pytest.nodeid import coerce_node_id  # pytest 9 keeps the id structured
+
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and not item.nodeid.endswith("]"):
+            item._id = coerce_node_id(f"{item.nodeid}[{label}]")
+
+
 def _flush_by_delete() -> None:
     """After each transactional test pytest-django flushes every table; PostgreSQL's flush is
     one TRUNCATE of them all (about 80 here), which gives each table new files and costs about

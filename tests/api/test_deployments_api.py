@@ -133,7 +133,7 @@ def test_names_with_slashes_and_spaces_route_and_are_encoded_in_hrefs(api, td):
     [
         ("Foo", "9.9.9", None),
         ("Nobody", "1.0", None),
-        ("Foo", "1.0", str(uuid.uuid4())),
+        ("Foo", "1.0", "1c0e7a85-5f62-4d92-b130-6e5ae96628f9"),
         ("Foo", "1.0", "not-a-uuid"),
     ],
 )
@@ -225,7 +225,7 @@ def test_get_deployed_version(api, td):
 
 @pytest.mark.parametrize("kind", ["deployed-versions", "released-versions"])
 @pytest.mark.parametrize("method", ["get", "patch"])
-@pytest.mark.parametrize("entity_uuid", [str(uuid.uuid4()), "nope"])
+@pytest.mark.parametrize("entity_uuid", ["d99f96b1-030e-43c3-8b8f-3ea450855bce", "nope"])
 def test_unknown_deployed_or_released_version_is_404(api, kind, method, entity_uuid):
     response = send(api, method, f"/{kind}/{entity_uuid}", {"currentlyDeployed": False}, content_type=MERGE_PATCH)
 

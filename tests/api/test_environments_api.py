@@ -233,7 +233,7 @@ def test_get_one_environment(api):
 
 
 @pytest.mark.parametrize("method", ["get", "put", "delete"])
-@pytest.mark.parametrize("env_uuid", [str(uuid.uuid4()), "not-a-uuid", "16926ef3-590f-4e3f-838e"])
+@pytest.mark.parametrize("env_uuid", ["a5111186-b9b9-43a2-bf62-49beb31b7868", "not-a-uuid", "16926ef3-590f-4e3f-838e"])
 def test_unknown_or_malformed_uuid_is_404(api, method, env_uuid):
     response = getattr(api, method)(
         f"/environments/{env_uuid}", {"name": "test", "production": False}, content_type="application/json"
