@@ -21,6 +21,7 @@ from django.db.models import CharField, Exists, F, OuterRef, QuerySet, Subquery,
 
 from contracts.models import Branch, ContractPublication, Integration, Pacticipant, Tag
 from contracts.selectors import pending as pending_queries
+from contracts.selectors.publication_refs import PublicationRef, publication_refs
 
 # Resolved selector kinds, in the order their descriptions are listed (api spec 4.3).
 LATEST, MAIN_BRANCH, BRANCH, TAG_LATEST, TAG_ALL, DEPLOYED, RELEASED = (
@@ -149,9 +150,10 @@ class ResolvedSelector:
 
 @dataclass
 class VerifiablePact:
-    """One entry of the answer: a contract, why it was selected, and its pending state."""
+    """One entry of the answer: a contract, why it was selected, and its pending state.
+    The publication is a PublicationRef when the selectors found it, or a model."""
 
-    publication: ContractPublication
+    publication: PublicationRef | ContractPublication
     selectors: list[ResolvedSelector] = field(default_factory=list)
     wip: bool = False
     pending: bool | None = None
@@ -167,12 +169,7 @@ class VerifiablePact:
 
 
 def _publications(provider: Pacticipant, selector: Selector) -> QuerySet[ContractPublication]:
-    publications = (
-        ContractPublication.objects.filter(provider=provider, is_current=True)
-        .select_related("consumer", "provider", "consumer_version", "contract")
-        # The documents are not needed to list pacts, and can be large.
-        .defer("contract__document", "contract__raw")
-    )
+    publications = ContractPublication.objects.filter(provider=provider, is_current=True)
     if selector.consumer is not None:
         publications = publications.filter(consumer__name=selector.consumer)
     if selector.consumer_ids is not None:
@@ -198,11 +195,14 @@ def _head_tag(name: object) -> Subquery:
     return Subquery(newest.values("version_id")[:1])
 
 
-def _resolve(provider: Pacticipant, selector: Selector) -> list[tuple[ContractPublication, ResolvedSelector]]:
+def _resolve(provider: Pacticipant, selector: Selector) -> list[tuple[PublicationRef, ResolvedSelector]]:
     """Every (publication, resolved selector) one selector picks: one query (two with a fallback)."""
     publications = _publications(provider, selector)
 
-    def resolved(publication: ContractPublication, kind: str, **values) -> ResolvedSelector:
+    def refs(rows: QuerySet[ContractPublication]) -> list[PublicationRef]:
+        return [ref for (ref,) in publication_refs(rows)]
+
+    def resolved(publication: PublicationRef, kind: str, **values) -> ResolvedSelector:
         consumer = publication.consumer.name if selector.consumer_ids is not None else selector.consumer
         version = publication.consumer_version
         return ResolvedSelector(kind, version.id, version.number, consumer=consumer, **values)
@@ -223,14 +223,18 @@ def _resolve(provider: Pacticipant, selector: Selector) -> list[tuple[ContractPu
         )
         kind = DEPLOYED if selector.deployed else RELEASED
         return [
-            (p, resolved(p, kind, environment=p.env_name, production=p.env_production, target=p.env_target))
-            for p in rows
+            (p, resolved(p, kind, environment=name, production=production, target=target))
+            for p, name, production, target in publication_refs(rows, "env_name", "env_production", "env_target")
         ]
     if selector.each_branch:
         rows = publications.filter(Exists(_branch_heads())).annotate(
             head_branches=ArraySubquery(_branch_heads().order_by("name").values("name"))
         )
-        return [(p, resolved(p, BRANCH, branch=name)) for p in rows for name in p.head_branches]
+        return [
+            (p, resolved(p, BRANCH, branch=name))
+            for p, names in publication_refs(rows, "head_branches")
+            for name in names
+        ]
     if selector.main_branch:
         # The heads of the consumers' main branches first (a few dozen rows, each head by its
         # primary key), then their pacts: as one EXISTS, the planner hashed every branch
@@ -239,12 +243,12 @@ def _resolve(provider: Pacticipant, selector: Selector) -> list[tuple[ContractPu
         heads = Branch.objects.filter(
             pacticipant_id__in=consumers, name=F("pacticipant__main_branch"), head__isnull=False
         ).values_list("head__version_id", flat=True)
-        rows = publications.filter(consumer_version_id__any=list(heads))
-        return [(p, resolved(p, MAIN_BRANCH, branch=p.consumer.main_branch)) for p in rows]
+        rows = publications.filter(consumer_version_id__any=set(heads))
+        return [(p, resolved(p, MAIN_BRANCH, branch=p.consumer.main_branch)) for p in refs(rows)]
     if selector.branch is not None:
         found = [
             (p, resolved(p, BRANCH, branch=selector.branch))
-            for p in publications.filter(Exists(_branch_heads(selector.branch)))
+            for p in refs(publications.filter(Exists(_branch_heads(selector.branch))))
         ]
         if selector.fallback_branch:
             # Fallback per consumer: a consumer without a pact on the branch gets its
@@ -252,29 +256,29 @@ def _resolve(provider: Pacticipant, selector: Selector) -> list[tuple[ContractPu
             missing = publications.exclude(consumer_id__in={p.consumer_id for p, _ in found})
             found += [
                 (p, resolved(p, BRANCH, branch=selector.fallback_branch, fallback_for=selector.branch))
-                for p in missing.filter(Exists(_branch_heads(selector.fallback_branch)))
+                for p in refs(missing.filter(Exists(_branch_heads(selector.fallback_branch))))
             ]
         return found
     if selector.tag is not None or selector.main_branch_tag:
         tag = OuterRef("consumer__main_branch") if selector.main_branch_tag else selector.tag
         if not selector.latest:
             rows = publications.filter(Exists(Tag.objects.filter(version_id=OuterRef("consumer_version_id"), name=tag)))
-            return [(p, resolved(p, TAG_ALL, tag=selector.tag)) for p in rows]
+            return [(p, resolved(p, TAG_ALL, tag=selector.tag)) for p in refs(rows)]
         rows = publications.filter(consumer_version_id=_head_tag(tag))
         found = [
             (p, resolved(p, TAG_LATEST, tag=p.consumer.main_branch if selector.main_branch_tag else selector.tag))
-            for p in rows
+            for p in refs(rows)
         ]
         if selector.fallback_tag:
             missing = publications.exclude(consumer_id__in={p.consumer_id for p, _ in found})
             found += [
                 (p, resolved(p, TAG_LATEST, tag=selector.fallback_tag, fallback_for=selector.tag))
-                for p in missing.filter(consumer_version_id=_head_tag(selector.fallback_tag))
+                for p in refs(missing.filter(consumer_version_id=_head_tag(selector.fallback_tag)))
             ]
         return found
     # Overall latest: the newest consumer version of each consumer that has a pact with the provider.
     rows = publications.order_by("consumer_id", "-consumer_version_id").distinct("consumer_id")
-    return [(p, resolved(p, LATEST)) for p in rows]
+    return [(p, resolved(p, LATEST)) for p in refs(rows)]
 
 
 def default_selectors(provider: Pacticipant) -> list[Selector]:
@@ -307,7 +311,7 @@ def default_selectors(provider: Pacticipant) -> list[Selector]:
     return [*selectors, Selector(deployed=True), Selector(released=True)]
 
 
-def _merge(found: list[tuple[ContractPublication, ResolvedSelector]]) -> list[VerifiablePact]:
+def _merge(found: list[tuple[PublicationRef, ResolvedSelector]]) -> list[VerifiablePact]:
     """One entry per (consumer, content), shown with its newest publication and all its selectors."""
     merged: dict[tuple[int, int], VerifiablePact] = {}
     for publication, resolved in found:

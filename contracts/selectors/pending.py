@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, Min, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Min, OuterRef, QuerySet
 from django.utils import timezone
 
 from contracts.models import (
@@ -27,6 +27,7 @@ from contracts.models import (
     Tag,
     Verification,
 )
+from contracts.selectors.publication_refs import PublicationRef, publication_refs
 
 # Since Pact Broker 2.119 (#902) WIP exclusions only look at recent verifications.
 DEFAULT_LOOKBACK_DAYS = 30
@@ -46,7 +47,7 @@ class PendingStatus:
 class WipCandidate:
     """A recent head pact not yet accepted by the provider branch or tags."""
 
-    publication: ContractPublication
+    publication: PublicationRef
     head_branches: list[str]
     head_tags: list[str]
     pending_tags: tuple[str, ...] = ()
@@ -113,7 +114,7 @@ def pending_statuses(
 
     Any successful result counts here, WIP ones included; failures never clear pending.
     """
-    contracts = Contract.objects.filter(id__in=list(contract_ids))
+    contracts = Contract.objects.filter(id__any=set(contract_ids))
     successes = _successes("pk")
     if branch:
         annotations = _accepted_by_branch(successes, branch, _branch_created_at(provider, branch))
@@ -155,7 +156,7 @@ def wip_candidates(
     head_memberships = Branch.objects.filter(pacticipant_id__in=consumers, head__isnull=False).values_list(
         "head_id", flat=True
     )
-    head_ids = set(BranchVersion.objects.filter(id__any=list(head_memberships)).values_list("version_id", flat=True))
+    head_ids = set(BranchVersion.objects.filter(id__any=set(head_memberships)).values_list("version_id", flat=True))
     head_ids.update(
         Tag.objects.filter(pacticipant_id__in=consumers)
         .order_by("pacticipant_id", "name", "-version_id")
@@ -164,13 +165,11 @@ def wip_candidates(
     )
     # An explicit (small) list, not a subquery: the planner then probes the publication
     # and verification indexes per head instead of scanning and hashing whole tables. The
-    # contracts are fetched for the candidates found (usually none or a few): joined here,
-    # the planner merged them in, reading every contract of the broker.
+    # contracts are read for the candidates found (usually none or a few): joined here, the
+    # planner merges them in, reading every contract of the broker.
     publications = (
         ContractPublication.objects.filter(provider=provider, is_current=True, created_at__gt=since)
-        .filter(consumer_version_id__any=sorted(head_ids))
-        .select_related("consumer", "provider", "consumer_version")
-        .prefetch_related(Prefetch("contract", Contract.objects.defer("document", "raw")))
+        .filter(consumer_version_id__any=head_ids)
         .annotate(
             head_branches=ArraySubquery(branch_heads.order_by("name").values("name")),
             head_tags=ArraySubquery(tag_heads.order_by("name").values("name")),
@@ -179,11 +178,15 @@ def wip_candidates(
     if branch:
         accepted = _accepted_by_branch(successes, branch, _branch_created_at(provider, branch))
         rows = publications.filter(~accepted["here"], ~accepted["elsewhere"])
-        return [WipCandidate(p, p.head_branches, p.head_tags) for p in rows]
+        found = publication_refs(rows, "head_branches", "head_tags", join_contracts=False)
+        return [WipCandidate(p, names, tags) for p, names, tags in found]
     annotations = _accepted_by_tags(successes, tags, _tags_first_used(provider, tags))
+    flags = list(annotations)
     candidates = []
-    for publication in publications.annotate(**annotations):
-        pending = _pending_tags(vars(publication), tags)
+    for ref, names, head_tags, *accepted in publication_refs(
+        publications.annotate(**annotations), "head_branches", "head_tags", *flags, join_contracts=False
+    ):
+        pending = _pending_tags(dict(zip(flags, accepted, strict=True)), tags)
         if pending:
-            candidates.append(WipCandidate(publication, publication.head_branches, publication.head_tags, pending))
+            candidates.append(WipCandidate(ref, names, head_tags, pending))
     return candidates

@@ -243,3 +243,34 @@ def test_query_count_does_not_grow_with_the_number_of_consumers(td, body, django
     _add_consumers(td, range(2, 10))
     with django_assert_max_num_queries(len(two)):
         assert len(pacts_for_verification(provider=provider, query=query)) == 20
+
+
+def test_the_answer_reads_publications_as_values_that_match_the_models(world):
+    """The selectors answer with PublicationRefs (no model instances); each carries what the
+    stored publication has, and model() loads that publication."""
+    from contracts.models import ContractPublication
+    from contracts.selectors.publication_refs import PublicationRef
+
+    provider = Pacticipant.objects.get(name="API")
+    body = {"consumerVersionSelectors": [{"mainBranch": True}, {"deployedOrReleased": True}, {"branch": True}]}
+    pacts = pacts_for_verification(provider=provider, query=for_verification_query(body))
+    assert len(pacts) == 5
+    for pact in pacts:
+        ref = pact.publication
+        assert isinstance(ref, PublicationRef)
+        stored = ContractPublication.objects.select_related("consumer", "provider", "consumer_version", "contract").get(
+            id=ref.id
+        )
+        assert (ref.consumer_id, ref.provider_id, ref.consumer_version_id, ref.contract_id) == (
+            stored.consumer_id,
+            stored.provider_id,
+            stored.consumer_version_id,
+            stored.contract_id,
+        )
+        assert (ref.consumer.name, ref.consumer.main_branch, ref.provider.name) == (
+            stored.consumer.name,
+            stored.consumer.main_branch,
+            stored.provider.name,
+        )
+        assert (ref.consumer_version.number, ref.contract.sha) == (stored.consumer_version.number, stored.contract.sha)
+        assert ref.model() == stored

@@ -241,7 +241,15 @@ def _pacts(run: VerificationRun) -> list[VerifiablePact]:
             .order_by("contract_id", "-id")
         }
         return [VerifiablePact(publication=p, pending=None) for p in publications.values()]
-    return pacts_for_verification(provider=run.provider, query=_query(run))
+    pacts = pacts_for_verification(provider=run.provider, query=_query(run))
+    # The selectors answer with plain values; a run reads the documents and records the
+    # verified publications, so it works on the models.
+    models = ContractPublication.objects.select_related("contract", "consumer", "provider", "consumer_version").in_bulk(
+        [pact.publication.id for pact in pacts]
+    )
+    for pact in pacts:
+        pact.publication = models[pact.publication.id]
+    return pacts
 
 
 def _target(run: VerificationRun) -> tuple[engine.Target, list[str]]:
