@@ -15,3 +15,19 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The raw request URI (RAW_URI) is what lets names containing %2F route correctly.
+
+
+def post_worker_init(worker) -> None:
+    """Once the application is loaded: move every object it made so far (Django, the URL
+    patterns, the apps' modules) out of the garbage collector's generations, and collect
+    the youngest generation less often. A request makes thousands of short-lived objects;
+    with the defaults, the collector ran every 700 allocations over that long-lived heap,
+    and its full passes showed as 50-100 ms stalls in the tail of the latencies."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*_GC_THRESHOLDS)
+
+
+_GC_THRESHOLDS = tuple(int(n) for n in os.environ.get("ACCORD_GC_THRESHOLDS", "20000,20,20").split(","))

@@ -91,7 +91,7 @@ class Command(BaseCommand):
             "--series",
             action="store_true",
             help="can-i-deploy, the matrix, pacts for verification and publishing with 1, 2 and 8 client "
-            "processes for --seconds each, the raw-SQL floor of can-i-deploy, one table against the goals",
+            "processes for --seconds each, the raw-SQL floor of each read, one table against the goals",
         )
         parser.add_argument("--series-clients", default="1,2,8")
         parser.add_argument(
@@ -354,36 +354,48 @@ class Command(BaseCommand):
                     f"{outcome.rate:.0f}/s, {outcome.errors} errors"
                 )
         deadlocks = self._deadlocks(dbname) - deadlocks_before
-        floors: list[benchseries.Outcome] = []
-        statements_: list[str] = []
-        if any(load.name == "can-i-deploy" for load in loads):
-            statements_ = self._captured_statements(dbname, cid_path)
-            conninfo = _conninfo(dbname)
-            floors = [benchseries.floor(conninfo, statements_, n, options["seconds"]) for n in (1, max(clients))]
-        self._series_report(shape, options, outcomes, floors, len(statements_), deadlocks)
+        # The raw-SQL floor of each read: its statements, captured from the real view, replayed
+        # from psycopg by as many processes (a publish's inserts cannot be replayed as they are).
+        floors: list[tuple[benchseries.Outcome, int]] = []
+        conninfo = _conninfo(dbname)
+        for load in loads:
+            if load.name not in self.FLOORED:
+                continue
+            statements_ = self._captured_statements(dbname, load)
+            for count in (1, max(clients)):
+                outcome = benchseries.floor(conninfo, statements_, count, options["seconds"], name=load.name)
+                floors.append((outcome, len(statements_)))
+        self._series_report(shape, options, outcomes, floors, deadlocks)
 
     @staticmethod
     def _deadlocks(dbname: str) -> int:
         with _connect(dbname) as conn:
             return conn.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = %s", [dbname]).fetchone()[0]
 
+    FLOORED = ("can-i-deploy", "matrix", "pacts for verification")
+
     @staticmethod
-    def _captured_statements(dbname: str, path: str) -> list[str]:
-        """The SQL one can-i-deploy runs, from the real view in this process, as sent."""
+    def _captured_statements(dbname: str, load: benchseries.Load) -> list[str]:
+        """The SQL one request of the load runs, from the real view in this process, as sent."""
         from django.db import connection
         from django.test import Client
         from django.test.utils import CaptureQueriesContext, override_settings
 
+        body = json.dumps(load.body) if load.body is not None else ""
+
+        def request():
+            return client.generic(load.method, load.path, body, content_type="application/json")
+
         with on_database(dbname), override_settings(ALLOWED_HOSTS=["testserver"]):
             client = Client(HTTP_ACCEPT="application/hal+json")
-            client.get(path)
+            request()
             with CaptureQueriesContext(connection) as captured:
-                response = client.get(path)
+                response = request()
         if response.status_code != 200:
-            raise CommandError(f"can-i-deploy answered {response.status_code} in this process")
+            raise CommandError(f"{load.name} answered {response.status_code} in this process")
         return [query["sql"] for query in captured.captured_queries]
 
-    def _series_report(self, shape, options, outcomes, floors, statement_count, deadlocks) -> None:
+    def _series_report(self, shape, options, outcomes, floors, deadlocks) -> None:
         self.stdout.write(
             f"\nAccord benchmark series: {shape.versions:,} versions ({shape.consumers} consumers x {shape.steps:,} + "
             f"{shape.provider_versions:,} provider), ~{shape.verifications:,} verifications; "
@@ -407,13 +419,13 @@ class Command(BaseCommand):
                 f"{outcome.rate:>7.0f} {outcome.errors:>7}  {text:<24} {met:<4}"
             )
         self.stdout.write("")
-        by_clients = {o.clients: o for o in outcomes if o.name == "can-i-deploy"}
-        for floor in floors:
-            http = by_clients.get(floor.clients)
+        by_load = {(o.name, o.clients): o for o in outcomes}
+        for floor, statement_count in floors:
+            http = by_load.get((floor.name, floor.clients))
             ratio = (
                 f"{http.p50 / floor.p50:.1f}x the floor's p50, {floor.rate / http.rate:.1f}x fewer/s" if http else ""
             )
             self.stdout.write(
-                f"can-i-deploy raw-SQL floor ({statement_count} statements from psycopg), {floor.clients} client(s): "
+                f"{floor.name} raw-SQL floor ({statement_count} statements from psycopg), {floor.clients} client(s): "
                 f"p50 {floor.p50:.2f} ms, p99 {floor.p99:.2f} ms, {floor.rate:.0f}/s; HTTP is {ratio}"
             )
