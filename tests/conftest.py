@@ -160,19 +160,39 @@ def _drop_abandoned_test_databases() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker) -> None:
+def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
     """The test database without the rows migrations seed (contracts 0002: the `test` and
     `production` environments), so every test starts from an empty broker, as tests after a
-    `transactional_db` flush do anyway. tests/test_fresh_database.py checks the seeding."""
+    `transactional_db` flush do anyway. tests/test_fresh_database.py checks the seeding.
+
+    At the end, before pytest-django drops the database: the sessions other processes left
+    on it are ended. A server or worker the tests stopped has gone, but PostgreSQL ends its
+    backend a moment later, and DROP DATABASE refuses a database anyone is connected to."""
     from django.db import connection
 
     from contracts.models import Environment
 
+    name = connection.settings_dict["NAME"]
     with django_db_blocker.unblock():
         # Only ever a test database: with no test marked django_db, pytest-django creates
         # none and the connection would still point at the real one.
-        if connection.settings_dict["NAME"].startswith("test_"):
+        if name.startswith("test_"):
             Environment.objects.all().delete()
+    yield
+    if name.startswith("test_"):
+        from django.db import connections
+
+        connections.close_all()
+        with postgres_connection() as conn:
+
+            def others() -> int:
+                return conn.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [name],
+                ).fetchone()[0]
+
+            wait_until(lambda: others() == 0, 10, f"the sessions on {name} to end")
 
 
 @pytest.fixture(autouse=True)
