@@ -7,35 +7,87 @@ refresh reads only the pair's rows, through the indexes the matrix already uses.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
+from django.db import connections, router
 from django.db.models import Q
 
-from contracts.models import ContractPublication, Integration, Verification, VerificationStatus
+from contracts.models import Integration, VerificationStatus
+
+# The pair's latest pact and the verification to show with it, in one statement: the newest
+# verification of the latest content, or (only when there is none) the newest of the pair.
+_SUMMARY_SQL = """
+SELECT lp.id, lp.created_at, lp.contract_id, lv.number,
+       coalesce(same.id, newest.id), coalesce(same.created_at, newest.created_at),
+       coalesce(same.success, newest.success), coalesce(same.pending, newest.pending),
+       coalesce(same.contract_id, newest.contract_id), coalesce(same.number, newest.number)
+FROM (SELECT 1) AS one
+LEFT JOIN LATERAL (
+    SELECT p.id, p.created_at, p.contract_id, p.consumer_version_id
+    FROM contracts_contractpublication p
+    WHERE p.is_current AND p.consumer_id = %(consumer)s AND p.provider_id = %(provider)s
+    ORDER BY p.consumer_version_id DESC, p.revision DESC
+    LIMIT 1
+) lp ON true
+LEFT JOIN contracts_version lv ON lv.id = lp.consumer_version_id
+LEFT JOIN LATERAL (
+    SELECT v.id, v.created_at, v.success, v.pending, v.contract_id, pv.number
+    FROM contracts_verification v JOIN contracts_version pv ON pv.id = v.provider_version_id
+    WHERE v.consumer_id = %(consumer)s AND v.provider_id = %(provider)s AND v.contract_id = lp.contract_id
+    ORDER BY v.id DESC
+    LIMIT 1
+) same ON true
+LEFT JOIN LATERAL (
+    SELECT v.id, v.created_at, v.success, v.pending, v.contract_id, pv.number
+    FROM contracts_verification v JOIN contracts_version pv ON pv.id = v.provider_version_id
+    WHERE v.consumer_id = %(consumer)s AND v.provider_id = %(provider)s
+    ORDER BY v.id DESC
+    LIMIT 1
+) newest ON same.id IS NULL
+"""
 
 
-def integration_summary_refresh(*, consumer_id: int, provider_id: int) -> None:
-    """Recompute one pair's summary from its publications and verifications."""
-    pair = {"consumer_id": consumer_id, "provider_id": provider_id}
-    latest = (
-        ContractPublication.objects.filter(is_current=True, **pair)
-        .select_related("consumer_version")
-        .order_by("-consumer_version_id", "-revision")
-        .first()
-    )
-    verifications = Verification.objects.filter(**pair).select_related("provider_version").order_by("-id")
-    # The newest verification of the latest content; failing that, the newest of the pair (stale).
-    shown = verifications.filter(contract_id=latest.contract_id).first() if latest else None
-    if shown is None:
-        shown = verifications.first()
-    Integration.objects.filter(**pair).update(
-        latest_publication=latest,
-        latest_publication_at=latest.created_at if latest else None,
-        latest_consumer_version_number=latest.consumer_version.number if latest else None,
-        latest_verification=shown,
-        latest_verification_at=shown.created_at if shown else None,
-        latest_verification_success=shown.success if shown else None,
-        latest_provider_version_number=shown.provider_version.number if shown else None,
-        verification_status=VerificationStatus.of(latest.contract_id if latest else None, shown),
-    )
+class _Shown(NamedTuple):
+    """The verification shown with the latest pact: what VerificationStatus.of reads."""
+
+    contract_id: int
+    success: bool
+    pending: bool
+
+
+def integration_summary_refresh(*, consumer_id: int, provider_id: int, touched_at: datetime | None = None) -> None:
+    """Recompute one pair's summary from its publications and verifications (one read, one
+    update); `touched_at` also records that its contract data changed then."""
+    database = router.db_for_write(Integration)
+    with connections[database].cursor() as cursor:
+        cursor.execute(_SUMMARY_SQL, {"consumer": consumer_id, "provider": provider_id})
+        (
+            publication_id,
+            published_at,
+            contract_id,
+            consumer_number,
+            verification_id,
+            verified_at,
+            success,
+            pending,
+            verified_contract_id,
+            provider_number,
+        ) = cursor.fetchone()
+    shown = _Shown(verified_contract_id, success, pending) if verification_id is not None else None
+    values = {
+        "latest_publication_id": publication_id,
+        "latest_publication_at": published_at,
+        "latest_consumer_version_number": consumer_number,
+        "latest_verification_id": verification_id,
+        "latest_verification_at": verified_at,
+        "latest_verification_success": success,
+        "latest_provider_version_number": provider_number,
+        "verification_status": VerificationStatus.of(contract_id, shown),
+    }
+    if touched_at is not None:
+        values["contract_data_updated_at"] = touched_at
+    Integration.objects.using(database).filter(consumer_id=consumer_id, provider_id=provider_id).update(**values)
 
 
 def integration_summaries_refresh_for(*, pacticipant_id: int) -> None:

@@ -291,10 +291,10 @@ def _raise_events(published: PublishedContract, *, base_url: str | None, build_u
 def _touch_integrations(consumer: Pacticipant, providers: list[Pacticipant]) -> None:
     now = timezone.now()
     for provider in sorted(providers, key=lambda p: p.name):
-        integration, created = get_or_insert(Integration, consumer=consumer, provider=provider)
-        if not created:
-            Integration.objects.filter(pk=integration.pk).update(contract_data_updated_at=now)
-        integration_summary_refresh(consumer_id=consumer.id, provider_id=provider.id)
+        _, created = get_or_insert(Integration, consumer=consumer, provider=provider)
+        integration_summary_refresh(
+            consumer_id=consumer.id, provider_id=provider.id, touched_at=None if created else now
+        )
 
 
 @atomic_with_retry
