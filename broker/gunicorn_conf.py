@@ -16,6 +16,9 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The raw request URI (RAW_URI) is what lets names containing %2F route correctly.
 
+# The collector's thresholds in a worker (post_worker_init): generation 0, 1, 2.
+_GC_THRESHOLDS = tuple(int(n) for n in os.environ.get("ACCORD_GC_THRESHOLDS", "20000,20,20").split(","))
+
 
 def post_worker_init(worker) -> None:
     """Once the application is loaded: move every object it made so far (Django, the URL
@@ -28,6 +31,3 @@ def post_worker_init(worker) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*_GC_THRESHOLDS)
-
-
-_GC_THRESHOLDS = tuple(int(n) for n in os.environ.get("ACCORD_GC_THRESHOLDS", "20000,20,20").split(","))

@@ -36,7 +36,7 @@ class _Contract(NamedTuple):
 @dataclass(slots=True)
 class PublicationRef:
     """What an answer needs of a publication. Attribute names are a publication's, so that
-    code reading `publication.consumer.name` reads either; `model()` loads the real one."""
+    code reading `publication.consumer.name` reads either."""
 
     id: int
     consumer_id: int
@@ -47,11 +47,6 @@ class PublicationRef:
     provider: _Provider
     consumer_version: _Version
     contract: _Contract
-
-    def model(self) -> ContractPublication:
-        return ContractPublication.objects.select_related("consumer", "provider", "consumer_version", "contract").get(
-            id=self.id
-        )
 
 
 REF_FIELDS = (
@@ -65,46 +60,37 @@ REF_FIELDS = (
     "provider__name",
     "consumer_version__number",
 )
-_REF_WIDTH = len(REF_FIELDS) + 1  # and the contract's sha
 
 
 def publication_refs(
     publications: QuerySet[ContractPublication], *extra: str, join_contracts: bool = True
 ) -> list[tuple]:
-    """(PublicationRef, *extra values) per row, without model instances; consumers and
-    providers are shared between the rows that name the same one.
+    """(PublicationRef, *extra values) per row, without model instances.
 
     `join_contracts=False` reads the contracts' shas in a second query, for the rows found
     only: joined to a query whose row count the planner cannot foresee (anti-joins on
     verifications), it merge-joins every contract of the broker to find none."""
-    sha = ("contract__sha",) if join_contracts else ()
-    rows = list(publications.values_list(*REF_FIELDS, *sha, *extra))
-    if not join_contracts:
-        shas = dict(Contract.objects.filter(id__any={row[4] for row in rows}).values_list("id", "sha")) if rows else {}
-        rows = [(*row[: _REF_WIDTH - 1], shas[row[4]], *row[_REF_WIDTH - 1 :]) for row in rows]
-    consumers: dict[int, _Consumer] = {}
-    providers: dict[int, _Provider] = {}
+    fields = (*REF_FIELDS, "contract__sha") if join_contracts else REF_FIELDS
+    rows = list(publications.values_list(*fields, *extra))
+    shas: dict[int, str] = {}
+    if rows and not join_contracts:
+        contract_ids = {row[REF_FIELDS.index("contract_id")] for row in rows}
+        shas = dict(Contract.objects.filter(id__any=contract_ids).values_list("id", "sha"))
     found = []
     for row in rows:
-        pk, consumer_id, provider_id, version_id, contract_id, name, main_branch, provider, number, sha = row[
-            :_REF_WIDTH
+        pk, consumer_id, provider_id, version_id, contract_id, name, main_branch, provider, number = row[
+            : len(REF_FIELDS)
         ]
-        consumer = consumers.get(consumer_id)
-        if consumer is None:
-            consumer = consumers[consumer_id] = _Consumer(consumer_id, name, main_branch)
-        provider_ref = providers.get(provider_id)
-        if provider_ref is None:
-            provider_ref = providers[provider_id] = _Provider(provider_id, provider)
         ref = PublicationRef(
             pk,
             consumer_id,
             provider_id,
             version_id,
             contract_id,
-            consumer,
-            provider_ref,
+            _Consumer(consumer_id, name, main_branch),
+            _Provider(provider_id, provider),
             _Version(version_id, number),
-            _Contract(contract_id, sha),
+            _Contract(contract_id, row[len(REF_FIELDS)] if join_contracts else shas[contract_id]),
         )
-        found.append((ref, *row[_REF_WIDTH:]))
+        found.append((ref, *row[len(fields) :]))
     return found

@@ -82,8 +82,7 @@ def insert_unless_conflict(row: models.Model) -> bool:
         raise TypeError(f"{type(row).__name__} overrides save(); insert_unless_conflict would skip it")
     meta = row._meta
     using = router.db_for_write(type(row), instance=row)
-    fields = [field for field in meta.local_concrete_fields if not (field.primary_key and field.auto_created)]
-    fields = [field for field in fields if field is not meta.auto_field]
+    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
     query = InsertQuery(type(row), on_conflict=OnConflict.IGNORE)
     query.insert_values(fields, [row])
     compiler = query.get_compiler(using=using)

@@ -247,7 +247,7 @@ def test_query_count_does_not_grow_with_the_number_of_consumers(td, body, django
 
 def test_the_answer_reads_publications_as_values_that_match_the_models(world):
     """The selectors answer with PublicationRefs (no model instances); each carries what the
-    stored publication has, and model() loads that publication."""
+    stored publication has."""
     from contracts.models import ContractPublication
     from contracts.selectors.publication_refs import PublicationRef
 
@@ -273,4 +273,3 @@ def test_the_answer_reads_publications_as_values_that_match_the_models(world):
             stored.provider.name,
         )
         assert (ref.consumer_version.number, ref.contract.sha) == (stored.consumer_version.number, stored.contract.sha)
-        assert ref.model() == stored

@@ -60,6 +60,23 @@ def _connect(dbname: str) -> psycopg.Connection:
     return psycopg.connect(_conninfo(dbname), autocommit=True)
 
 
+def _subjects(shape: Shape) -> tuple[str, str, str]:
+    """The consumer the matrix is asked about, its latest version and the hub's latest."""
+    consumer = "Consumer007" if shape.consumers >= 7 else "Consumer001"
+    return consumer, f"c{shape.steps}", f"p{shape.provider_versions}"
+
+
+def _for_verification_body() -> dict:
+    """Pacts for verification as a provider's CI asks: main branch, deployed or released,
+    pending and WIP (the last 30 days)."""
+    return {
+        "consumerVersionSelectors": [{"mainBranch": True}, {"deployedOrReleased": True}],
+        "includePendingStatus": True,
+        "includeWipPactsSince": (date.today() - timedelta(days=30)).isoformat(),
+        "providerVersionBranch": "main",
+    }
+
+
 @contextlib.contextmanager
 def on_database(dbname: str) -> Iterator[None]:
     """This process's default connection pointed at another database of its server, then back."""
@@ -209,9 +226,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _endpoints(shape: Shape) -> list[Endpoint]:
-        consumer = "Consumer007" if shape.consumers >= 7 else "Consumer001"
-        latest_c, latest_p = f"c{shape.steps}", f"p{shape.provider_versions}"
-        wip_since = (date.today() - timedelta(days=30)).isoformat()
+        consumer, latest_c, latest_p = _subjects(shape)
         return [
             Endpoint(
                 "can-i-deploy consumer -> production",
@@ -238,12 +253,7 @@ class Command(BaseCommand):
                 f"pacts for verification {HUB} (pending + WIP)",
                 "POST",
                 f"/pacts/provider/{HUB}/for-verification",
-                {
-                    "consumerVersionSelectors": [{"mainBranch": True}, {"deployedOrReleased": True}],
-                    "includePendingStatus": True,
-                    "includeWipPactsSince": wip_since,
-                    "providerVersionBranch": "main",
-                },
+                _for_verification_body(),
             ),
         ]
 
@@ -311,10 +321,11 @@ class Command(BaseCommand):
         ("publish", 8): (">= 200/s, 0 errors", lambda o: o.rate >= 200 and o.errors == 0),
     }
 
+    # The reads whose raw-SQL floor the series measures (a publish's inserts cannot be replayed).
+    FLOORED = ("can-i-deploy", "matrix", "pacts for verification")
+
     def _series(self, base: str, dbname: str, shape: Shape, options: dict) -> None:
-        consumer = "Consumer007" if shape.consumers >= 7 else "Consumer001"
-        latest_c, latest_p = f"c{shape.steps}", f"p{shape.provider_versions}"
-        wip_since = (date.today() - timedelta(days=30)).isoformat()
+        consumer, latest_c, latest_p = _subjects(shape)
         cid_path = f"/can-i-deploy?pacticipant={HUB}&version={latest_p}&environment=production"
         loads = [
             # What the web layer alone costs: every middleware, no view work, no database.
@@ -330,12 +341,7 @@ class Command(BaseCommand):
                 "pacts for verification",
                 "POST",
                 f"/pacts/provider/{HUB}/for-verification",
-                {
-                    "consumerVersionSelectors": [{"mainBranch": True}, {"deployedOrReleased": True}],
-                    "includePendingStatus": True,
-                    "includeWipPactsSince": wip_since,
-                    "providerVersionBranch": "main",
-                },
+                _for_verification_body(),
             ),
             benchseries.Load("publish", "POST", "/contracts/publish", publish=True),
         ]
@@ -355,7 +361,7 @@ class Command(BaseCommand):
                 )
         deadlocks = self._deadlocks(dbname) - deadlocks_before
         # The raw-SQL floor of each read: its statements, captured from the real view, replayed
-        # from psycopg by as many processes (a publish's inserts cannot be replayed as they are).
+        # from psycopg by as many processes.
         floors: list[tuple[benchseries.Outcome, int]] = []
         conninfo = _conninfo(dbname)
         for load in loads:
@@ -371,8 +377,6 @@ class Command(BaseCommand):
     def _deadlocks(dbname: str) -> int:
         with _connect(dbname) as conn:
             return conn.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = %s", [dbname]).fetchone()[0]
-
-    FLOORED = ("can-i-deploy", "matrix", "pacts for verification")
 
     @staticmethod
     def _captured_statements(dbname: str, load: benchseries.Load) -> list[str]:
