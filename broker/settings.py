@@ -151,6 +151,19 @@ if _transaction_pooling:
     _db_options.pop("server_side_binding", None)
 else:
     _db_options.setdefault("options", f"-c statement_timeout={_statement_timeout}")
+# The hand-written reads of the hot paths (contracts/reading.py) run as prepared statements
+# with generic plans: planned once per connection instead of on every request, which was
+# more than half of what a can-i-deploy cost the database. The ORM binds its values
+# client-side and never prepares, so the plan cache mode concerns those statements only.
+# Off behind a transaction pooler (a prepared statement lives in one server session), or
+# with ACCORD_DB_PREPARED_READS=false.
+ACCORD_DB_PREPARED_READS = not _transaction_pooling and env_bool("ACCORD_DB_PREPARED_READS", default=True)
+if ACCORD_DB_PREPARED_READS:
+    # psycopg prepares nothing while the threshold is None, even when asked to; a
+    # client-side-binding cursor (the ORM's) never prepares, whatever the threshold.
+    _db_options["prepare_threshold"] = _db_options.get("prepare_threshold") or 5
+    if "plan_cache_mode" not in _db_options.get("options", ""):
+        _db_options["options"] = f"{_db_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 _db_options.setdefault("connect_timeout", env_int("ACCORD_DB_CONNECT_TIMEOUT", default=5, minimum=1))
 _db.update(
     OPTIONS=_db_options,

@@ -319,7 +319,7 @@ def _settings_in_child(**env: str) -> dict:
         "import json, django\ndjango.setup()\nfrom django.conf import settings\n"
         "db = settings.DATABASES['default']\n"
         "print(json.dumps({'options': db['OPTIONS'], 'no_server_cursors': db['DISABLE_SERVER_SIDE_CURSORS'],"
-        " 'pooler': settings.ACCORD_DB_POOLER}))"
+        " 'pooler': settings.ACCORD_DB_POOLER, 'prepared_reads': settings.ACCORD_DB_PREPARED_READS}))"
     )
     base = {key: value for key, value in os.environ.items() if not key.startswith(("ACCORD_DB_", "DATABASE_URL"))}
     done = subprocess.run(
@@ -345,7 +345,14 @@ def test_transaction_pooling_settings():
     direct = _settings_in_child(
         DATABASE_URL="postgres://accord@db.example/accord", ACCORD_DB_STATEMENT_TIMEOUT_MS="900"
     )
-    assert direct["options"]["options"] == "-c statement_timeout=900"
+    # Direct: the hand-written reads are prepared, with generic plans (contracts/reading.py).
+    assert direct["options"]["options"] == "-c statement_timeout=900 -c plan_cache_mode=force_generic_plan"
+    assert direct["options"]["prepare_threshold"] == 5 and direct["prepared_reads"] is True
+    assert pooled["prepared_reads"] is False
+
+    unprepared = _settings_in_child(DATABASE_URL="postgres://accord@db.example/accord", ACCORD_DB_PREPARED_READS="0")
+    assert unprepared["prepared_reads"] is False
+    assert "plan_cache_mode" not in unprepared["options"]["options"]
     assert direct["no_server_cursors"] is False
     assert direct["pooler"] == ""
 

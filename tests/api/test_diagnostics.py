@@ -19,10 +19,14 @@ def test_heartbeat_answers_without_touching_the_database(api, django_assert_num_
 @pytest.mark.worker
 @pytest.mark.django_db
 def test_dependencies_report_database_broker_and_a_real_worker_round_trip(api, celery_worker_process):
-    response = api.get("/diagnostic/status/dependencies")
-
-    assert response.status_code == 200, response.content
-    body = response.json()
+    # The ping is a broadcast answered within 1.5 s by every worker on the broker, the other
+    # test process's too; on a loaded machine this test's worker may answer late: ask again.
+    for _attempt in range(5):
+        response = api.get("/diagnostic/status/dependencies")
+        assert response.status_code == 200, response.content
+        body = response.json()
+        if any(name.startswith("accord-test-") for name in body["dependencies"]["worker"].get("workers", [])):
+            break
     assert body["ok"] is True and body["degraded"] is False
     assert body["dependencies"]["database"]["ok"] is True
     assert body["dependencies"]["broker"]["ok"] is True

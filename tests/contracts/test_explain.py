@@ -171,6 +171,7 @@ def big_tables(explain_db: str) -> set[str]:
     return {name for (name,) in rows}
 
 
+PLACEHOLDER = re.compile(r"\$\d")
 EXPLAINABLE = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)
 
 
@@ -188,7 +189,10 @@ def captured(explain_db: str, django_db_blocker) -> dict[str, dict]:
                 plans = []
                 with connection.cursor() as cursor:
                     for sql in ran:
-                        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+                        # A prepared read (contracts/reading.py) is logged with its `$n`
+                        # placeholders and runs with its generic plan: that plan is explained.
+                        generic = "GENERIC_PLAN, " if PLACEHOLDER.search(sql) else ""
+                        cursor.execute(f"EXPLAIN ({generic}FORMAT JSON) " + sql)
                         plans.append(cursor.fetchone()[0][0]["Plan"])
                 transaction.set_rollback(True)
             results[name] = {"status": response.status_code, "body": response.content[:500], "sql": ran, "plans": plans}

@@ -379,13 +379,25 @@ class Command(BaseCommand):
             return conn.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = %s", [dbname]).fetchone()[0]
 
     @staticmethod
-    def _captured_statements(dbname: str, load: benchseries.Load) -> list[str]:
+    def _captured_statements(dbname: str, load: benchseries.Load) -> list[benchseries.Statement]:
         """The SQL one request of the load runs, from the real view in this process, as sent."""
         from django.db import connection
         from django.test import Client
-        from django.test.utils import CaptureQueriesContext, override_settings
+        from django.test.utils import override_settings
+
+        from contracts.reading import PreparedCursor
 
         body = json.dumps(load.body) if load.body is not None else ""
+        captured: list[benchseries.Statement] = []
+
+        def record(execute, sql, params, many, context):
+            result = execute(sql, params, many, context)
+            cursor = context["cursor"].cursor
+            if isinstance(cursor, psycopg.ClientCursor):  # the ORM's: the values inlined, as sent
+                captured.append(benchseries.Statement(connection.ops.last_executed_query(cursor, sql, params)))
+            else:  # bound server-side: replayed with its parameters
+                captured.append(benchseries.Statement(sql, params, prepared=isinstance(cursor, PreparedCursor)))
+            return result
 
         def request():
             return client.generic(load.method, load.path, body, content_type="application/json")
@@ -393,11 +405,11 @@ class Command(BaseCommand):
         with on_database(dbname), override_settings(ALLOWED_HOSTS=["testserver"]):
             client = Client(HTTP_ACCEPT="application/hal+json")
             request()
-            with CaptureQueriesContext(connection) as captured:
+            with connection.execute_wrapper(record):
                 response = request()
         if response.status_code != 200:
             raise CommandError(f"{load.name} answered {response.status_code} in this process")
-        return [query["sql"] for query in captured.captured_queries]
+        return captured
 
     def _series_report(self, shape, options, outcomes, floors, deadlocks) -> None:
         self.stdout.write(
