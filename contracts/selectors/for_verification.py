@@ -17,11 +17,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import CharField, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from contracts.models import Branch, ContractPublication, Integration, Pacticipant, Tag
 from contracts.selectors import pending as pending_queries
-from contracts.selectors.publication_refs import PublicationRef, publication_refs
+from contracts.selectors.publication_refs import PublicationRef, current_publication_refs, publication_refs
 
 # Resolved selector kinds, in the order their descriptions are listed (api spec 4.3).
 LATEST, MAIN_BRANCH, BRANCH, TAG_LATEST, TAG_ALL, DEPLOYED, RELEASED = (
@@ -177,6 +177,18 @@ def _publications(provider: Pacticipant, selector: Selector) -> QuerySet[Contrac
     return publications
 
 
+def _consumer_condition(selector: Selector) -> tuple[list[str], dict]:
+    """`_publications`' consumer conditions, for the hand-written selectors: SQL and values."""
+    where, params = [], {}
+    if selector.consumer is not None:
+        where.append("c.name = %(consumer)s")
+        params["consumer"] = selector.consumer
+    if selector.consumer_ids is not None:
+        where.append("pub.consumer_id = ANY(%(consumer_ids)s::bigint[])")
+        params["consumer_ids"] = sorted(selector.consumer_ids)
+    return where, params
+
+
 def _branch_heads(name: object = None) -> QuerySet[Branch]:
     """Branches whose head is the outer publication's consumer version (optionally by name).
 
@@ -208,23 +220,28 @@ def _resolve(provider: Pacticipant, selector: Selector) -> list[tuple[Publicatio
         return ResolvedSelector(kind, version.id, version.number, consumer=consumer, **values)
 
     if selector.deployed or selector.released:
-        relation = "consumer_version__deployments" if selector.deployed else "consumer_version__releases"
-        current = "undeployed_at" if selector.deployed else "support_ended_at"
-        # One filter() call, so the conditions apply to the same deployment row (and the
-        # id condition turns the join into an inner one).
-        conditions = {f"{relation}__{current}__isnull": True, f"{relation}__id__isnull": False}
+        # Hand-written and prepared (contracts/reading.py), as the other hot selector: one
+        # row per publication and current deployment (or supported release).
+        where, params = _consumer_condition(selector)
+        if selector.deployed:
+            joins = "JOIN contracts_deployedversion live ON live.version_id = pub.consumer_version_id\n"
+            joins += "     AND live.undeployed_at IS NULL"
+            target = "live.target"
+        else:  # releases have no application instance
+            joins = "JOIN contracts_releasedversion live ON live.version_id = pub.consumer_version_id\n"
+            joins += "     AND live.support_ended_at IS NULL"
+            target = "NULL::text"
+        joins += "\nJOIN contracts_environment e ON e.id = live.environment_id"
         if selector.environment:
-            conditions[f"{relation}__environment__name"] = selector.environment
-        rows = publications.filter(**conditions).annotate(
-            env_name=F(f"{relation}__environment__name"),
-            env_production=F(f"{relation}__environment__production"),
-            # Releases have no application instance.
-            env_target=F(f"{relation}__target") if selector.deployed else Value(None, output_field=CharField()),
+            where.append("e.name = %(environment)s")
+            params["environment"] = selector.environment
+        rows = current_publication_refs(
+            provider.id, params, columns=f"e.name, e.production, {target}", joins=joins, where=" AND ".join(where)
         )
         kind = DEPLOYED if selector.deployed else RELEASED
         return [
             (p, resolved(p, kind, environment=name, production=production, target=target))
-            for p, name, production, target in publication_refs(rows, "env_name", "env_production", "env_target")
+            for p, name, production, target in rows
         ]
     if selector.each_branch:
         rows = publications.filter(Exists(_branch_heads())).annotate(
@@ -236,15 +253,20 @@ def _resolve(provider: Pacticipant, selector: Selector) -> list[tuple[Publicatio
             for name in names
         ]
     if selector.main_branch:
-        # The heads of the consumers' main branches first (a few dozen rows, each head by its
-        # primary key), then their pacts: as one EXISTS, the planner hashed every branch
-        # membership of the broker to find a few dozen.
-        consumers = Integration.objects.filter(provider=provider).values("consumer_id")
-        heads = Branch.objects.filter(
-            pacticipant_id__in=consumers, name=F("pacticipant__main_branch"), head__isnull=False
-        ).values_list("head__version_id", flat=True)
-        rows = publications.filter(consumer_version_id__any=set(heads))
-        return [(p, resolved(p, MAIN_BRANCH, branch=p.consumer.main_branch)) for p in refs(rows)]
+        # The heads of the consumers' main branches first (init plans: a few dozen rows, each
+        # head's membership by its primary key), then their pacts by the consumer version
+        # index: as an EXISTS or a join, the planner hashes every branch membership.
+        where, params = _consumer_condition(selector)
+        where.append(
+            "pub.consumer_version_id = ANY(ARRAY("
+            "SELECT bv.version_id FROM contracts_branchversion bv WHERE bv.id = ANY(ARRAY("
+            "SELECT b.head_id FROM contracts_integration i"
+            " JOIN contracts_pacticipant owner ON owner.id = i.consumer_id"
+            " JOIN contracts_branch b ON b.pacticipant_id = i.consumer_id AND b.name = owner.main_branch"
+            " WHERE i.provider_id = %(provider)s AND b.head_id IS NOT NULL))))"
+        )
+        rows = current_publication_refs(provider.id, params, where=" AND ".join(where))
+        return [(p, resolved(p, MAIN_BRANCH, branch=p.consumer.main_branch)) for (p,) in rows]
     if selector.branch is not None:
         found = [
             (p, resolved(p, BRANCH, branch=selector.branch))

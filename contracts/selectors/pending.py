@@ -2,8 +2,10 @@
 
 Both are answered per contract (content), because a verification counts for every
 consumer version that published the same content. Each function is a fixed number of
-queries whatever the number of contracts or consumers: one lookup of when the provider
-branch or tags were first used, and one query with an EXISTS per rule.
+queries whatever the number of contracts or consumers. For a provider branch (what
+verifiers send today) each is one prepared statement of hand-written SQL
+(contracts/reading.py), the branch's creation read inside it; for provider tags, a lookup
+of when the tags were first used, then one query with an EXISTS per rule.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from contracts.models import (
     Tag,
     Verification,
 )
-from contracts.selectors.publication_refs import PublicationRef, publication_refs
+from contracts.reading import read_cursor
+from contracts.selectors.publication_refs import PublicationRef, current_publication_refs, publication_refs
 
 # Since Pact Broker 2.119 (#902) WIP exclusions only look at recent verifications.
 DEFAULT_LOOKBACK_DAYS = 30
@@ -57,35 +60,11 @@ def _successes(contract_ref: str, **conditions: object) -> QuerySet[Verification
     return Verification.objects.filter(contract_id=OuterRef(contract_ref), success=True, **conditions)
 
 
-def _on_branch(branch: str) -> Exists:
-    return Exists(BranchVersion.objects.filter(version_id=OuterRef("provider_version_id"), branch_name=branch))
-
-
-def _on_other_branch(branch: str) -> Exists:
-    return Exists(BranchVersion.objects.filter(version_id=OuterRef("provider_version_id")).exclude(branch_name=branch))
-
-
-def _branch_created_at(provider: Pacticipant, branch: str) -> datetime | None:
-    return Branch.objects.filter(pacticipant=provider, name=branch).values_list("created_at", flat=True).first()
-
-
 def _tags_first_used(provider: Pacticipant, tags: Iterable[str]) -> dict[str, datetime]:
     rows = (
         Tag.objects.filter(pacticipant=provider, name__in=list(tags)).values("name").annotate(first=Min("created_at"))
     )
     return {row["name"]: row["first"] for row in rows}
-
-
-def _accepted_by_branch(successes: QuerySet[Verification], branch: str, created_at: datetime | None) -> dict:
-    """EXISTS annotations: accepted on the branch, or on another branch before it existed.
-
-    A branch that does not exist yet inherits every other branch's acceptance: a new
-    feature branch of the provider starts where main is.
-    """
-    elsewhere = successes.filter(_on_other_branch(branch))
-    if created_at is not None:
-        elsewhere = elsewhere.filter(execution_date__lt=created_at)
-    return {"here": Exists(successes.filter(_on_branch(branch))), "elsewhere": Exists(elsewhere)}
 
 
 def _accepted_by_tags(successes: QuerySet[Verification], tags: tuple[str, ...], first_used: dict) -> dict:
@@ -103,6 +82,30 @@ def _accepted_by_tags(successes: QuerySet[Verification], tags: tuple[str, ...], 
     return annotations
 
 
+def _accepted_on_branch_sql(contract: str) -> tuple[str, str]:
+    """Accepted on the branch, and accepted on another branch before it existed: two EXISTS
+    expressions of hand-written SQL for the contract `contract` names. A branch that does
+    not exist yet inherits every other branch's acceptance: a new feature branch of the
+    provider starts where main is. Parameters: parameters `provider`, `branch`, and `results_since` (only results executed
+    since then count; NULL: all), WIP results then excluded."""
+    successes = (
+        f"SELECT 1 FROM contracts_verification v WHERE v.contract_id = {contract} AND v.success"
+        " AND (%(results_since)s::timestamptz IS NULL OR (NOT v.wip AND v.execution_date >= %(results_since)s::timestamptz))"
+    )
+    on_branch = "SELECT 1 FROM contracts_branchversion bv WHERE bv.version_id = v.provider_version_id"
+    # A branch that does not exist yet inherits every other branch's acceptance.
+    created = (
+        "coalesce((SELECT b.created_at FROM contracts_branch b WHERE b.pacticipant_id = %(provider)s"
+        " AND b.name = %(branch)s ORDER BY b.id LIMIT 1), 'infinity')"
+    )
+    here = f"EXISTS ({successes} AND EXISTS ({on_branch} AND bv.branch_name = %(branch)s))"
+    elsewhere = (
+        f"EXISTS ({successes} AND EXISTS ({on_branch} AND bv.branch_name <> %(branch)s)"
+        f" AND v.execution_date < {created})"
+    )
+    return here, elsewhere
+
+
 def _pending_tags(row: dict, tags: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(tag for i, tag in enumerate(tags) if not (row[f"here_{i}"] or row[f"elsewhere_{i}"]))
 
@@ -114,12 +117,16 @@ def pending_statuses(
 
     Any successful result counts here, WIP ones included; failures never clear pending.
     """
+    if branch:
+        here, elsewhere = _accepted_on_branch_sql("k.id")
+        with read_cursor(Contract) as cursor:
+            cursor.execute(
+                f"SELECT k.id, {here}, {elsewhere} FROM unnest(%(ids)s::bigint[]) AS k(id)",  # noqa: S608 - our SQL
+                {"ids": sorted(set(contract_ids)), "provider": provider.id, "branch": branch, "results_since": None},
+            )
+            return {contract_id: PendingStatus(not (a or b)) for contract_id, a, b in cursor.fetchall()}
     contracts = Contract.objects.filter(id__any=set(contract_ids))
     successes = _successes("pk")
-    if branch:
-        annotations = _accepted_by_branch(successes, branch, _branch_created_at(provider, branch))
-        rows = contracts.annotate(**annotations).values("id", "here", "elsewhere")
-        return {row["id"]: PendingStatus(not (row["here"] or row["elsewhere"])) for row in rows}
     if tags:
         rows = contracts.annotate(**_accepted_by_tags(successes, tags, _tags_first_used(provider, tags))).values()
         statuses = {}
@@ -141,7 +148,10 @@ def wip_candidates(
     not make a pact stop being WIP, and very old results no longer count (#902).
     """
     lookback = getattr(settings, "ACCORD_VERIFIED_BY_OTHER_BRANCH_LOOKBACK_DAYS", DEFAULT_LOOKBACK_DAYS)
-    successes = _successes("contract_id", wip=False, execution_date__gte=timezone.now() - timedelta(days=lookback))
+    lookback_start = timezone.now() - timedelta(days=lookback)
+    if branch:
+        return _wip_candidates_on_branch(provider, since, branch, lookback_start)
+    successes = _successes("contract_id", wip=False, execution_date__gte=lookback_start)
     branch_heads = Branch.objects.filter(head__version_id=OuterRef("consumer_version_id"))
     newer_tag = Tag.objects.filter(
         pacticipant_id=OuterRef("pacticipant_id"), name=OuterRef("name"), version_id__gt=OuterRef("version_id")
@@ -175,11 +185,6 @@ def wip_candidates(
             head_tags=ArraySubquery(tag_heads.order_by("name").values("name")),
         )
     )
-    if branch:
-        accepted = _accepted_by_branch(successes, branch, _branch_created_at(provider, branch))
-        rows = publications.filter(~accepted["here"], ~accepted["elsewhere"])
-        found = publication_refs(rows, "head_branches", "head_tags", join_contracts=False)
-        return [WipCandidate(p, names, tags) for p, names, tags in found]
     annotations = _accepted_by_tags(successes, tags, _tags_first_used(provider, tags))
     flags = list(annotations)
     candidates = []
@@ -190,3 +195,47 @@ def wip_candidates(
         if pending:
             candidates.append(WipCandidate(ref, names, head_tags, pending))
     return candidates
+
+
+# The heads of the provider's consumers: every branch head, and the newest version of each tag.
+# The heads' memberships by their ids (an init plan): joined to the memberships, the planner
+# hashes the whole membership table for a few hundred heads.
+_HEADS_SQL = """
+SELECT bv.version_id FROM contracts_branchversion bv WHERE bv.id = ANY(ARRAY(
+    SELECT b.head_id FROM contracts_branch b WHERE b.head_id IS NOT NULL
+       AND b.pacticipant_id IN (SELECT i.consumer_id FROM contracts_integration i WHERE i.provider_id = %(provider)s)))
+UNION ALL
+SELECT tag_heads.version_id FROM (
+    SELECT DISTINCT ON (t.pacticipant_id, t.name) t.version_id FROM contracts_tag t
+     WHERE t.pacticipant_id IN (SELECT i.consumer_id FROM contracts_integration i WHERE i.provider_id = %(provider)s)
+     ORDER BY t.pacticipant_id, t.name, t.version_id DESC) tag_heads
+"""
+_HEAD_BRANCHES_SQL = (
+    "ARRAY(SELECT hb.name FROM contracts_branch hb JOIN contracts_branchversion hv ON hv.id = hb.head_id"
+    " WHERE hv.version_id = pub.consumer_version_id ORDER BY hb.name)"
+)
+_HEAD_TAGS_SQL = (
+    "ARRAY(SELECT ht.name FROM contracts_tag ht WHERE ht.version_id = pub.consumer_version_id AND NOT EXISTS ("
+    "SELECT 1 FROM contracts_tag newer WHERE newer.pacticipant_id = ht.pacticipant_id AND newer.name = ht.name"
+    " AND newer.version_id > ht.version_id) ORDER BY ht.name)"
+)
+
+
+def _wip_candidates_on_branch(
+    provider: Pacticipant, since: datetime, branch: str, lookback_start: datetime
+) -> list[WipCandidate]:
+    """`wip_candidates` for a provider branch: one prepared statement (contracts/reading.py).
+
+    The heads are an init plan (a few hundred versions), and the pacts are found from them
+    by the consumer version index, as the ORM query's explicit list of heads did."""
+    here, elsewhere = _accepted_on_branch_sql("pub.contract_id")
+    found = current_publication_refs(
+        provider.id,
+        {"results_since": lookback_start, "branch": branch, "published_after": since},
+        columns=f"{_HEAD_BRANCHES_SQL}, {_HEAD_TAGS_SQL}",
+        where=(
+            f"pub.created_at > %(published_after)s AND pub.consumer_version_id = ANY(ARRAY({_HEADS_SQL}))"
+            f" AND NOT {here} AND NOT {elsewhere}"
+        ),
+    )
+    return [WipCandidate(p, names, tags) for p, names, tags in found]
