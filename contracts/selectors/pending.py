@@ -82,9 +82,9 @@ def _accepted_by_tags(successes: QuerySet[Verification], tags: tuple[str, ...], 
     return annotations
 
 
-def _accepted_on_branch_sql(contract: str) -> tuple[str, str]:
-    """Accepted on the branch, and accepted on another branch before it existed: two EXISTS
-    expressions of hand-written SQL for the contract `contract` names. A branch that does
+def _accepted_on_branch_sql(contract: str) -> str:
+    """Accepted on the branch, or on another branch before it existed: an EXISTS expression
+    of hand-written SQL for the contract `contract` names. A branch that does
     not exist yet inherits every other branch's acceptance: a new feature branch of the
     provider starts where main is. Parameters: parameters `provider`, `branch`, and `results_since` (only results executed
     since then count; NULL: all), WIP results then excluded."""
@@ -98,12 +98,13 @@ def _accepted_on_branch_sql(contract: str) -> tuple[str, str]:
         "coalesce((SELECT b.created_at FROM contracts_branch b WHERE b.pacticipant_id = %(provider)s"
         " AND b.name = %(branch)s ORDER BY b.id LIMIT 1), 'infinity')"
     )
-    here = f"EXISTS ({successes} AND EXISTS ({on_branch} AND bv.branch_name = %(branch)s))"
-    elsewhere = (
-        f"EXISTS ({successes} AND EXISTS ({on_branch} AND bv.branch_name <> %(branch)s)"
-        f" AND v.execution_date < {created})"
+    # One EXISTS over the contract's results, each tested on the branch first: most contracts
+    # were verified on it, and the first such result ends the search. As two EXISTS, the
+    # planner may test "elsewhere" first, reading every result of every contract.
+    return (
+        f"EXISTS ({successes} AND (EXISTS ({on_branch} AND bv.branch_name = %(branch)s)"
+        f" OR (v.execution_date < {created} AND EXISTS ({on_branch} AND bv.branch_name <> %(branch)s))))"
     )
-    return here, elsewhere
 
 
 def _pending_tags(row: dict, tags: tuple[str, ...]) -> tuple[str, ...]:
@@ -118,13 +119,13 @@ def pending_statuses(
     Any successful result counts here, WIP ones included; failures never clear pending.
     """
     if branch:
-        here, elsewhere = _accepted_on_branch_sql("k.id")
+        accepted = _accepted_on_branch_sql("k.id")
         with read_cursor(Contract) as cursor:
             cursor.execute(
-                f"SELECT k.id, {here}, {elsewhere} FROM unnest(%(ids)s::bigint[]) AS k(id)",  # noqa: S608 - our SQL
+                f"SELECT k.id, {accepted} FROM unnest(%(ids)s::bigint[]) AS k(id)",  # noqa: S608 - our SQL
                 {"ids": sorted(set(contract_ids)), "provider": provider.id, "branch": branch, "results_since": None},
             )
-            return {contract_id: PendingStatus(not (a or b)) for contract_id, a, b in cursor.fetchall()}
+            return {contract_id: PendingStatus(not accepted) for contract_id, accepted in cursor.fetchall()}
     contracts = Contract.objects.filter(id__any=set(contract_ids))
     successes = _successes("pk")
     if tags:
@@ -228,14 +229,14 @@ def _wip_candidates_on_branch(
 
     The heads are an init plan (a few hundred versions), and the pacts are found from them
     by the consumer version index, as the ORM query's explicit list of heads did."""
-    here, elsewhere = _accepted_on_branch_sql("pub.contract_id")
+    accepted = _accepted_on_branch_sql("pub.contract_id")
     found = current_publication_refs(
         provider.id,
         {"results_since": lookback_start, "branch": branch, "published_after": since},
         columns=f"{_HEAD_BRANCHES_SQL}, {_HEAD_TAGS_SQL}",
         where=(
             f"pub.created_at > %(published_after)s AND pub.consumer_version_id = ANY(ARRAY({_HEADS_SQL}))"
-            f" AND NOT {here} AND NOT {elsewhere}"
+            f" AND NOT {accepted}"
         ),
     )
     return [WipCandidate(p, names, tags) for p, names, tags in found]
