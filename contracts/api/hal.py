@@ -23,7 +23,9 @@ class HalJSONRenderer(BaseRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
         if data is None:
             return b""
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # No circular-reference check: the bodies are trees built by the views (a part shown
+        # twice, as a hub's version on every matrix row, is the same dict, never a cycle).
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode("utf-8")
 
 
 class AlwaysHal(BaseContentNegotiation):

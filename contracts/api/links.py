@@ -48,23 +48,31 @@ def _routes(urlconf: str) -> dict[str, str]:
 
 
 @functools.cache
-def _template(urlconf: str, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Route `name` split into its literal parts and the parameter names between them."""
+def _templates(urlconf: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Route name -> its literal parts and the parameter names between them, filled in as
+    routes are asked for (one dict per URL conf, so a lookup is one dict access)."""
+    return {}
+
+
+def _template(templates: dict, urlconf: str, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     pattern = _routes(urlconf).get(name)
     if pattern is None:
         raise KeyError(f"no route named {name!r}")
     parts = _PARAMETER.split(pattern)
-    return tuple(parts[0::2]), tuple(parts[1::2])
+    templates[name] = found = (tuple(parts[0::2]), tuple(parts[1::2]))
+    return found
 
 
-def route_path(name: str, params: dict[str, object]) -> str:
+def route_path(name: str, params: dict[str, object], urlconf: str | None = None) -> str:
     """The path of route `name` with its parameters filled in (without the leading slash).
 
     A `Placeholder` value ("{version}") is kept as it is, for templated links. Every
     response with links builds hundreds of them (a hub's matrix: over 300), so the
     pattern is split once per route and each value encoded once per process.
     """
-    literals, names = _template(settings.ROOT_URLCONF, name)
+    urlconf = urlconf or settings.ROOT_URLCONF
+    templates = _templates(urlconf)
+    literals, names = templates.get(name) or _template(templates, urlconf, name)
     out = [literals[0]]
     try:
         for literal, param in zip(literals[1:], names, strict=True):
@@ -107,10 +115,11 @@ class Links:
 
     def __init__(self, request: HttpRequest) -> None:
         self.base = base_url(request)
+        self.urlconf = settings.ROOT_URLCONF
 
     def route(self, route_name: str, /, *, query: dict | list | None = None, **params: object) -> str:
         """The absolute href of a route; `Placeholder` values make a templated href."""
-        href = f"{self.base}/{route_path(route_name, params)}".rstrip("/") or self.base
+        href = f"{self.base}/{route_path(route_name, params, self.urlconf)}".rstrip("/") or self.base
         if query:
             href += "?" + urlencode(query, doseq=True)
         return href

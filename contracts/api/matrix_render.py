@@ -9,6 +9,9 @@ Clients read: `summary.deployable` (nullable; Rust retries while null), integer
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from uuid import UUID
+
 from contracts.api.links import Links
 from contracts.api.schema import BOOLEAN, LINKS, NULLABLE_STRING, STRING, TIMESTAMP, hal
 from contracts.api.timestamps import iso
@@ -83,7 +86,9 @@ def _environment(links: Links, env: EnvironmentRef) -> dict:
     return body
 
 
-def _version(links: Links, pacticipant: str, number: str, details: VersionDetails) -> dict:
+def _version(
+    links: Links, pacticipant: str, number: str, details: VersionDetails, environments: dict[UUID, dict]
+) -> dict:
     branches = [
         {
             "name": name,
@@ -105,7 +110,11 @@ def _version(links: Links, pacticipant: str, number: str, details: VersionDetail
         "branch": details.branches[-1][0] if details.branches else None,
         "branches": branches,
         "branchVersions": branch_versions,
-        "environments": [_environment(links, env) for env in details.environments],
+        # The same few environments on every row: each rendered once per answer.
+        "environments": [
+            environments.get(env.uuid) or environments.setdefault(env.uuid, _environment(links, env))
+            for env in details.environments
+        ],
         "tags": [
             {
                 "name": name,
@@ -118,24 +127,33 @@ def _version(links: Links, pacticipant: str, number: str, details: VersionDetail
     }
 
 
+@dataclass
+class Rendered:
+    """What one answer has rendered already: each version (a hub's version is on every row
+    of its can-i-deploy) and each environment (the same few on every row), by id."""
+
+    versions: dict[int, dict] = field(default_factory=dict)
+    environments: dict[UUID, dict] = field(default_factory=dict)
+
+
 def render_row(
     links: Links,
     row: Row,
     details: dict[int, VersionDetails],
     *,
     ignored: bool = False,
-    versions: dict[int, dict] | None = None,
+    rendered: Rendered | None = None,
 ) -> dict:
-    """One matrix line. `versions` keeps each version's rendering for the next rows that show
-    it (a hub's version is on every row of its can-i-deploy); they share the dict."""
+    """One matrix line. The rows of one answer share `rendered`, so that what several rows
+    show is rendered once."""
     consumer, provider = row.consumer_name, row.provider_name
-    versions = {} if versions is None else versions
+    rendered = Rendered() if rendered is None else rendered
 
     def version(pacticipant: str, version_id: int, number: str) -> dict:
-        body = versions.get(version_id)
+        body = rendered.versions.get(version_id)
         if body is None:
-            body = versions[version_id] = _version(
-                links, pacticipant, number, details.get(version_id, VersionDetails())
+            body = rendered.versions[version_id] = _version(
+                links, pacticipant, number, details.get(version_id, VersionDetails()), rendered.environments
             )
         return body
 
@@ -198,10 +216,10 @@ def render_matrix(
     }
     if counts.ignored is not None:
         summary["ignored"] = counts.ignored
-    versions: dict[int, dict] = {}
+    rendered = Rendered()
     return {
         "summary": summary,
         "notices": [{"type": reason.kind, "text": reason.text} for reason in decision.reasons] + list(advice or ()),
-        "matrix": [render_row(links, row, details, versions=versions) for row in decision.considered]
-        + [render_row(links, row, details, ignored=True, versions=versions) for row in decision.ignored],
+        "matrix": [render_row(links, row, details, rendered=rendered) for row in decision.considered]
+        + [render_row(links, row, details, ignored=True, rendered=rendered) for row in decision.ignored],
     }
