@@ -193,20 +193,27 @@ class Statement:
 
 
 def _floor_client(args: tuple) -> list[float]:
-    conninfo, statements, start_at, end_at = args
+    conninfo, statements, rollback, start_at, end_at = args
     latencies: list[float] = []
     # Literal statements are never prepared: psycopg would prepare one run five times, and a
     # prepared statement of literal values keeps its plan, so the floor would skip the
     # parsing and planning that every real request pays for them (the next question names
     # another version). The prepared reads are prepared, with generic plans, as Accord's.
     with psycopg.connect(
-        conninfo, autocommit=True, prepare_threshold=1 << 30, options="-c plan_cache_mode=force_generic_plan"
+        conninfo,
+        autocommit=not rollback,
+        prepare_threshold=1 << 30,
+        options="-c plan_cache_mode=force_generic_plan",
     ) as conn:
 
         def one() -> float:
             started = time.perf_counter()
             for statement in statements:
-                conn.execute(statement.sql, statement.params, prepare=statement.prepared).fetchall()
+                cursor = conn.execute(statement.sql, statement.params, prepare=statement.prepared)
+                if cursor.description is not None:
+                    cursor.fetchall()
+            if rollback:
+                conn.rollback()
             return (time.perf_counter() - started) * 1000
 
         while time.time() < start_at:
@@ -218,18 +225,24 @@ def _floor_client(args: tuple) -> list[float]:
 
 def floor(
     conninfo: str,
-    statements: list[Statement],
+    scripts: list[list[Statement]],
     clients: int,
     seconds: float,
     warmup: float = 1.0,
     name: str = "raw SQL floor",
+    *,
+    rollback: bool = False,
 ) -> Outcome:
-    """The same statements, in order, straight from psycopg: what a request costs the database."""
+    """Each client process runs one script (the statements of one request, in order; the
+    scripts in turn), straight from psycopg: what a request costs the database. `rollback`:
+    each run is a transaction rolled back, so that a write replays the same work every time
+    (minus the commit's flush and the deferred foreign key checks: a lower bound)."""
     start_at = time.time() + warmup + 0.5
     end_at = start_at + seconds
     context = multiprocessing.get_context("fork")
+    jobs = [(conninfo, scripts[index % len(scripts)], rollback, start_at, end_at) for index in range(clients)]
     with context.Pool(clients) as pool:
-        results = pool.map(_floor_client, [(conninfo, statements, start_at, end_at)] * clients)
+        results = pool.map(_floor_client, jobs)
     outcome = Outcome(name, clients, seconds=seconds)
     for latencies in results:
         outcome.latencies += latencies

@@ -108,7 +108,7 @@ class Command(BaseCommand):
             "--series",
             action="store_true",
             help="can-i-deploy, the matrix, pacts for verification and publishing with 1, 2 and 8 client "
-            "processes for --seconds each, the raw-SQL floor of each read, one table against the goals",
+            "processes for --seconds each, the raw-SQL floor of each, one table against the goals",
         )
         parser.add_argument("--series-clients", default="1,2,8")
         parser.add_argument(
@@ -321,8 +321,8 @@ class Command(BaseCommand):
         ("publish", 8): (">= 200/s, 0 errors", lambda o: o.rate >= 200 and o.errors == 0),
     }
 
-    # The reads whose raw-SQL floor the series measures (a publish's inserts cannot be replayed).
-    FLOORED = ("can-i-deploy", "matrix", "pacts for verification")
+    # The requests whose raw-SQL floor the series measures.
+    FLOORED = ("can-i-deploy", "matrix", "pacts for verification", "publish")
 
     def _series(self, base: str, dbname: str, shape: Shape, options: dict) -> None:
         consumer, latest_c, latest_p = _subjects(shape)
@@ -361,16 +361,25 @@ class Command(BaseCommand):
                 )
         deadlocks = self._deadlocks(dbname) - deadlocks_before
         # The raw-SQL floor of each read: its statements, captured from the real view, replayed
-        # from psycopg by as many processes.
+        # from psycopg by as many processes. A publish's are captured in transactions rolled
+        # back, one publish per client process (a new version of a consumer of its own, so
+        # no two wait on one unique key), and replayed in transactions rolled back too.
         floors: list[tuple[benchseries.Outcome, int]] = []
         conninfo = _conninfo(dbname)
         for load in loads:
             if load.name not in self.FLOORED:
                 continue
-            statements_ = self._captured_statements(dbname, load)
+            if load.publish:
+                scripts = [
+                    self._captured_statements(dbname, load, publish_as=(index, run_id)) for index in range(max(clients))
+                ]
+            else:
+                scripts = [self._captured_statements(dbname, load)]
             for count in (1, max(clients)):
-                outcome = benchseries.floor(conninfo, statements_, count, options["seconds"], name=load.name)
-                floors.append((outcome, len(statements_)))
+                outcome = benchseries.floor(
+                    conninfo, scripts, count, options["seconds"], name=load.name, rollback=load.publish
+                )
+                floors.append((outcome, len(scripts[0])))
         self._series_report(shape, options, outcomes, floors, deadlocks)
 
     @staticmethod
@@ -379,19 +388,33 @@ class Command(BaseCommand):
             return conn.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = %s", [dbname]).fetchone()[0]
 
     @staticmethod
-    def _captured_statements(dbname: str, load: benchseries.Load) -> list[benchseries.Statement]:
-        """The SQL one request of the load runs, from the real view in this process, as sent."""
-        from django.db import connection
+    def _captured_statements(
+        dbname: str, load: benchseries.Load, publish_as: tuple[int, str] | None = None
+    ) -> list[benchseries.Statement]:
+        """The SQL one request of the load runs, from the real view in this process, as sent.
+
+        `publish_as` (client index, run id): a publish of a new version of the index's own
+        consumer, in a transaction rolled back; its savepoints are left out (a real publish
+        is a transaction of its own)."""
+        from django.db import connection, transaction
         from django.test import Client
         from django.test.utils import override_settings
 
         from contracts.reading import PreparedCursor
 
-        body = json.dumps(load.body) if load.body is not None else ""
+        if publish_as is not None:
+            index, run_id = publish_as
+            body = benchseries.publish_body(
+                f"BenchFloorPublisher{index:02d}", f"{run_id}.floor.{index}", "BenchPublishTarget", index
+            ).decode()
+        else:
+            body = json.dumps(load.body) if load.body is not None else ""
         captured: list[benchseries.Statement] = []
 
         def record(execute, sql, params, many, context):
             result = execute(sql, params, many, context)
+            if sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+                return result
             cursor = context["cursor"].cursor
             if isinstance(cursor, psycopg.ClientCursor):  # the ORM's: the values inlined, as sent
                 captured.append(benchseries.Statement(connection.ops.last_executed_query(cursor, sql, params)))
@@ -404,9 +427,14 @@ class Command(BaseCommand):
 
         with on_database(dbname), override_settings(ALLOWED_HOSTS=["testserver"]):
             client = Client(HTTP_ACCEPT="application/hal+json")
-            request()
-            with connection.execute_wrapper(record):
-                response = request()
+            if publish_as is None:
+                request()  # warm
+                with connection.execute_wrapper(record):
+                    response = request()
+            else:
+                with transaction.atomic(), connection.execute_wrapper(record):
+                    response = request()
+                    transaction.set_rollback(True)
         if response.status_code != 200:
             raise CommandError(f"{load.name} answered {response.status_code} in this process")
         return captured
@@ -444,6 +472,7 @@ class Command(BaseCommand):
                 f"{http.p50 / floor.p50:.1f}x the floor's p50, {floor.rate / http.rate:.1f}x fewer/s" if http else ""
             )
             self.stdout.write(
-                f"{floor.name} raw-SQL floor ({statement_count} statements from psycopg), {floor.clients} client(s): "
+                f"{floor.name} raw-SQL floor ({statement_count} statements from psycopg"
+                f"{', each run rolled back' if floor.name == 'publish' else ''}), {floor.clients} client(s): "
                 f"p50 {floor.p50:.2f} ms, p99 {floor.p99:.2f} ms, {floor.rate:.0f}/s; HTTP is {ratio}"
             )
