@@ -162,7 +162,9 @@ if ACCORD_DB_PREPARED_READS:
     # psycopg prepares nothing while the threshold is None, even when asked to; a
     # client-side-binding cursor (the ORM's) never prepares, whatever the threshold.
     _db_options["prepare_threshold"] = _db_options.get("prepare_threshold") or 5
-    if "plan_cache_mode" not in _db_options.get("options", ""):
+    # Only while the ORM binds client-side: with `server_side_binding` its statements are
+    # prepared too, and forcing generic plans on them gave plans hundreds of times slower.
+    if "plan_cache_mode" not in _db_options.get("options", "") and not _db_options.get("server_side_binding"):
         _db_options["options"] = f"{_db_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 _db_options.setdefault("connect_timeout", env_int("ACCORD_DB_CONNECT_TIMEOUT", default=5, minimum=1))
 _db.update(

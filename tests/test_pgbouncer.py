@@ -353,6 +353,10 @@ def test_transaction_pooling_settings():
     unprepared = _settings_in_child(DATABASE_URL="postgres://accord@db.example/accord", ACCORD_DB_PREPARED_READS="0")
     assert unprepared["prepared_reads"] is False
     assert "plan_cache_mode" not in unprepared["options"]["options"]
+    # The ORM's statements prepared too: their plans are left to PostgreSQL.
+    server_bound = _settings_in_child(DATABASE_URL="postgres://accord@db.example/accord?server_side_binding=true")
+    assert server_bound["prepared_reads"] is True
+    assert "plan_cache_mode" not in server_bound["options"]["options"]
     assert direct["no_server_cursors"] is False
     assert direct["pooler"] == ""
 

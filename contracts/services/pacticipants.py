@@ -25,8 +25,12 @@ def pacticipant_find_or_create(*, name: str) -> Pacticipant:
 
 
 def pacticipants_find_or_create(*, names: Iterable[str]) -> dict[str, Pacticipant]:
-    """Several pacticipants at once, created in name order (one lock order for everyone)."""
-    return {name: pacticipant_find_or_create(name=name) for name in sorted(set(names))}
+    """Several pacticipants at once: the existing ones in one read, the others created in
+    name order (one lock order for everyone)."""
+    valid = {name: validate_name(name) for name in sorted(set(names))}
+    existing = Pacticipant.objects.filter(name__in=set(valid.values()))
+    found = {pacticipant.name: pacticipant for pacticipant in existing}
+    return {name: found.get(valid[name]) or pacticipant_find_or_create(name=name) for name in valid}
 
 
 @atomic_with_retry
