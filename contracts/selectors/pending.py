@@ -84,16 +84,18 @@ def _accepted_by_tags(successes: QuerySet[Verification], tags: tuple[str, ...], 
 
 def _accepted_on_branch_sql(contract: str) -> str:
     """Accepted on the branch, or on another branch before it existed: an EXISTS expression
-    of hand-written SQL for the contract `contract` names. A branch that does
-    not exist yet inherits every other branch's acceptance: a new feature branch of the
-    provider starts where main is. Parameters: parameters `provider`, `branch`, and `results_since` (only results executed
-    since then count; NULL: all), WIP results then excluded."""
+    of hand-written SQL for the contract `contract` names.
+
+    A branch that does not exist yet inherits every other branch's acceptance: a new
+    feature branch of the provider starts where main is. Its parameters: `provider`,
+    `branch`, and `results_since`: NULL counts every successful result; a time counts only
+    the non-WIP results executed since then (the WIP look-back).
+    """
     successes = (
         f"SELECT 1 FROM contracts_verification v WHERE v.contract_id = {contract} AND v.success"
         " AND (%(results_since)s::timestamptz IS NULL OR (NOT v.wip AND v.execution_date >= %(results_since)s::timestamptz))"
     )
     on_branch = "SELECT 1 FROM contracts_branchversion bv WHERE bv.version_id = v.provider_version_id"
-    # A branch that does not exist yet inherits every other branch's acceptance.
     created = (
         "coalesce((SELECT b.created_at FROM contracts_branch b WHERE b.pacticipant_id = %(provider)s"
         " AND b.name = %(branch)s ORDER BY b.id LIMIT 1), 'infinity')"

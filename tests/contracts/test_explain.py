@@ -115,6 +115,15 @@ REQUESTS: dict[str, tuple[str, str, dict | None, dict]] = {
         },
         {},
     ),
+    # No selectors: the Rust verifier's first request. The default selectors (each consumer's
+    # main branch, else its main-branch tag, else its latest; plus deployed and released)
+    # run with a consumer condition the explicit ones do not have.
+    "pacts for verification, default selectors": (
+        "POST",
+        f"/pacts/provider/{HUB}/for-verification",
+        {"includePendingStatus": True, "providerVersionBranch": "feat/new"},
+        {},
+    ),
     # With a webhook listening, so the trigger lookup and its template values run too.
     "publish": ("POST", "/contracts/publish", PUBLISH_BODY, {}),
     "ui home": ("GET", "/", None, HTML),
