@@ -22,11 +22,37 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 
 
+def _array_literal(value: object) -> object:
+    """A list of ints or of bools as PostgreSQL's array text ("{1,2}"), anything else as it is.
+
+    psycopg types a list by scanning it for its largest int (int2[], int4[] or int8[]): a
+    cost per element, and a statement prepared once per element type it has seen. As text
+    (the statements cast it: `%(ids)s::bigint[]`) it is one type, converted in C."""
+    if type(value) is not list or not value:
+        return value
+    kinds = {type(item) for item in value}
+    if kinds == {int}:
+        return "{" + ",".join(map(str, value)) + "}"
+    if kinds == {bool}:
+        return "{" + ",".join("t" if item else "f" for item in value) + "}"
+    return value
+
+
+def as_bound(params: object) -> object:
+    """The parameters as a prepared read sends them (lists of ints or bools as array text)."""
+    if isinstance(params, dict):
+        return {name: _array_literal(value) for name, value in params.items()}
+    if params is not None:
+        return [_array_literal(value) for value in params]
+    return None
+
+
 class PreparedCursor(psycopg.Cursor):
     """Binds server-side and prepares every statement on its first run."""
 
     def execute(self, query, params=None, *, prepare=None, binary=None):  # noqa: ANN001, ANN201 - psycopg's signature
-        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+        prepare = True if prepare is None else prepare
+        return super().execute(query, as_bound(params), prepare=prepare, binary=binary)
 
     def _convert_query(self, query, params=None):  # noqa: ANN001, ANN202
         # psycopg keeps the converted query only for the statements it does not prepare,

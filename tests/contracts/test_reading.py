@@ -61,3 +61,20 @@ def test_a_bad_prepared_read_raises_djangos_error_and_leaves_the_connection_usab
     with read_cursor(Pacticipant) as cursor:
         cursor.execute(SQL + " /* after an error */", [["Alpha"]])
         assert cursor.fetchall() == [("Alpha",)]
+
+
+def test_int_and_bool_lists_are_sent_as_array_text_and_prepared_once_whatever_their_size(db):
+    first = Pacticipant.objects.create(name="Alpha")
+    sql = "SELECT k.id, k.flag FROM unnest(%s::bigint[], %s::boolean[]) AS k(id, flag) /* arrays */"
+    # A small int, then one past int4: psycopg would type them int2[] and int8[], two statements.
+    for ids, flags in (([first.id, 7], [True, False]), ([2**40], [False]), ([], [])):
+        with read_cursor(Pacticipant) as cursor:
+            cursor.execute(sql, [ids, flags])
+            assert cursor.fetchall() == list(zip(ids, flags, strict=True))
+    assert _prepared("/* arrays */") == [(3, 0)]
+
+
+def test_other_lists_keep_psycopgs_own_adaptation(db):
+    with read_cursor(Pacticipant) as cursor:
+        cursor.execute("SELECT unnest(%s::text[]) /* texts */", [["a,b", "{c}", 'd"e']])
+        assert [value for (value,) in cursor.fetchall()] == ["a,b", "{c}", 'd"e']

@@ -400,7 +400,7 @@ class Command(BaseCommand):
         from django.test import Client
         from django.test.utils import override_settings
 
-        from contracts.reading import PreparedCursor
+        from contracts.reading import PreparedCursor, as_bound
 
         if publish_as is not None:
             index, run_id = publish_as
@@ -419,7 +419,8 @@ class Command(BaseCommand):
             if isinstance(cursor, psycopg.ClientCursor):  # the ORM's: the values inlined, as sent
                 captured.append(benchseries.Statement(connection.ops.last_executed_query(cursor, sql, params)))
             else:  # bound server-side: replayed with its parameters
-                captured.append(benchseries.Statement(sql, params, prepared=isinstance(cursor, PreparedCursor)))
+                prepared = isinstance(cursor, PreparedCursor)
+                captured.append(benchseries.Statement(sql, as_bound(params) if prepared else params, prepared=prepared))
             return result
 
         def request():
