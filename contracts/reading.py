@@ -61,6 +61,13 @@ class PreparedCursor(psycopg.Cursor):
         return self._query
 
 
+def read_rows(model: type[Model], sql: str, params: object = None) -> list[tuple]:
+    """Every row of one hand-written read, from the database the routers read `model` from."""
+    with read_cursor(model) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def read_cursor(model: type[Model]) -> CursorWrapper:
     """A cursor on the database the routers read `model` from (the primary without replicas)."""
     wrapper = connections[router.db_for_read(model)]

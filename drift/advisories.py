@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from contracts.matrix.types import Integration
 from contracts.models import Environment
-from contracts.reading import read_cursor
+from contracts.reading import read_rows
 from drift.models import DriftIncident
 
 UNRESOLVED = (DriftIncident.Status.OPEN, DriftIncident.Status.ACKNOWLEDGED)
@@ -43,17 +43,16 @@ def drift_notices(pairs: Sequence[Integration], environment: str | None, base_ur
         WHERE i.status = ANY(%(statuses)s::text[]) AND i.provider_id = ANY(%(providers)s::bigint[])
           AND i.consumer_id = ANY(%(consumers)s::bigint[]) AND {where_environment}
         ORDER BY i.opened_at, i.id"""
-    with read_cursor(DriftIncident) as cursor:
-        cursor.execute(
-            sql,
-            {
-                "statuses": [str(status) for status in UNRESOLVED],
-                "providers": sorted({pair.provider_id for pair in pairs}),
-                "consumers": sorted({pair.consumer_id for pair in pairs}),
-                "environment": environment,
-            },
-        )
-        rows = cursor.fetchall()
+    rows = read_rows(
+        DriftIncident,
+        sql,
+        {
+            "statuses": [str(status) for status in UNRESOLVED],
+            "providers": sorted({pair.provider_id for pair in pairs}),
+            "consumers": sorted({pair.consumer_id for pair in pairs}),
+            "environment": environment,
+        },
+    )
     # The ids are filtered separately, so the query can also return pairs not asked about.
     found: dict[tuple[Integration, str], list[tuple[str, str]]] = {}
     for consumer_id, provider_id, environment_name, uuid, status in rows:

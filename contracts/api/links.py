@@ -49,18 +49,12 @@ def _routes(urlconf: str) -> dict[str, str]:
 
 @functools.cache
 def _templates(urlconf: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Route name -> its literal parts and the parameter names between them, filled in as
-    routes are asked for (one dict per URL conf, so a lookup is one dict access)."""
-    return {}
-
-
-def _template(templates: dict, urlconf: str, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    pattern = _routes(urlconf).get(name)
-    if pattern is None:
-        raise KeyError(f"no route named {name!r}")
-    parts = _PARAMETER.split(pattern)
-    templates[name] = found = (tuple(parts[0::2]), tuple(parts[1::2]))
-    return found
+    """Route name -> its literal parts and the parameter names between them."""
+    templates = {}
+    for name, pattern in _routes(urlconf).items():
+        parts = _PARAMETER.split(pattern)
+        templates[name] = (tuple(parts[0::2]), tuple(parts[1::2]))
+    return templates
 
 
 def route_path(name: str, params: dict[str, object], urlconf: str | None = None) -> str:
@@ -70,9 +64,10 @@ def route_path(name: str, params: dict[str, object], urlconf: str | None = None)
     response with links builds hundreds of them (a hub's matrix: over 300), so the
     pattern is split once per route and each value encoded once per process.
     """
-    urlconf = urlconf or settings.ROOT_URLCONF
-    templates = _templates(urlconf)
-    literals, names = templates.get(name) or _template(templates, urlconf, name)
+    try:
+        literals, names = _templates(urlconf or settings.ROOT_URLCONF)[name]
+    except KeyError:
+        raise KeyError(f"no route named {name!r}") from None
     out = [literals[0]]
     try:
         for literal, param in zip(literals[1:], names, strict=True):

@@ -9,7 +9,7 @@ from datetime import datetime
 from uuid import UUID
 
 from contracts.models import Version
-from contracts.reading import read_cursor
+from contracts.reading import read_rows
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,8 @@ def version_details(version_ids: Iterable[int]) -> dict[int, VersionDetails]:
     details: dict[int, VersionDetails] = {vid: VersionDetails() for vid in ids}
     if not ids:
         return details
-    with read_cursor(Version) as cursor:
-        cursor.execute(_DETAILS_SQL, [ids])
-        rows = _json(cursor.fetchone()[0]) or []
+    [(document,)] = read_rows(Version, _DETAILS_SQL, [ids])
+    rows = _json(document) or []
     refs: dict[str, EnvironmentRef] = {}  # the same few environments on many versions: one each
 
     def environment(uuid: str, name: str, display_name: str | None, production: bool, created_at: str):

@@ -42,7 +42,7 @@ from contracts.models import (
     Version,
 )
 from contracts.models import Integration as IntegrationModel
-from contracts.reading import read_cursor
+from contracts.reading import read_rows
 
 
 def _dedupe(messages: Iterable[str]) -> list[str]:
@@ -93,13 +93,15 @@ def _specified_versions(
     # The CLIs' two other everyday questions, hand-written and prepared like `_by_number`:
     # the latest version, and the head of a branch.
     if spec.latest and not (spec.version or spec.branch or spec.main_branch or spec.tag or spec.environment):
-        return _read(
+        return read_rows(
+            Version,
             f"SELECT id, number FROM {Version._meta.db_table} WHERE pacticipant_id = %s ORDER BY id DESC LIMIT 1",
             [pacticipant.id],
         )
     branch = spec.branch or (pacticipant.main_branch if spec.main_branch else None)
     if spec.latest and branch and not (spec.version or spec.tag or spec.environment):
-        return _read(
+        return read_rows(
+            Version,
             f"SELECT v.id, v.number FROM {Branch._meta.db_table} b"
             f" JOIN {BranchVersion._meta.db_table} bv ON bv.id = b.head_id"
             f" JOIN {Version._meta.db_table} v ON v.id = bv.version_id"
@@ -107,12 +109,6 @@ def _specified_versions(
             [pacticipant.id, branch],
         )
     return list(_selected(spec, pacticipant, environments).values_list("id", "number"))
-
-
-def _read(sql: str, params: list) -> list[tuple]:
-    with read_cursor(Version) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def _selected(spec: SelectorSpec, pacticipant: Pacticipant, environments: dict[str, Environment]) -> QuerySet[Version]:
@@ -143,7 +139,8 @@ def _selected(spec: SelectorSpec, pacticipant: Pacticipant, environments: dict[s
 
 
 def _by_number(pacticipant_id: int, number: str) -> list[tuple[int, str]]:
-    return _read(
+    return read_rows(
+        Version,
         f"SELECT id, number FROM {Version._meta.db_table} WHERE pacticipant_id = %s AND number = %s",
         [pacticipant_id, number],
     )
@@ -199,9 +196,7 @@ def _live_versions(environment_id: int, ids: set[int]) -> list[tuple[int, int, s
         ) live
         JOIN {Version._meta.db_table} v ON v.id = live.version_id
         ORDER BY live.version_id DESC"""
-    with read_cursor(Version) as cursor:
-        cursor.execute(sql, {"env": environment_id, "ids": sorted(ids)})
-        return cursor.fetchall()
+    return read_rows(Version, sql, {"env": environment_id, "ids": sorted(ids)})
 
 
 def _inferred(
@@ -253,9 +248,7 @@ def _integration_rows(
         JOIN {pacticipant} c ON c.id = i.consumer_id
         JOIN {pacticipant} p ON p.id = i.provider_id
         WHERE i.consumer_id = ANY(%(all)s::bigint[]) OR i.provider_id = ANY(%(existing)s::bigint[])"""
-    with read_cursor(Version) as cursor:
-        cursor.execute(sql, {"explicit": explicit, "all": sorted(all_versions), "existing": sorted(existing)})
-        return cursor.fetchall()
+    return read_rows(Version, sql, {"explicit": explicit, "all": sorted(all_versions), "existing": sorted(existing)})
 
 
 def _integrations(query: MatrixQuery, specified: list[ResolvedSelector]) -> list[Integration]:
@@ -309,13 +302,13 @@ def _by_name(names: set[str], env_names: set[str]) -> tuple[dict[str, Pacticipan
         SELECT false, id, name, NULL FROM {Environment._meta.db_table} WHERE name = ANY(%(envs)s::text[])"""
     pacticipants: dict[str, Pacticipant] = {}
     environments: dict[str, Environment] = {}
-    with read_cursor(Version) as cursor:
-        cursor.execute(sql, {"names": sorted(names), "envs": sorted(env_names)})
-        for is_pacticipant, pk, name, main_branch in cursor.fetchall():
-            if is_pacticipant:
-                pacticipants[name] = Pacticipant(id=pk, name=name, main_branch=main_branch)
-            else:
-                environments[name] = Environment(id=pk, name=name)
+    for is_pacticipant, pk, name, main_branch in read_rows(
+        Version, sql, {"names": sorted(names), "envs": sorted(env_names)}
+    ):
+        if is_pacticipant:
+            pacticipants[name] = Pacticipant(id=pk, name=name, main_branch=main_branch)
+        else:
+            environments[name] = Environment(id=pk, name=name)
     return pacticipants, environments
 
 

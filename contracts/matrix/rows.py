@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 from contracts.matrix.types import Resolution, Row
 from contracts.models import Contract, ContractPublication, Verification, Version
-from contracts.reading import read_cursor
+from contracts.reading import read_rows
 
 # pacticipant id -> the version ids selected for it; None means all of its versions.
 VersionSets = dict[int, frozenset[int] | None]
@@ -138,9 +138,7 @@ def fetch_rows(resolution: Resolution, *, latestby: str | None, limit: int) -> l
     }
     names = {i.consumer_id: i.consumer_name for i in resolution.integrations}
     names |= {i.provider_id: i.provider_name for i in resolution.integrations}
-    with read_cursor(Version) as cursor:
-        cursor.execute(_sql(latestby), params)
-        raw = cursor.fetchall()
+    raw = read_rows(Version, _sql(latestby), params)
     return [
         Row(
             publication_id=pub_id,

@@ -223,15 +223,16 @@ def _resolve(provider: Pacticipant, selector: Selector) -> list[tuple[Publicatio
         # Hand-written and prepared (contracts/reading.py), as the other hot selector: one
         # row per publication and current deployment (or supported release).
         where, params = _consumer_condition(selector)
-        if selector.deployed:
-            joins = "JOIN contracts_deployedversion live ON live.version_id = pub.consumer_version_id\n"
-            joins += "     AND live.undeployed_at IS NULL"
-            target = "live.target"
-        else:  # releases have no application instance
-            joins = "JOIN contracts_releasedversion live ON live.version_id = pub.consumer_version_id\n"
-            joins += "     AND live.support_ended_at IS NULL"
-            target = "NULL::text"
-        joins += "\nJOIN contracts_environment e ON e.id = live.environment_id"
+        # Releases have no application instance.
+        table, current, target = (
+            ("contracts_deployedversion", "undeployed_at", "live.target")
+            if selector.deployed
+            else ("contracts_releasedversion", "support_ended_at", "NULL::text")
+        )
+        joins = (
+            f"JOIN {table} live ON live.version_id = pub.consumer_version_id AND live.{current} IS NULL\n"
+            "JOIN contracts_environment e ON e.id = live.environment_id"
+        )
         if selector.environment:
             where.append("e.name = %(environment)s")
             params["environment"] = selector.environment

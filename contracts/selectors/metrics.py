@@ -31,7 +31,7 @@ from contracts.models import (
     Verification,
     Version,
 )
-from contracts.reading import read_cursor
+from contracts.reading import read_rows
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,7 @@ def _verifications_per_pact_version() -> dict[int, int]:
         f"SELECT per_content, count(*) FROM (SELECT count(*) AS per_content FROM {table} "  # noqa: S608 - our table name
         "GROUP BY contract_id) AS counts GROUP BY per_content ORDER BY per_content"
     )
-    with read_cursor(Verification) as cursor:
-        cursor.execute(sql)
-        return {per_content: count for per_content, count in cursor.fetchall()}
+    return dict(read_rows(Verification, sql))
 
 
 def _registered(source: CountSource) -> RegisteredCount:

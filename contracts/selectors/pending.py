@@ -29,7 +29,7 @@ from contracts.models import (
     Tag,
     Verification,
 )
-from contracts.reading import read_cursor
+from contracts.reading import read_rows
 from contracts.selectors.publication_refs import PublicationRef, current_publication_refs, publication_refs
 
 # Since Pact Broker 2.119 (#902) WIP exclusions only look at recent verifications.
@@ -109,6 +109,9 @@ def _accepted_on_branch_sql(contract: str) -> str:
     )
 
 
+_PENDING_ON_BRANCH_SQL = f"SELECT k.id, {_accepted_on_branch_sql('k.id')} FROM unnest(%(ids)s::bigint[]) AS k(id)"  # noqa: S608 - ours
+
+
 def _pending_tags(row: dict, tags: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(tag for i, tag in enumerate(tags) if not (row[f"here_{i}"] or row[f"elsewhere_{i}"]))
 
@@ -121,13 +124,12 @@ def pending_statuses(
     Any successful result counts here, WIP ones included; failures never clear pending.
     """
     if branch:
-        accepted = _accepted_on_branch_sql("k.id")
-        with read_cursor(Contract) as cursor:
-            cursor.execute(
-                f"SELECT k.id, {accepted} FROM unnest(%(ids)s::bigint[]) AS k(id)",  # noqa: S608 - our SQL
-                {"ids": sorted(set(contract_ids)), "provider": provider.id, "branch": branch, "results_since": None},
-            )
-            return {contract_id: PendingStatus(not accepted) for contract_id, accepted in cursor.fetchall()}
+        rows = read_rows(
+            Contract,
+            _PENDING_ON_BRANCH_SQL,
+            {"ids": sorted(set(contract_ids)), "provider": provider.id, "branch": branch, "results_since": None},
+        )
+        return {contract_id: PendingStatus(not accepted) for contract_id, accepted in rows}
     contracts = Contract.objects.filter(id__any=set(contract_ids))
     successes = _successes("pk")
     if tags:
@@ -203,16 +205,17 @@ def wip_candidates(
 # The heads of the provider's consumers: every branch head, and the newest version of each tag.
 # The heads' memberships by their ids (an init plan): joined to the memberships, the planner
 # hashes the whole membership table for a few hundred heads.
-_HEADS_SQL = """
+_CONSUMERS_SQL = "SELECT i.consumer_id FROM contracts_integration i WHERE i.provider_id = %(provider)s"
+_HEADS_SQL = f"""
 SELECT bv.version_id FROM contracts_branchversion bv WHERE bv.id = ANY(ARRAY(
-    SELECT b.head_id FROM contracts_branch b WHERE b.head_id IS NOT NULL
-       AND b.pacticipant_id IN (SELECT i.consumer_id FROM contracts_integration i WHERE i.provider_id = %(provider)s)))
+    SELECT b.head_id FROM contracts_branch b WHERE b.head_id IS NOT NULL AND b.pacticipant_id IN ({_CONSUMERS_SQL})))
 UNION ALL
 SELECT tag_heads.version_id FROM (
     SELECT DISTINCT ON (t.pacticipant_id, t.name) t.version_id FROM contracts_tag t
-     WHERE t.pacticipant_id IN (SELECT i.consumer_id FROM contracts_integration i WHERE i.provider_id = %(provider)s)
+     WHERE t.pacticipant_id IN ({_CONSUMERS_SQL})
      ORDER BY t.pacticipant_id, t.name, t.version_id DESC) tag_heads
 """
+_ACCEPTED_PUBLICATION_SQL = _accepted_on_branch_sql("pub.contract_id")
 _HEAD_BRANCHES_SQL = (
     "ARRAY(SELECT hb.name FROM contracts_branch hb JOIN contracts_branchversion hv ON hv.id = hb.head_id"
     " WHERE hv.version_id = pub.consumer_version_id ORDER BY hb.name)"
@@ -231,14 +234,13 @@ def _wip_candidates_on_branch(
 
     The heads are an init plan (a few hundred versions), and the pacts are found from them
     by the consumer version index, as the ORM query's explicit list of heads did."""
-    accepted = _accepted_on_branch_sql("pub.contract_id")
     found = current_publication_refs(
         provider.id,
         {"results_since": lookback_start, "branch": branch, "published_after": since},
         columns=f"{_HEAD_BRANCHES_SQL}, {_HEAD_TAGS_SQL}",
         where=(
             f"pub.created_at > %(published_after)s AND pub.consumer_version_id = ANY(ARRAY({_HEADS_SQL}))"
-            f" AND NOT {accepted}"
+            f" AND NOT {_ACCEPTED_PUBLICATION_SQL}"
         ),
     )
     return [WipCandidate(p, names, tags) for p, names, tags in found]

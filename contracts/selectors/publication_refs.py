@@ -10,7 +10,7 @@ from typing import NamedTuple
 from django.db.models import QuerySet
 
 from contracts.models import Contract, ContractPublication
-from contracts.reading import read_cursor
+from contracts.reading import read_rows
 
 
 class _Consumer(NamedTuple):
@@ -126,8 +126,6 @@ def current_publication_refs(
         joins=f"\n{joins}" if joins else "",
         where=f" AND {where}" if where else "",
     )
-    with read_cursor(ContractPublication) as cursor:
-        cursor.execute(sql, {**params, "provider": provider_id})
-        rows = cursor.fetchall()
+    rows = read_rows(ContractPublication, sql, {**params, "provider": provider_id})
     width = len(REF_FIELDS) + 1
     return [(_ref(row, row[len(REF_FIELDS)]), *row[width:]) for row in rows]
