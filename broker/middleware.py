@@ -3,11 +3,13 @@ and 503 (not 500) when a dependency is down."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from urllib.parse import unquote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django_htmx.middleware import HtmxDetails
 
 from contracts.api.outage import outage_answer
 
@@ -172,3 +174,20 @@ class QueryCountMiddleware:
             response = self.get_response(request)
         response.headers["X-Accord-Queries"] = str(count)
         return response
+
+
+class HtmxMiddleware:
+    """`request.htmx`: django-htmx's details of an htmx request (is it one, boosted, its
+    target), holding the request weakly.
+
+    django-htmx's own middleware has the details hold the request that holds them: a
+    reference cycle that left every request, and all that hangs off it, to the garbage
+    collector's next pass instead of freeing it when the response is sent.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.htmx = HtmxDetails(weakref.proxy(request))
+        return self.get_response(request)

@@ -102,7 +102,7 @@ MIDDLEWARE = [
     "broker.middleware.SecurityHeadersMiddleware",
     "broker.auth.SessionMiddleware",  # read only when a request carries the cookie (broker.auth)
     "broker.auth.BasicAuthMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: the UI answers partials to htmx
+    "broker.middleware.HtmxMiddleware",  # request.htmx: the UI answers partials to htmx
     "broker.middleware.DependencyOutageMiddleware",  # innermost: sees every view's exception
 ]
 

@@ -168,9 +168,30 @@ def parse(input_class: type[serializers.Serializer], data: Any, **context: Any) 
     if not isinstance(data, Mapping):
         raise InvalidInput({BODY: ["must be a JSON object"]})
     serializer = input_class(data=data, context=context)
-    if not serializer.is_valid():
-        raise InvalidInput(flatten(serializer.errors))
-    return dict(serializer.validated_data)
+    try:
+        if not serializer.is_valid():
+            raise InvalidInput(flatten(serializer.errors))
+        return dict(serializer.validated_data)
+    finally:
+        _unbind(serializer)
+
+
+def _unbind(field: serializers.Field) -> None:
+    """Empty a serializer once it has been used, and every field under it.
+
+    DRF binds each field to its parent (`field.parent`, and the serializer's `fields`
+    mapping holds the serializer): reference cycles, which kept the validated body (a
+    publish's contracts) alive until the garbage collector's next pass. The fields are
+    the serializer's own copies, used once.
+    """
+    state = field.__dict__
+    bound = state.get("fields")
+    children = list(bound.values()) if bound is not None else []
+    if state.get("child") is not None:
+        children.append(state["child"])
+    for child in children:
+        _unbind(child)
+    state.clear()
 
 
 # ---------------------------------------------------------------- additions: webhooks and verification runs
