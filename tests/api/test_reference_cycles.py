@@ -127,7 +127,10 @@ FOR_VERIFICATION = json.dumps(
 
 READS = {
     "can-i-deploy": ("GET", "/can-i-deploy?pacticipant=Hub&version=7.0.0&environment=production"),
-    "matrix": ("GET", "/matrix?q[][pacticipant]=Web&q[][version]=1.0.0&q[][pacticipant]=Hub&q[][latest]=true&latestby=cvpv"),
+    "matrix": (
+        "GET",
+        "/matrix?q[][pacticipant]=Web&q[][version]=1.0.0&q[][pacticipant]=Hub&q[][latest]=true&latestby=cvpv",
+    ),
     "pacts for verification": ("POST", "/pacts/provider/Hub/for-verification"),
     "a pact": ("GET", "/pacts/provider/Hub/consumer/Web/version/1.0.0"),
     "the index": ("GET", "/"),
