@@ -70,7 +70,12 @@ def read_rows(model: type[Model], sql: str, params: object = None) -> list[tuple
 
 def read_cursor(model: type[Model]) -> CursorWrapper:
     """A cursor on the database the routers read `model` from (the primary without replicas)."""
-    wrapper = connections[router.db_for_read(model)]
+    return prepared_cursor(router.db_for_read(model))
+
+
+def prepared_cursor(alias: str) -> CursorWrapper:
+    """A cursor on database `alias` that prepares what it runs (when prepared reads are on)."""
+    wrapper = connections[alias]
     if not settings.ACCORD_DB_PREPARED_READS:
         return wrapper.cursor()
     wrapper.ensure_connection()

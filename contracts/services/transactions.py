@@ -8,9 +8,10 @@ import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, OperationalError, connections, models, router, transaction
-from django.db.models.constants import OnConflict
-from django.db.models.sql import InsertQuery
+
+from contracts.reading import prepared_cursor
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -61,13 +62,13 @@ def get_or_insert(model: type[M], defaults: dict | None = None, **lookup: object
     saved on each). Callers insert in one global order (pacticipants by name, then versions,
     branches, tags, contracts) so two publishers cannot deadlock.
     """
-    found = model.objects.filter(**lookup).first()
+    found = _find(model, lookup)
     if found is not None:
         return found, False
     row = model(**lookup, **(defaults or {}))
     if insert_unless_conflict(row):
         return row, True
-    found = model.objects.filter(**lookup).first()
+    found = _find(model, lookup)
     if found is None:  # the conflict was on another unique constraint than the lookup's
         raise IntegrityError(f"{model.__name__} {lookup} conflicts with an existing row")
     return found, False
@@ -78,17 +79,17 @@ def insert_unless_conflict(row: models.Model) -> bool:
     with its returned columns (the id) set. Fields fill in their values as save() has them do
     (defaults, auto_now, pre_save), but save() itself is not called: a model that overrides
     it is refused rather than silently inserted without its logic."""
-    if type(row).save is not models.Model.save:
-        raise TypeError(f"{type(row).__name__} overrides save(); insert_unless_conflict would skip it")
+    model = type(row)
+    if model.save is not models.Model.save:
+        raise TypeError(f"{model.__name__} overrides save(); insert_unless_conflict would skip it")
     meta = row._meta
-    using = router.db_for_write(type(row), instance=row)
-    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
-    query = InsertQuery(type(row), on_conflict=OnConflict.IGNORE)
-    query.insert_values(fields, [row])
-    compiler = query.get_compiler(using=using)
-    compiler.returning_fields = meta.db_returning_fields
-    [(statement, params)] = compiler.as_sql()
-    with connections[using].cursor() as cursor:
+    using = router.db_for_write(model, instance=row)
+    connection = connections[using]
+    statement, fields = _insert_sql(model, connection.vendor)
+    params = [field.get_db_prep_save(field.pre_save(row, True), connection=connection) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in params):
+        raise TypeError(f"{model.__name__}: insert_unless_conflict takes values, not expressions")
+    with prepared_cursor(using) as cursor:
         cursor.execute(statement, params)
         returned = cursor.fetchone()
     if returned is None:
@@ -98,3 +99,76 @@ def insert_unless_conflict(row: models.Model) -> bool:
     row._state.adding = False
     row._state.db = using
     return True
+
+
+# The statements of get_or_insert and insert_unless_conflict, written once per model (and
+# per lookup): a publish runs a dozen of them, and building each through the ORM's query
+# compiler cost more Python than the statement cost PostgreSQL. They are prepared like the
+# hand-written reads (contracts/reading.py).
+
+
+@functools.cache
+def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, list[models.Field]]:
+    meta = model._meta
+    quote = connections[router.db_for_write(model)].ops.quote_name
+    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+    returning = ", ".join(quote(field.column) for field in meta.db_returning_fields)
+    statement = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING {returning}"
+    )
+    return statement, fields
+
+
+@functools.cache
+def _select_sql(model: type[models.Model], keys: tuple[str, ...]) -> tuple[str, list[models.Field], list[str]]:
+    meta = model._meta
+    quote = connections[router.db_for_write(model)].ops.quote_name
+    columns = list(meta.concrete_fields)
+    where = [meta.get_field(key) for key in keys]
+    statement = (
+        f"SELECT {', '.join(quote(field.column) for field in columns)} FROM {quote(meta.db_table)} "
+        f"WHERE {' AND '.join(f'{quote(field.column)} = %s' for field in where)}"
+    )
+    return statement, where, [field.attname for field in columns]
+
+
+@functools.cache
+def _is_unique_key(model: type[models.Model], keys: frozenset[str]) -> bool:
+    """Whether `keys` (field names) are exactly the fields of a unique constraint of `model`."""
+    meta = model._meta
+    try:
+        fields = {meta.get_field(key).name for key in keys}
+    except FieldDoesNotExist:
+        return False
+    if len(fields) == 1 and getattr(meta.get_field(next(iter(fields))), "unique", False):
+        return True
+    together = [set(names) for names in meta.unique_together]
+    together += [
+        set(constraint.fields)
+        for constraint in meta.constraints
+        if isinstance(constraint, models.UniqueConstraint) and constraint.condition is None and constraint.fields
+    ]
+    return fields in together
+
+
+def _find(model: type[M], lookup: dict[str, object]) -> M | None:
+    """`model.objects.filter(**lookup).first()` on the primary. A lookup of a unique key's
+    values runs a statement written once for the model; any other lookup (a null, a
+    relation's field, a key that is not unique) goes through the ORM."""
+    keys = tuple(lookup)
+    if not _is_unique_key(model, frozenset(keys)) or any(value is None for value in lookup.values()):
+        return model.objects.using(router.db_for_write(model)).filter(**lookup).first()
+    statement, where, attnames = _select_sql(model, keys)
+    using = router.db_for_write(model)
+    connection = connections[using]
+    params = []
+    for field, key in zip(where, keys, strict=True):
+        value = lookup[key]
+        if field.is_relation:
+            value, field = (value.pk if isinstance(value, models.Model) else value), field.target_field
+        params.append(field.get_db_prep_value(value, connection))
+    with prepared_cursor(using) as cursor:
+        cursor.execute(statement, params)
+        found = cursor.fetchone()
+    return None if found is None else model.from_db(using, attnames, found)

@@ -46,3 +46,42 @@ def test_a_model_with_its_own_save_is_refused(monkeypatch):
     with pytest.raises(TypeError, match="overrides save"):
         insert_unless_conflict(Version(pacticipant=owner, number="1.0"))
     assert not Version.objects.exists()
+
+
+def test_a_row_found_is_the_row_the_orm_finds_with_every_field_loaded():
+    owner = Pacticipant.objects.create(name="Owner")
+    stored = Version.objects.create(pacticipant=owner, number="2.0", build_url="https://ci/2")
+
+    found, created = get_or_insert(Version, pacticipant=owner, number="2.0")
+    by_id, _ = get_or_insert(Version, pacticipant_id=owner.pk, number="2.0")
+
+    assert created is False
+    for field in Version._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(stored, field.attname) == getattr(by_id, field.attname)
+    assert found._state.adding is False and found._state.db == "default"
+    found.build_url = "https://ci/2b"
+    found.save(update_fields=["build_url"])  # a found row saves as an update, as the ORM's does
+    assert Version.objects.get().build_url == "https://ci/2b"
+
+
+def test_unique_key_lookups_are_prepared_and_other_lookups_go_through_the_orm(settings):
+    settings.ACCORD_DB_PREPARED_READS = True
+    owner = Pacticipant.objects.create(name="Owner")
+    get_or_insert(Version, pacticipant=owner, number="3.0")
+    get_or_insert(Version, pacticipant=owner, number="3.0")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = " ".join(row[0] for row in cursor.fetchall())
+    assert 'FROM "contracts_version" WHERE "pacticipant_id" = $1 AND "number" = $2' in prepared
+    assert 'INSERT INTO "contracts_version"' in prepared and "ON CONFLICT DO NOTHING" in prepared
+
+    # A null is IS NULL to the ORM, never `= NULL`; a key that is not unique keeps first().
+    with CaptureQueriesContext(connection) as captured:
+        found, created = get_or_insert(Version, pacticipant=owner, number="3.0", build_url=None)
+    assert (found.number, created) == ("3.0", False)
+    assert '"build_url" IS NULL' in captured.captured_queries[0]["sql"]
+    Version.objects.create(pacticipant=owner, number="3.1")
+    with CaptureQueriesContext(connection) as captured:
+        first, created = get_or_insert(Version, pacticipant=owner)
+    assert (first.number, created) == ("3.0", False)
+    assert "ORDER BY" in captured.captured_queries[0]["sql"]
