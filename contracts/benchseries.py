@@ -23,6 +23,8 @@ import base64
 import http.client
 import json
 import multiprocessing
+import multiprocessing.pool
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -163,15 +165,39 @@ def _client(args: tuple) -> tuple[list[float], int, dict[int, int]]:
     return latencies, errors, statuses
 
 
+def _setup_django() -> None:
+    if os.environ.get("DJANGO_SETTINGS_MODULE"):
+        import django
+
+        django.setup()
+
+
+def _ready(_: int) -> None:
+    """A moment's wait: run once by each client process that has started, so each takes one."""
+    time.sleep(0.1)
+
+
+def _pool(clients: int) -> multiprocessing.pool.Pool:
+    """`clients` fresh client processes, every one started before this returns.
+
+    Spawned, not forked: a fork would inherit the parent's open connections (a test process
+    holds Celery's Redis connections), and kombu's after-fork clean-up closes them by
+    reading from a socket the parent still owns, which hung the child forever. Django is
+    set up in each (without connecting): a captured statement's parameters may be Django's
+    (a JSON field's adapter)."""
+    pool = multiprocessing.get_context("spawn").Pool(clients, initializer=_setup_django)
+    pool.map(_ready, range(clients), chunksize=1)
+    return pool
+
+
 def drive(
     base: str, load: Load, clients: int, seconds: float, run_id: str, provider: str, warmup: float = 1.5
 ) -> Outcome:
     """`clients` processes send `load` for `seconds` (after `warmup`) as fast as answered."""
-    start_at = time.time() + warmup + 0.5
-    end_at = start_at + seconds
-    jobs = [(base, load, index, run_id, start_at, end_at, provider) for index in range(clients)]
-    context = multiprocessing.get_context("fork")
-    with context.Pool(clients) as pool:
+    with _pool(clients) as pool:
+        start_at = time.time() + warmup
+        end_at = start_at + seconds
+        jobs = [(base, load, index, run_id, start_at, end_at, provider) for index in range(clients)]
         results = pool.map(_client, jobs)
     outcome = Outcome(load.name, clients, seconds=seconds)
     for latencies, errors, statuses in results:
@@ -237,11 +263,10 @@ def floor(
     scripts in turn), straight from psycopg: what a request costs the database. `rollback`:
     each run is a transaction rolled back, so that a write replays the same work every time
     (minus the commit's flush and the deferred foreign key checks: a lower bound)."""
-    start_at = time.time() + warmup + 0.5
-    end_at = start_at + seconds
-    context = multiprocessing.get_context("fork")
-    jobs = [(conninfo, scripts[index % len(scripts)], rollback, start_at, end_at) for index in range(clients)]
-    with context.Pool(clients) as pool:
+    with _pool(clients) as pool:
+        start_at = time.time() + warmup
+        end_at = start_at + seconds
+        jobs = [(conninfo, scripts[index % len(scripts)], rollback, start_at, end_at) for index in range(clients)]
         results = pool.map(_floor_client, jobs)
     outcome = Outcome(name, clients, seconds=seconds)
     for latencies in results:
