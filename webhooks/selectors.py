@@ -17,6 +17,7 @@ from contracts.models import (
     Verification,
     Version,
 )
+from contracts.reading import read_rows
 from webhooks.models import DRIFT_EVENT_NAMES, TriggeredWebhook, Webhook, WebhookExecution, WebhookSecret
 
 if TYPE_CHECKING:
@@ -238,14 +239,15 @@ def drift_template_context(
 
 
 def events_listened_to(event_names: list[str]) -> set[str]:
-    """The subset of events some enabled webhook listens to (one query)."""
-    wanted = Q()
-    for name in event_names:
-        wanted |= Q(events__contains=[name])
-    listening: set[str] = set()
-    for events in Webhook.objects.filter(wanted, enabled=True).values_list("events", flat=True):
-        listening.update(events)
-    return listening & set(event_names)
+    """The subset of events some enabled webhook listens to (one prepared statement: every
+    publish and every verification asks)."""
+    return {name for (name,) in read_rows(Webhook, _EVENTS_LISTENED_TO, [list(event_names)])}
+
+
+_EVENTS_LISTENED_TO = """
+SELECT DISTINCT event FROM webhooks_webhook w CROSS JOIN jsonb_array_elements_text(w.events) AS event
+WHERE w.enabled AND event = ANY(%s::text[])
+"""
 
 
 def webhooks_exist_for(*, consumer: Pacticipant, provider: Pacticipant) -> bool:
@@ -254,12 +256,16 @@ def webhooks_exist_for(*, consumer: Pacticipant, provider: Pacticipant) -> bool:
     A webhook scoped by label might apply, so any webhook not scoped to other
     pacticipants by name counts (the publish answer's "configure a webhook" advice).
     """
-    return (
-        Webhook.objects.filter(enabled=True)
-        .filter(Q(provider__isnull=True) | Q(provider=provider))
-        .filter(Q(consumer__isnull=True) | Q(consumer=consumer))
-        .exists()
-    )
+    [(found,)] = read_rows(Webhook, _WEBHOOKS_EXIST_FOR, [provider.id, consumer.id])
+    return found
+
+
+_WEBHOOKS_EXIST_FOR = """
+SELECT EXISTS (
+    SELECT 1 FROM webhooks_webhook
+    WHERE enabled AND (provider_id IS NULL OR provider_id = %s) AND (consumer_id IS NULL OR consumer_id = %s)
+)
+"""
 
 
 def latest_publication_in_scope(webhook: Webhook) -> ContractPublication | None:

@@ -14,6 +14,7 @@ from django.db import connections, router
 from django.db.models import Q
 
 from contracts.models import Integration, VerificationStatus
+from contracts.reading import prepared_cursor
 
 # The pair's latest pact and the verification to show with it, in one statement: the newest
 # verification of the latest content, or (only when there is none) the newest of the pair.
@@ -48,6 +49,18 @@ LEFT JOIN LATERAL (
 """
 
 
+# The summary's columns, written in one statement (contract_data_updated_at only when given).
+_UPDATE_SQL = """
+UPDATE contracts_integration SET
+    latest_publication_id = %(publication_id)s, latest_publication_at = %(published_at)s,
+    latest_consumer_version_number = %(consumer_number)s, latest_verification_id = %(verification_id)s,
+    latest_verification_at = %(verified_at)s, latest_verification_success = %(success)s,
+    latest_provider_version_number = %(provider_number)s, verification_status = %(status)s,
+    contract_data_updated_at = coalesce(%(touched_at)s::timestamptz, contract_data_updated_at)
+WHERE consumer_id = %(consumer)s AND provider_id = %(provider)s
+"""
+
+
 class _Shown(NamedTuple):
     """The verification shown with the latest pact: what VerificationStatus.of reads."""
 
@@ -58,10 +71,15 @@ class _Shown(NamedTuple):
 
 def integration_summary_refresh(*, consumer_id: int, provider_id: int, touched_at: datetime | None = None) -> None:
     """Recompute one pair's summary from its publications and verifications (one read, one
-    update); `touched_at` also records that its contract data changed then."""
+    update); `touched_at` also records that its contract data changed then.
+
+    The update is prepared (every publish and every verification runs it). The read is
+    not: planned for the pair's own values it reads a few rows, while its generic plan
+    walked the verifications newest first (36 ms at 100k versions)."""
+    pair = {"consumer": consumer_id, "provider": provider_id}
     database = router.db_for_write(Integration)
     with connections[database].cursor() as cursor:
-        cursor.execute(_SUMMARY_SQL, {"consumer": consumer_id, "provider": provider_id})
+        cursor.execute(_SUMMARY_SQL, pair)
         (
             publication_id,
             published_at,
@@ -75,19 +93,22 @@ def integration_summary_refresh(*, consumer_id: int, provider_id: int, touched_a
             provider_number,
         ) = cursor.fetchone()
     shown = _Shown(verified_contract_id, success, pending) if verification_id is not None else None
-    values = {
-        "latest_publication_id": publication_id,
-        "latest_publication_at": published_at,
-        "latest_consumer_version_number": consumer_number,
-        "latest_verification_id": verification_id,
-        "latest_verification_at": verified_at,
-        "latest_verification_success": success,
-        "latest_provider_version_number": provider_number,
-        "verification_status": VerificationStatus.of(contract_id, shown),
-    }
-    if touched_at is not None:
-        values["contract_data_updated_at"] = touched_at
-    Integration.objects.using(database).filter(consumer_id=consumer_id, provider_id=provider_id).update(**values)
+    with prepared_cursor(database) as cursor:
+        cursor.execute(
+            _UPDATE_SQL,
+            {
+                **pair,
+                "publication_id": publication_id,
+                "published_at": published_at,
+                "consumer_number": consumer_number,
+                "verification_id": verification_id,
+                "verified_at": verified_at,
+                "success": success,
+                "provider_number": provider_number,
+                "status": VerificationStatus.of(contract_id, shown).value,
+                "touched_at": touched_at,
+            },
+        )
 
 
 def integration_summaries_refresh_for(*, pacticipant_id: int) -> None:
