@@ -57,27 +57,37 @@ def _templates(urlconf: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]
     return templates
 
 
+@functools.cache
+def _formats(urlconf: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Route name -> a format string of its path ("pacticipants/{}/versions/{}") and the
+    parameter names that fill it, in order."""
+    escaped = {
+        name: [part.replace("{", "{{").replace("}", "}}") for part in literals]
+        for name, (literals, _) in _templates(urlconf).items()
+    }
+    return {name: ("{}".join(escaped[name]), names) for name, (_, names) in _templates(urlconf).items()}
+
+
 def route_path(name: str, params: dict[str, object], urlconf: str | None = None) -> str:
     """The path of route `name` with its parameters filled in (without the leading slash).
 
     A `Placeholder` value ("{version}") is kept as it is, for templated links. Every
-    response with links builds hundreds of them (a hub's matrix: over 300), so the
-    pattern is split once per route and each value encoded once per process.
+    response with links builds hundreds of them (a hub's matrix: over 300), so each route
+    is a format string made once and each value encoded once per process.
     """
     try:
-        literals, names = _templates(urlconf or settings.ROOT_URLCONF)[name]
+        path, names = _formats(urlconf or settings.ROOT_URLCONF)[name]
     except KeyError:
         raise KeyError(f"no route named {name!r}") from None
-    out = [literals[0]]
     try:
-        for literal, param in zip(literals[1:], names, strict=True):
-            value = params[param]
-            out.append(value if isinstance(value, Placeholder) else seg(value))
-            out.append(literal)
+        return path.format(*[_segment(params[param]) for param in names])
     except KeyError:
         missing = [param for param in names if param not in params]
         raise KeyError(f"route {name!r} needs {', '.join(missing)}") from None
-    return "".join(out)
+
+
+def _segment(value: object) -> str:
+    return value if isinstance(value, Placeholder) else seg(value)
 
 
 def base_url(request: HttpRequest) -> str:
@@ -97,6 +107,8 @@ def seg(value: object) -> str:
     """Percent-encode one path segment (everything but unreserved characters)."""
     if type(value) is str:
         return _quoted(value)
+    if type(value) is int:
+        return str(value)  # digits and a sign: nothing to encode
     return quote(str(value), safe="")
 
 
