@@ -93,9 +93,14 @@ def _specified_versions(
     # The CLIs' two other everyday questions, hand-written and prepared like `_by_number`:
     # the latest version, and the head of a branch.
     if spec.latest and not (spec.version or spec.branch or spec.main_branch or spec.tag or spec.environment):
+        # The newest id from the (pacticipant, id) index alone, then its row: as one ordered
+        # scan, the generic plan walked the primary key back from the newest version of any
+        # pacticipant, reading every newer version of the others (8,570 for the hub's).
+        table = Version._meta.db_table
         return read_rows(
             Version,
-            f"SELECT id, number FROM {Version._meta.db_table} WHERE pacticipant_id = %s ORDER BY id DESC LIMIT 1",
+            f"SELECT v.id, v.number FROM {table} v WHERE v.id ="
+            f" (SELECT l.id FROM {table} l WHERE l.pacticipant_id = %s ORDER BY l.id DESC LIMIT 1)",
             [pacticipant.id],
         )
     branch = spec.branch or (pacticipant.main_branch if spec.main_branch else None)

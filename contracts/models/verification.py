@@ -16,9 +16,10 @@ class Verification(models.Model):
     counts for every consumer version that published the same content.
     """
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="verifications")
+    # Both indexed with `id` after them (Meta.indexes), which also serves their foreign keys.
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="verifications", db_index=False)
     provider_version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="verifications")
-    consumer = models.ForeignKey(Pacticipant, on_delete=models.CASCADE, related_name="+")
+    consumer = models.ForeignKey(Pacticipant, on_delete=models.CASCADE, related_name="+", db_index=False)
     provider = models.ForeignKey(Pacticipant, on_delete=models.CASCADE, related_name="+")
     success = models.BooleanField()
     build_url = models.CharField(max_length=2048, null=True, blank=True)
@@ -37,6 +38,12 @@ class Verification(models.Model):
         indexes = [
             # Latest verification per (content, provider version): the matrix's main probe.
             models.Index(fields=["contract", "provider_version", "-id"], name="verification_latest_idx"),
+            # The newest result of a content, and of a pair (a pact's latest verification, the
+            # integration summary). With only the foreign keys' own indexes, `ORDER BY id DESC
+            # LIMIT 1` was planned as a walk back along the primary key filtering on the
+            # content: for a content nobody has verified yet, every result in the table.
+            models.Index(fields=["contract", "-id"], name="verification_newest_idx"),
+            models.Index(fields=["consumer", "provider", "-id"], name="verification_pair_newest_idx"),
             # Pending/WIP: successful results for a provider's versions (#902).
             models.Index(
                 fields=["provider", "provider_version", "success", "wip", "contract"],

@@ -42,11 +42,17 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (
     SELECT v.id, v.created_at, v.success, v.pending, v.contract_id, pv.number
     FROM contracts_verification v JOIN contracts_version pv ON pv.id = v.provider_version_id
-    WHERE v.consumer_id = %(consumer)s AND v.provider_id = %(provider)s
-    ORDER BY v.id DESC
-    LIMIT 1
+    WHERE v.id = (
+        SELECT n.id FROM contracts_verification n
+        WHERE n.consumer_id = %(consumer)s AND n.provider_id = %(provider)s
+        ORDER BY n.id DESC
+        LIMIT 1
+    )
 ) newest ON same.id IS NULL
 """
+# The pair's newest result is found in the pair's index alone (verification_pair_newest_idx
+# holds the ids), then read by its id: as one ordered scan, PostgreSQL could walk the primary
+# key back filtering on the pair, which for a pair with no results reads every result.
 
 
 # The summary's columns, written in one statement (contract_data_updated_at only when given).
