@@ -1,5 +1,5 @@
-"""Indexes for the newest verification result of a content and of a pair; they also serve
-the two foreign keys, whose own indexes go (after the new ones exist)."""
+"""Indexes for the newest verification result of a content and of a pair. The pair's also
+serves the consumer's foreign key, whose own index goes (after the new ones exist)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -27,16 +27,6 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="+",
                 to="contracts.pacticipant",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="verification",
-            name="contract",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="verifications",
-                to="contracts.contract",
             ),
         ),
     ]

@@ -16,9 +16,9 @@ class Verification(models.Model):
     counts for every consumer version that published the same content.
     """
 
-    # Both indexed with `id` after them (Meta.indexes), which also serves their foreign keys.
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="verifications", db_index=False)
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="verifications")
     provider_version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="verifications")
+    # Indexed with the provider and the id after it (Meta.indexes), which serves the key too.
     consumer = models.ForeignKey(Pacticipant, on_delete=models.CASCADE, related_name="+", db_index=False)
     provider = models.ForeignKey(Pacticipant, on_delete=models.CASCADE, related_name="+")
     success = models.BooleanField()
