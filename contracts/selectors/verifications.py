@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from contracts.exceptions import NotFound
 from contracts.models import Contract, ContractPublication, Pacticipant, Verification, Version
-from contracts.reading import read_rows
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 NUMBER = re.compile(r"^[0-9]{1,18}$")
@@ -22,17 +21,8 @@ def pair_has_verifications(*, consumer: Pacticipant, provider: Pacticipant) -> b
     as a sequential scan expected to stop early, which reads the whole table when the pair's
     results all lie near its end (a consumer newer than the last ANALYZE).
     """
-    [(found,)] = read_rows(Verification, _PAIR_HAS_VERIFICATIONS, [consumer.id, provider.id])
-    return found
-
-
-_PAIR_HAS_VERIFICATIONS = """
-SELECT EXISTS (
-    SELECT 1 FROM contracts_contract c
-    WHERE c.consumer_id = %s AND c.provider_id = %s
-      AND EXISTS (SELECT 1 FROM contracts_verification v WHERE v.contract_id = c.id)
-)
-"""
+    results = Verification.objects.filter(contract_id=OuterRef("pk"))
+    return Contract.objects.filter(consumer_id=consumer.id, provider_id=provider.id).filter(Exists(results)).exists()
 
 
 def _results() -> QuerySet[Verification]:
