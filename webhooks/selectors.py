@@ -245,7 +245,9 @@ def events_listened_to(event_names: list[str]) -> set[str]:
 
 
 _EVENTS_LISTENED_TO = """
-SELECT DISTINCT event FROM webhooks_webhook w CROSS JOIN jsonb_array_elements_text(w.events) AS event
+SELECT DISTINCT event
+FROM webhooks_webhook w
+CROSS JOIN jsonb_array_elements_text(CASE jsonb_typeof(w.events) WHEN 'array' THEN w.events ELSE '[]' END) AS event
 WHERE w.enabled AND event = ANY(%s::text[])
 """
 

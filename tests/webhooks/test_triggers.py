@@ -288,3 +288,17 @@ def test_a_contract_requiring_verification_names_the_provider_version_to_verify(
     assert context["providerVersionNumber"] == "4.0"
     assert context["providerVersionDescriptions"] == "deployed in prod"
     assert (context["verificationResultUrl"], context["githubVerificationStatus"]) == ("", "pending")
+
+
+def test_a_webhook_whose_events_are_not_a_list_is_not_listening(db):
+    """events is validated as a list; a row holding anything else (written around the API)
+    must not break the query every publish runs."""
+    import uuid
+
+    from webhooks.models import Webhook
+    from webhooks.selectors import events_listened_to
+
+    for events in (["contract_published"], {"contract_published": True}, "contract_published", 7):
+        Webhook.objects.create(uuid=str(uuid.uuid4()), events=events, method="POST", url="https://example.com/")
+
+    assert events_listened_to(["contract_published", "provider_verification_published"]) == {"contract_published"}
