@@ -48,24 +48,15 @@ def _routes(urlconf: str) -> dict[str, str]:
 
 
 @functools.cache
-def _templates(urlconf: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Route name -> its literal parts and the parameter names between them."""
-    templates = {}
-    for name, pattern in _routes(urlconf).items():
-        parts = _PARAMETER.split(pattern)
-        templates[name] = (tuple(parts[0::2]), tuple(parts[1::2]))
-    return templates
-
-
-@functools.cache
 def _formats(urlconf: str) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Route name -> a format string of its path ("pacticipants/{}/versions/{}") and the
     parameter names that fill it, in order."""
-    escaped = {
-        name: [part.replace("{", "{{").replace("}", "}}") for part in literals]
-        for name, (literals, _) in _templates(urlconf).items()
-    }
-    return {name: ("{}".join(escaped[name]), names) for name, (_, names) in _templates(urlconf).items()}
+    formats = {}
+    for name, pattern in _routes(urlconf).items():
+        parts = _PARAMETER.split(pattern)
+        literals = [part.replace("{", "{{").replace("}", "}}") for part in parts[0::2]]
+        formats[name] = ("{}".join(literals), tuple(parts[1::2]))
+    return formats
 
 
 def route_path(name: str, params: dict[str, object], urlconf: str | None = None) -> str:

@@ -85,7 +85,7 @@ def insert_unless_conflict(row: models.Model) -> bool:
     meta = row._meta
     using = router.db_for_write(model, instance=row)
     connection = connections[using]
-    statement, fields = _insert_sql(model, connection.vendor)
+    statement, fields = _insert_sql(model)
     params = [field.get_db_prep_save(field.pre_save(row, True), connection=connection) for field in fields]
     if any(hasattr(value, "resolve_expression") for value in params):
         raise TypeError(f"{model.__name__}: insert_unless_conflict takes values, not expressions")
@@ -108,7 +108,7 @@ def insert_unless_conflict(row: models.Model) -> bool:
 
 
 @functools.cache
-def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, list[models.Field]]:
+def _insert_sql(model: type[models.Model]) -> tuple[str, list[models.Field]]:
     meta = model._meta
     quote = connections[router.db_for_write(model)].ops.quote_name
     fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
@@ -143,13 +143,8 @@ def _is_unique_key(model: type[models.Model], keys: frozenset[str]) -> bool:
         return False
     if len(fields) == 1 and getattr(meta.get_field(next(iter(fields))), "unique", False):
         return True
-    together = [set(names) for names in meta.unique_together]
-    together += [
-        set(constraint.fields)
-        for constraint in meta.constraints
-        if isinstance(constraint, models.UniqueConstraint) and constraint.condition is None and constraint.fields
-    ]
-    return fields in together
+    together = [*meta.unique_together, *(constraint.fields for constraint in meta.total_unique_constraints)]
+    return fields in [set(names) for names in together]
 
 
 def _find(model: type[M], lookup: dict[str, object]) -> M | None:
@@ -157,10 +152,10 @@ def _find(model: type[M], lookup: dict[str, object]) -> M | None:
     values runs a statement written once for the model; any other lookup (a null, a
     relation's field, a key that is not unique) goes through the ORM."""
     keys = tuple(lookup)
-    if not _is_unique_key(model, frozenset(keys)) or any(value is None for value in lookup.values()):
-        return model.objects.using(router.db_for_write(model)).filter(**lookup).first()
-    statement, where, attnames = _select_sql(model, keys)
     using = router.db_for_write(model)
+    if not _is_unique_key(model, frozenset(keys)) or any(value is None for value in lookup.values()):
+        return model.objects.using(using).filter(**lookup).first()
+    statement, where, attnames = _select_sql(model, keys)
     connection = connections[using]
     params = []
     for field, key in zip(where, keys, strict=True):
