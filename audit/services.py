@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from contracts.access import Actor, Write
+from contracts.services.transactions import insert_row
 
 PRUNE_BATCH = 1000
 # Belt and braces: services never pass a secret or a contract in `details`, and whatever a
@@ -47,7 +48,7 @@ def audit_record(actor: Actor | None, write: Write) -> None:
     system's own (a management command, the example data), and is recorded as such."""
     if actor is None:
         actor = Actor(kind=AuditEntry.ActorKind.SYSTEM, name="system", via=AuditEntry.Via.SYSTEM)
-    AuditEntry.objects.create(
+    entry = AuditEntry(
         actor_kind=actor.kind,
         actor_name=_clean(actor.name),
         token_name=_clean(actor.token),
@@ -60,6 +61,7 @@ def audit_record(actor: Actor | None, write: Write) -> None:
         via=actor.via,
         details=_clean(dict(write.details)),
     )
+    insert_row(entry)
 
 
 def audit_prune(now: datetime | None = None) -> int:

@@ -28,7 +28,6 @@ from contracts.api.schema import STRING, hal, with_links
 from contracts.events import Notice
 from contracts.exceptions import Conflict, InvalidInput, TooLarge
 from contracts.selectors import pacts as selectors
-from contracts.selectors.verifications import pair_has_verifications
 from contracts.services.pacticipants import validate_name
 from contracts.services.publication import (
     ON_CONFLICT,
@@ -206,7 +205,7 @@ def _next_steps(published: PublishedContract) -> list[dict]:
     publication = published.publication
     provider = publication.provider
     steps = []
-    if not pair_has_verifications(consumer=publication.consumer, provider=provider):
+    if not published.pair_verified:
         steps.append(
             f"    * Add Pact verification tests to the {provider.name} build. See {DOCS}/provider_verification"
         )

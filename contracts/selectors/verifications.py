@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from contracts.exceptions import NotFound
-from contracts.models import Contract, ContractPublication, Pacticipant, Verification, Version
+from contracts.models import Contract, ContractPublication, Verification, Version
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 NUMBER = re.compile(r"^[0-9]{1,18}$")
-
-
-def pair_has_verifications(*, consumer: Pacticipant, provider: Pacticipant) -> bool:
-    """Has the provider ever published a result for this consumer's pacts?
-
-    Asked through the pair's contents (a result's pair is its content's), each probing the
-    results' content index. Filtered on the results' own pair columns, `LIMIT 1` is planned
-    as a sequential scan expected to stop early, which reads the whole table when the pair's
-    results all lie near its end (a consumer newer than the last ANALYZE).
-    """
-    results = Verification.objects.filter(contract_id=OuterRef("pk"))
-    return Contract.objects.filter(consumer_id=consumer.id, provider_id=provider.id).filter(Exists(results)).exists()
 
 
 def _results() -> QuerySet[Verification]:

@@ -75,9 +75,10 @@ class _Shown(NamedTuple):
     pending: bool
 
 
-def integration_summary_refresh(*, consumer_id: int, provider_id: int, touched_at: datetime | None = None) -> None:
+def integration_summary_refresh(*, consumer_id: int, provider_id: int, touched_at: datetime | None = None) -> bool:
     """Recompute one pair's summary from its publications and verifications (one read, one
-    update); `touched_at` also records that its contract data changed then.
+    update); `touched_at` also records that its contract data changed then. Returns whether
+    the provider has ever published a result for the pair (the summary shows one if so).
 
     The update is prepared (every publish and every verification runs it). The read is
     not: planned for the pair's own values it reads a few rows, while its generic plan
@@ -115,6 +116,7 @@ def integration_summary_refresh(*, consumer_id: int, provider_id: int, touched_a
                 "touched_at": touched_at,
             },
         )
+    return verification_id is not None
 
 
 def integration_summaries_refresh_for(*, pacticipant_id: int) -> None:

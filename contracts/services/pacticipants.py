@@ -8,7 +8,7 @@ from contracts import access
 from contracts.exceptions import InvalidInput
 from contracts.models import Label, Pacticipant
 from contracts.services._validation import single_line_name
-from contracts.services.transactions import atomic_with_retry, get_or_insert
+from contracts.services.transactions import atomic_with_retry, get_or_insert, rows_where
 
 EDITABLE_FIELDS = ("display_name", "main_branch", "repository_url", "repository_name", "repository_namespace")
 
@@ -28,7 +28,7 @@ def pacticipants_find_or_create(*, names: Iterable[str]) -> dict[str, Pacticipan
     """Several pacticipants at once: the existing ones in one read, the others created in
     name order (one lock order for everyone)."""
     valid = {name: validate_name(name) for name in sorted(set(names))}
-    existing = Pacticipant.objects.filter(name__in=set(valid.values()))
+    existing = rows_where(Pacticipant, "name = ANY(%s::text[])", [sorted(set(valid.values()))])
     found = {pacticipant.name: pacticipant for pacticipant in existing}
     return {name: found.get(valid[name]) or pacticipant_find_or_create(name=name) for name in valid}
 

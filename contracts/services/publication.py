@@ -23,6 +23,7 @@ from contracts.models import (
     ContractPublication,
     Integration,
     Pacticipant,
+    Tag,
     Version,
 )
 from contracts.pact.content import (
@@ -41,7 +42,13 @@ from contracts.pact.validation import (
 )
 from contracts.services.integration_summaries import integration_summary_refresh
 from contracts.services.pacticipants import pacticipants_find_or_create, validate_name
-from contracts.services.transactions import atomic_with_retry, get_or_insert, insert_unless_conflict
+from contracts.services.transactions import (
+    atomic_with_retry,
+    get_or_insert,
+    insert_unless_conflict,
+    rows_where,
+    run_statement,
+)
 from contracts.services.versions import (
     branch_version_add,
     tag_add,
@@ -81,6 +88,8 @@ class PublishedContract:
     outcome: str  # created | unchanged | merged | overwritten
     events: list[tuple[str, str | None]] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    # Whether the provider has ever published a verification result for this pair.
+    pair_verified: bool = False
 
     @property
     def event_names(self) -> list[str]:
@@ -150,15 +159,23 @@ def _conflict_message(consumer: Pacticipant, version: Version, provider: Pactici
     )
 
 
+_CURRENT_WHERE = "consumer_version_id = %s AND provider_id = %s AND is_current"
+
+
+def _current_publication(consumer: Pacticipant, version: Version, provider: Pacticipant) -> ContractPublication | None:
+    """The version's current publication for the provider, locked (FOR UPDATE) until commit."""
+    found = rows_where(ContractPublication, _CURRENT_WHERE, [version.id, provider.id], suffix="FOR UPDATE")
+    if not found:
+        return None
+    current = found[0]
+    current.consumer_version, current.consumer, current.provider = version, consumer, provider
+    return current
+
+
 def _publish_one(
     *, consumer: Pacticipant, version: Version, provider: Pacticipant, prepared: PreparedContract, conflict_field: str
 ) -> PublishedContract:
-    current = (
-        ContractPublication.objects.select_for_update()
-        .filter(consumer_version=version, provider=provider, is_current=True)
-        .select_related("contract")
-        .first()
-    )
+    current = _current_publication(consumer, version, provider)
     if current is None or prepared.on_conflict != "merge":
         contract = _store_content(consumer, provider, prepared)
     if current is None:
@@ -168,12 +185,9 @@ def _publish_one(
         if insert_unless_conflict(publication):
             return PublishedContract(publication, "created")
         # A concurrent publisher of the same version won the insert; compare with it.
-        current = (
-            ContractPublication.objects.select_for_update()
-            .filter(consumer_version=version, provider=provider, is_current=True)
-            .select_related("contract")
-            .get()
-        )
+        current = _current_publication(consumer, version, provider)
+        if current is None:
+            raise AssertionError("a conflicting current publication must exist once the insert conflicted")
     if prepared.on_conflict != "merge" and current.contract_id == contract.id:
         return PublishedContract(current, "unchanged")
 
@@ -216,23 +230,49 @@ def _publish_one(
     return PublishedContract(publication, outcome)
 
 
+# The pair's previous current pact before a consumer version, among the consumer's versions
+# carrying a tag (walking tag_head_idx back from the version), or among its untagged ones
+# (walking publication_latest_idx back; the versions passed over are the pair's tagged ones).
+# Both are planned for their values, not prepared: a generic plan, which knows only how many
+# pairs there are on average, could walk every pair's publications back from the version
+# (the plan it chose with one provider and 30 consumers), reading the whole table for a pair
+# that has published nothing before.
+_PREVIOUS_TAGGED_SQL = """
+SELECT p.contract_id
+FROM contracts_tag t
+JOIN contracts_contractpublication p
+  ON p.consumer_version_id = t.version_id AND p.provider_id = %(provider)s AND p.is_current
+WHERE t.pacticipant_id = %(consumer)s AND t.name = %(tag)s AND t.version_id < %(version)s
+ORDER BY t.version_id DESC
+LIMIT 1
+"""
+_PREVIOUS_UNTAGGED_SQL = """
+SELECT p.contract_id FROM contracts_contractpublication p
+WHERE p.provider_id = %(provider)s AND p.consumer_id = %(consumer)s AND p.is_current
+  AND p.consumer_version_id < %(version)s
+  AND NOT EXISTS (SELECT 1 FROM contracts_tag t WHERE t.version_id = p.consumer_version_id)
+ORDER BY p.consumer_version_id DESC
+LIMIT 1
+"""
+
+
+def _previous_contract_id(publication: ContractPublication, version: Version, tag: str | None) -> int | None:
+    params = {"provider": publication.provider_id, "consumer": publication.consumer_id, "version": version.id}
+    if tag is None:
+        rows = run_statement(ContractPublication, _PREVIOUS_UNTAGGED_SQL, params, prepared=False)
+    else:
+        rows = run_statement(ContractPublication, _PREVIOUS_TAGGED_SQL, {**params, "tag": tag}, prepared=False)
+    return rows[0][0] if rows else None
+
+
 def _content_changes(published: PublishedContract, version: Version, tag_names: list[str]) -> list[str]:
     """The Pact Broker's rule for contract_content_changed, with its explanations: changed
     compared with the previous pact for each tag of this version, or with the previous
     untagged pact when the version has no tags. Empty when nothing changed."""
     publication = published.publication
-    previous = ContractPublication.objects.filter(
-        consumer_id=publication.consumer_id,
-        provider_id=publication.provider_id,
-        is_current=True,
-        consumer_version_id__lt=version.id,
-    ).order_by("-consumer_version_id")
-    scopes = [(tag, previous.filter(consumer_version__tags__name=tag)) for tag in sorted(tag_names)] or [
-        (None, previous.filter(consumer_version__tags__isnull=True))
-    ]
     reasons = []
-    for tag, scope in scopes:
-        before = scope.values_list("contract_id", flat=True).first()
+    for tag in sorted(tag_names) or [None]:
+        before = _previous_contract_id(publication, version, tag)
         if before == publication.contract_id:
             continue
         if tag is None:
@@ -288,13 +328,19 @@ def _raise_events(published: PublishedContract, *, base_url: str | None, build_u
     return notices
 
 
-def _touch_integrations(consumer: Pacticipant, providers: list[Pacticipant]) -> None:
+def _touch_integrations(consumer: Pacticipant, published: list[PublishedContract]) -> None:
+    """Create or refresh the summary of each pair published to, and note on each published
+    contract whether its pair has been verified."""
     now = timezone.now()
-    for provider in sorted(providers, key=lambda p: p.name):
+    for one in sorted(published, key=lambda p: p.publication.provider.name):
+        provider = one.publication.provider
         _, created = get_or_insert(Integration, consumer=consumer, provider=provider)
-        integration_summary_refresh(
+        one.pair_verified = integration_summary_refresh(
             consumer_id=consumer.id, provider_id=provider.id, touched_at=None if created else now
         )
+
+
+_TAG_NAMES_SQL = "SELECT name FROM contracts_tag WHERE version_id = %s"
 
 
 @atomic_with_retry
@@ -325,7 +371,11 @@ def _publish(
         branch_version_add(version=version, branch_name=branch)
     for tag_name in sorted(set(tags)):
         tag_add(version=version, name=tag_name)
-    tag_names = list(version.tags.values_list("name", flat=True))
+    # A version this transaction created carries only the tags just added: no one else can
+    # tag it before it commits.
+    tag_names = (
+        sorted(set(tags)) if version_created else [row[0] for row in run_statement(Tag, _TAG_NAMES_SQL, [version.id])]
+    )
 
     published = []
     for prepared in sorted(contracts, key=lambda c: c.provider_name):
@@ -339,7 +389,7 @@ def _publish(
         outcome.events = _events_for(outcome, version, tag_names)
         outcome.notices = _raise_events(outcome, base_url=base_url, build_url=build_url)
         published.append(outcome)
-    _touch_integrations(consumer, [pacticipants[c.provider_name] for c in contracts])
+    _touch_integrations(consumer, published)
     # Keep the caller's order in the result (the response lists contracts as sent).
     order = {c.provider_name: i for i, c in enumerate(contracts)}
     published.sort(key=lambda p: order[p.publication.provider.name])

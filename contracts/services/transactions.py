@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import ParamSpec, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
@@ -79,16 +79,26 @@ def insert_unless_conflict(row: models.Model) -> bool:
     with its returned columns (the id) set. Fields fill in their values as save() has them do
     (defaults, auto_now, pre_save), but save() itself is not called: a model that overrides
     it is refused rather than silently inserted without its logic."""
+    return _insert(row, on_conflict=True)
+
+
+def insert_row(row: models.Model) -> None:
+    """Insert `row` (a model without save() logic of its own) and set its returned columns:
+    `row.save()` on a new row, without the ORM building the statement each time."""
+    _insert(row, on_conflict=False)
+
+
+def _insert(row: models.Model, *, on_conflict: bool) -> bool:
     model = type(row)
     if model.save is not models.Model.save:
-        raise TypeError(f"{model.__name__} overrides save(); insert_unless_conflict would skip it")
+        raise TypeError(f"{model.__name__} overrides save(); inserting around it would skip it")
     meta = row._meta
     using = router.db_for_write(model, instance=row)
     connection = connections[using]
-    statement, fields = _insert_sql(model)
+    statement, fields = _insert_sql(model, on_conflict)
     params = [field.get_db_prep_save(field.pre_save(row, True), connection=connection) for field in fields]
     if any(hasattr(value, "resolve_expression") for value in params):
-        raise TypeError(f"{model.__name__}: insert_unless_conflict takes values, not expressions")
+        raise TypeError(f"{model.__name__}: inserts take values, not expressions")
     with prepared_cursor(using) as cursor:
         cursor.execute(statement, params)
         returned = cursor.fetchone()
@@ -101,6 +111,42 @@ def insert_unless_conflict(row: models.Model) -> bool:
     return True
 
 
+def rows_where(model: type[M], where: str, params: Sequence[object], *, suffix: str = "") -> list[M]:
+    """`model`'s rows (every concrete column) that match `where`, from the primary, as model
+    instances: a write path's read written once as SQL (`where` and `suffix` are fixed texts
+    with %s placeholders; `suffix` may order, limit or lock) and prepared."""
+    using = router.db_for_write(model)
+    statement, attnames, converted = _rows_sql(model, where, suffix)
+    with prepared_cursor(using) as cursor:
+        cursor.execute(statement, list(params))
+        found = cursor.fetchall()
+    if converted:  # the fields that convert what the database returns (JSON, encrypted), as the ORM does
+        connection = connections[using]
+        found = [list(row) for row in found]
+        for row in found:
+            for index, field in converted:
+                for convert in field.get_db_converters(connection):
+                    row[index] = convert(row[index], field.get_col(model._meta.db_table), connection)
+    return [model.from_db(using, attnames, row) for row in found]
+
+
+def run_statement(
+    model: type[models.Model],
+    sql: str,
+    params: Sequence[object] | Mapping[str, object],
+    *,
+    prepared: bool = True,
+) -> list[tuple]:
+    """Run one hand-written statement of a write path on the database `model` is written to;
+    its rows (a SELECT's, or an UPDATE's RETURNING), or [] when it returns none. It is
+    prepared (planned once, generically) unless `prepared` is false: then PostgreSQL plans
+    it for its values each time, for a statement whose best plan depends on them."""
+    alias = router.db_for_write(model)
+    with prepared_cursor(alias) if prepared else connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description is not None else []
+
+
 # The statements of get_or_insert and insert_unless_conflict, written once per model (and
 # per lookup): a publish runs a dozen of them, and building each through the ORM's query
 # compiler cost more Python than the statement cost PostgreSQL. They are prepared like the
@@ -108,29 +154,40 @@ def insert_unless_conflict(row: models.Model) -> bool:
 
 
 @functools.cache
-def _insert_sql(model: type[models.Model]) -> tuple[str, list[models.Field]]:
+def _insert_sql(model: type[models.Model], on_conflict: bool) -> tuple[str, list[models.Field]]:
     meta = model._meta
     quote = connections[router.db_for_write(model)].ops.quote_name
     fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
     returning = ", ".join(quote(field.column) for field in meta.db_returning_fields)
     statement = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING {returning}"
+        f"VALUES ({', '.join(['%s'] * len(fields))}) {'ON CONFLICT DO NOTHING ' if on_conflict else ''}"
+        f"RETURNING {returning}"
     )
     return statement, fields
 
 
 @functools.cache
-def _select_sql(model: type[models.Model], keys: tuple[str, ...]) -> tuple[str, list[models.Field], list[str]]:
+def _rows_sql(
+    model: type[models.Model], where: str, suffix: str
+) -> tuple[str, list[str], list[tuple[int, models.Field]]]:
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    columns = list(meta.concrete_fields)
+    statement = (
+        f"SELECT {', '.join(quote(field.column) for field in columns)} FROM {quote(meta.db_table)} WHERE {where}"
+    )
+    converted = [(index, field) for index, field in enumerate(columns) if field.get_db_converters(connection)]
+    return f"{statement} {suffix}".rstrip(), [field.attname for field in columns], converted
+
+
+@functools.cache
+def _key_where(model: type[models.Model], keys: tuple[str, ...]) -> tuple[str, list[models.Field]]:
     meta = model._meta
     quote = connections[router.db_for_write(model)].ops.quote_name
-    columns = list(meta.concrete_fields)
     where = [meta.get_field(key) for key in keys]
-    statement = (
-        f"SELECT {', '.join(quote(field.column) for field in columns)} FROM {quote(meta.db_table)} "
-        f"WHERE {' AND '.join(f'{quote(field.column)} = %s' for field in where)}"
-    )
-    return statement, where, [field.attname for field in columns]
+    return " AND ".join(f"{quote(field.column)} = %s" for field in where), where
 
 
 @functools.cache
@@ -155,7 +212,7 @@ def _find(model: type[M], lookup: dict[str, object]) -> M | None:
     using = router.db_for_write(model)
     if not _is_unique_key(model, frozenset(keys)) or any(value is None for value in lookup.values()):
         return model.objects.using(using).filter(**lookup).first()
-    statement, where, attnames = _select_sql(model, keys)
+    condition, where = _key_where(model, keys)
     connection = connections[using]
     params = []
     for field, key in zip(where, keys, strict=True):
@@ -163,7 +220,11 @@ def _find(model: type[M], lookup: dict[str, object]) -> M | None:
         if field.is_relation:
             value, field = (value.pk if isinstance(value, models.Model) else value), field.target_field
         params.append(field.get_db_prep_value(value, connection))
-    with prepared_cursor(using) as cursor:
-        cursor.execute(statement, params)
-        found = cursor.fetchone()
-    return None if found is None else model.from_db(using, attnames, found)
+    found = rows_where(model, condition, params)
+    if not found:
+        return None
+    row = found[0]
+    for field, key in zip(where, keys, strict=True):
+        if field.is_relation and isinstance(lookup[key], models.Model):
+            field.set_cached_value(row, lookup[key])  # as the ORM's row would, without a query on access
+    return row

@@ -12,7 +12,7 @@ from contracts.exceptions import InvalidInput
 from contracts.models import Branch, BranchVersion, Pacticipant, Tag, Version
 from contracts.services._validation import single_line_name
 from contracts.services.integration_summaries import integration_summaries_refresh_for
-from contracts.services.transactions import atomic_with_retry, get_or_insert
+from contracts.services.transactions import atomic_with_retry, get_or_insert, run_statement
 
 
 def validate_version_number(number: object, field: str = "number") -> str:
@@ -49,6 +49,13 @@ def _maybe_set_main_branch(pacticipant: Pacticipant, name: str) -> None:
             pacticipant.main_branch = name
 
 
+# Head = the newest membership: a concurrent, older add never moves it backwards.
+_ADVANCE_HEAD_SQL = """
+UPDATE contracts_branch SET head_id = %s, updated_at = %s
+WHERE id = %s AND (head_id IS NULL OR head_id <= %s)
+"""
+
+
 def branch_version_add(*, version: Version, branch_name: str, auto_created: bool = False) -> tuple[BranchVersion, bool]:
     """Put a version on a branch; it becomes the branch head (most recently added)."""
     pacticipant = version.pacticipant
@@ -60,11 +67,7 @@ def branch_version_add(*, version: Version, branch_name: str, auto_created: bool
         defaults={"pacticipant": pacticipant, "branch_name": branch.name, "auto_created": auto_created},
     )
     if created:
-        # Head = the newest membership. The conditional update keeps a concurrent older add
-        # from moving the head backwards.
-        Branch.objects.filter(pk=branch.pk).exclude(head_id__gt=branch_version.id).update(
-            head=branch_version, updated_at=timezone.now()
-        )
+        run_statement(Branch, _ADVANCE_HEAD_SQL, [branch_version.id, timezone.now(), branch.pk, branch_version.id])
         _maybe_set_main_branch(pacticipant, branch.name)
     return branch_version, created
 

@@ -6,8 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from audit.models import AuditEntry
 from contracts.models import Pacticipant, Version
-from contracts.services.transactions import get_or_insert, insert_unless_conflict
+from contracts.services.transactions import get_or_insert, insert_row, insert_unless_conflict, rows_where
+from verifier.models import VerificationTarget
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +87,47 @@ def test_unique_key_lookups_are_prepared_and_other_lookups_go_through_the_orm(se
         first, created = get_or_insert(Version, pacticipant=owner)
     assert (first.number, created) == ("3.0", False)
     assert "ORDER BY" in captured.captured_queries[0]["sql"]
+
+
+def test_a_found_row_carries_the_related_rows_of_its_lookup_without_a_query():
+    owner = Pacticipant.objects.create(name="Owner")
+    Version.objects.create(pacticipant=owner, number="4.0")
+
+    found, _ = get_or_insert(Version, pacticipant=owner, number="4.0")
+    with CaptureQueriesContext(connection) as captured:
+        assert found.pacticipant is owner
+    assert captured.captured_queries == []
+
+
+def test_rows_where_converts_what_the_database_returns_as_the_orm_does():
+    # An encrypted JSON field is text in the table: the ORM decrypts and parses it on load.
+    provider = Pacticipant.objects.create(name="Provider")
+    target = VerificationTarget.objects.create(
+        provider=provider, name="ci", base_url="https://ci.example", headers={"Authorization": "Bearer s3cret"}
+    )
+    [found] = rows_where(VerificationTarget, "provider_id = %s AND enabled", [provider.pk])
+
+    loaded = VerificationTarget.objects.get(pk=target.pk)
+    for field in VerificationTarget._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(loaded, field.attname), field.name
+    assert found.headers == {"Authorization": "Bearer s3cret"}
+    assert rows_where(VerificationTarget, "provider_id = %s AND enabled", [provider.pk + 1000]) == []
+
+
+def test_insert_row_inserts_what_save_would_and_sets_the_id():
+    entry = AuditEntry(
+        actor_kind=AuditEntry.ActorKind.SYSTEM,
+        actor_name="system",
+        action="pact.publish",
+        target="A 1 → B",
+        applications=["A"],
+        ip="127.0.0.1",
+        via=AuditEntry.Via.SYSTEM,
+        details={"nested": {"tags": ["x"]}},
+    )
+    insert_row(entry)
+
+    stored = AuditEntry.objects.get()
+    assert entry.pk == stored.pk and entry._state.adding is False
+    assert (stored.applications, stored.ip, stored.details) == (["A"], "127.0.0.1", {"nested": {"tags": ["x"]}})
+    assert stored.at == entry.at and stored.token_name == ""  # defaults filled in as save() does

@@ -33,7 +33,7 @@ from contracts.events import ContractRequiringVerificationPublished
 from contracts.models import Contract, ContractPublication, Pacticipant
 from contracts.selectors.for_verification import ForVerificationQuery, VerifiablePact, pacts_for_verification
 from contracts.selectors.for_verification_query import for_verification_query
-from contracts.services.transactions import atomic_with_retry
+from contracts.services.transactions import atomic_with_retry, rows_where
 from contracts.services.verifications import verification_record
 from contracts.services.versions import (
     branch_version_add,
@@ -146,7 +146,7 @@ def verification_runs_for_publication(event: ContractRequiringVerificationPublis
     provider version that should verify it and has not (the event's provider versions),
     without anyone calling the API. A subscriber of contracts' event (verifier.apps)."""
     publication = event.publication
-    targets = list(VerificationTarget.objects.filter(provider_id=publication.provider_id, enabled=True))
+    targets = rows_where(VerificationTarget, "provider_id = %s AND enabled", [publication.provider_id])
     if not targets:
         return
     for provider_version, _description in event.provider_versions:
