@@ -81,28 +81,38 @@ def _branch_head_for_deploy_questions(spec: SelectorSpec, query: MatrixQuery) ->
     return spec
 
 
-def _specified_versions(
-    spec: SelectorSpec, pacticipant: Pacticipant, environments: dict[str, Environment]
-) -> list[tuple[int, str]] | None:
-    """The versions one specified selector picks as (id, number), newest first (None: all
-    versions of the pacticipant)."""
-    if spec.only_pacticipant:
+# The forms of a specified selector answered by the statement that looks up the names
+# (_by_name): a version by number, the latest version, the head of a named branch.
+BY_NUMBER, LATEST, BRANCH_HEAD = "number", "latest", "branch head"
+
+
+def _common_form(spec: SelectorSpec) -> tuple[str, str, str | None] | None:
+    """(form, pacticipant, value) of a selector in one of the everyday forms, else None."""
+    if not spec.pacticipant:
         return None
     if spec.version and not (spec.latest or spec.branch or spec.main_branch or spec.tag or spec.environment):
-        return _by_number(pacticipant.id, spec.version)
-    # The CLIs' two other everyday questions, hand-written and prepared like `_by_number`:
-    # the latest version, and the head of a branch.
+        return BY_NUMBER, spec.pacticipant, spec.version
     if spec.latest and not (spec.version or spec.branch or spec.main_branch or spec.tag or spec.environment):
-        # The newest id from the (pacticipant, id) index alone, then its row: as one ordered
-        # scan, the generic plan walked the primary key back from the newest version of any
-        # pacticipant, reading every newer version of the others (8,570 for the hub's).
-        table = Version._meta.db_table
-        return read_rows(
-            Version,
-            f"SELECT v.id, v.number FROM {table} v WHERE v.id ="
-            f" (SELECT l.id FROM {table} l WHERE l.pacticipant_id = %s ORDER BY l.id DESC LIMIT 1)",
-            [pacticipant.id],
-        )
+        return LATEST, spec.pacticipant, None
+    if spec.latest and spec.branch and not (spec.version or spec.tag or spec.environment):
+        return BRANCH_HEAD, spec.pacticipant, spec.branch  # a named branch wins over mainBranch
+    return None
+
+
+def _specified_versions(
+    spec: SelectorSpec,
+    pacticipant: Pacticipant,
+    environments: dict[str, Environment],
+    found: dict[tuple[str, str, str | None], list[tuple[int, str]]],
+) -> list[tuple[int, str]] | None:
+    """The versions one specified selector picks as (id, number), newest first (None: all
+    versions of the pacticipant). `found`: the everyday forms' answers, read with the names."""
+    if spec.only_pacticipant:
+        return None
+    form = _common_form(spec)
+    if form is not None:
+        return found.get(form, [])
+    # The head of the main branch (its name is the pacticipant's, known only now).
     branch = spec.branch or (pacticipant.main_branch if spec.main_branch else None)
     if spec.latest and branch and not (spec.version or spec.tag or spec.environment):
         return read_rows(
@@ -141,14 +151,6 @@ def _selected(spec: SelectorSpec, pacticipant: Pacticipant, environments: dict[s
         versions = versions.filter(id__in=tagged)
     versions = versions.order_by("-id")
     return versions[:1] if head else versions
-
-
-def _by_number(pacticipant_id: int, number: str) -> list[tuple[int, str]]:
-    return read_rows(
-        Version,
-        f"SELECT id, number FROM {Version._meta.db_table} WHERE pacticipant_id = %s AND number = %s",
-        [pacticipant_id, number],
-    )
 
 
 def _expand(
@@ -296,25 +298,77 @@ def _ignores(query: MatrixQuery, pacticipants: dict[str, Pacticipant]) -> list[R
     return resolved
 
 
-def _by_name(names: set[str], env_names: set[str]) -> tuple[dict[str, Pacticipant], dict[str, Environment]]:
-    """The named pacticipants and environments, in one statement. The instances carry only
-    what resolving reads: ids, names and main branches."""
+# Pacticipants (0) and environments (1) by name; versions by number (2); the latest versions
+# (3): each id from the (pacticipant, id) index alone, then its row (as one ordered scan, the
+# generic plan walked the primary key back from the newest version of any pacticipant, 8,570
+# rows for the hub's); branch heads (4), through the branch's denormalised head. Versions and
+# branches are matched as any of the names with any of the numbers (branches): every probe an
+# index condition, where joining the pairs unnested was planned as hash joins over whole
+# tables. A pair nobody asked for (A's number of B) is dropped by _by_name.
+_BY_NAME_SQL = f"""
+SELECT 0, id, name, main_branch, NULL::bigint, NULL::text
+FROM {Pacticipant._meta.db_table} WHERE name = ANY(%(names)s::text[])
+UNION ALL
+SELECT 1, id, name, NULL, NULL, NULL FROM {Environment._meta.db_table} WHERE name = ANY(%(envs)s::text[])
+UNION ALL
+SELECT 2, p.id, p.name, v.number, v.id, v.number
+FROM {Pacticipant._meta.db_table} p
+JOIN {Version._meta.db_table} v ON v.pacticipant_id = p.id AND v.number = ANY(%(numbers)s::text[])
+WHERE p.name = ANY(%(numbered)s::text[])
+UNION ALL
+SELECT 3, p.id, p.name, NULL, v.id, v.number
+FROM {Pacticipant._meta.db_table} p
+JOIN {Version._meta.db_table} v ON v.id = (
+    SELECT l.id FROM {Version._meta.db_table} l WHERE l.pacticipant_id = p.id ORDER BY l.id DESC LIMIT 1
+)
+WHERE p.name = ANY(%(latest)s::text[])
+UNION ALL
+SELECT 4, p.id, p.name, b.name, v.id, v.number
+FROM {Pacticipant._meta.db_table} p
+JOIN {Branch._meta.db_table} b ON b.pacticipant_id = p.id AND b.name = ANY(%(branches)s::text[])
+JOIN {BranchVersion._meta.db_table} bv ON bv.id = b.head_id
+JOIN {Version._meta.db_table} v ON v.id = bv.version_id
+WHERE p.name = ANY(%(branched)s::text[])
+"""
+_FORM_OF_KIND = {2: BY_NUMBER, 3: LATEST, 4: BRANCH_HEAD}
+
+
+def _by_name(
+    names: set[str], env_names: set[str], forms: set[tuple[str, str, str | None]]
+) -> tuple[dict[str, Pacticipant], dict[str, Environment], dict[tuple[str, str, str | None], list[tuple[int, str]]]]:
+    """The named pacticipants and environments, and the versions of the selectors in an
+    everyday form (`forms`: a version by number, the latest, a branch head), in one
+    statement: a can-i-deploy's first question, asked in one round trip. The instances
+    carry only what resolving reads: ids, names and main branches."""
     if not names and not env_names:
-        return {}, {}
-    sql = f"""
-        SELECT true, id, name, main_branch FROM {Pacticipant._meta.db_table} WHERE name = ANY(%(names)s::text[])
-        UNION ALL
-        SELECT false, id, name, NULL FROM {Environment._meta.db_table} WHERE name = ANY(%(envs)s::text[])"""
+        return {}, {}, {}
+
+    def values(kind: str) -> tuple[list[str], list[str]]:
+        pairs = [(name, value or "") for form, name, value in forms if form == kind]
+        return sorted({name for name, _ in pairs}), sorted({value for _, value in pairs})
+
+    numbered, numbers = values(BY_NUMBER)
+    branched, branches = values(BRANCH_HEAD)
+    params = {
+        "names": sorted(names),
+        "envs": sorted(env_names),
+        "numbered": numbered,
+        "numbers": numbers,
+        "latest": values(LATEST)[0],
+        "branched": branched,
+        "branches": branches,
+    }
     pacticipants: dict[str, Pacticipant] = {}
     environments: dict[str, Environment] = {}
-    for is_pacticipant, pk, name, main_branch in read_rows(
-        Version, sql, {"names": sorted(names), "envs": sorted(env_names)}
-    ):
-        if is_pacticipant:
-            pacticipants[name] = Pacticipant(id=pk, name=name, main_branch=main_branch)
-        else:
+    found: dict[tuple[str, str, str | None], list[tuple[int, str]]] = {}
+    for kind, pk, name, text, version_id, number in read_rows(Version, _BY_NAME_SQL, params):
+        if kind == 0:
+            pacticipants[name] = Pacticipant(id=pk, name=name, main_branch=text)
+        elif kind == 1:
             environments[name] = Environment(id=pk, name=name)
-    return pacticipants, environments
+        elif (_FORM_OF_KIND[kind], name, text) in forms:
+            found.setdefault((_FORM_OF_KIND[kind], name, text), []).append((version_id, number))
+    return pacticipants, environments, found
 
 
 def resolve(query: MatrixQuery) -> Resolution:
@@ -323,7 +377,9 @@ def resolve(query: MatrixQuery) -> Resolution:
     names = {s.pacticipant for s in query.selectors if s.pacticipant}
     names |= {s.pacticipant for s in query.ignore if s.pacticipant}
     env_names = {s.environment for s in query.selectors if s.environment} | {query.environment} - {None}
-    pacticipants, environments = _by_name(names, env_names)
+    specs = [_branch_head_for_deploy_questions(spec, query) for spec in query.selectors]
+    forms = {form for form in map(_common_form, specs) if form is not None}
+    pacticipants, environments, found = _by_name(names, env_names, forms)
     problems += [
         f"Pacticipant {s.pacticipant} not found"
         for s in query.selectors
@@ -334,10 +390,9 @@ def resolve(query: MatrixQuery) -> Resolution:
         raise InvalidSelectors(_dedupe(problems))
 
     specified: list[ResolvedSelector] = []
-    for spec in query.selectors:
+    for spec in specs:
         owner = pacticipants[spec.pacticipant]
-        spec = _branch_head_for_deploy_questions(spec, query)
-        versions = _specified_versions(spec, owner, environments)
+        versions = _specified_versions(spec, owner, environments, found)
         if versions is None:
             specified.append(ResolvedSelector(owner.id, owner.name, spec, all_versions=True))
         else:

@@ -344,6 +344,28 @@ def test_two_pacticipant_version_pairs(api, md, success, expected):
     )
 
 
+def test_each_selector_gets_its_own_version_when_the_numbers_cross(api, md):
+    # The selectors' versions are read together (any of the names with any of the numbers):
+    # Foo 2 and Bar 1 exist too, and must not join the question.
+    md.publish("Foo", "1", provider="Bar").verify("2", success=True)
+    md.publish("Foo", "2", provider="Bar", variant="x").verify("1", success=False)
+    body = matrix(api, "q[][pacticipant]=Foo&q[][version]=1&q[][pacticipant]=Bar&q[][version]=2&latestby=cvpv")
+
+    pairs = [(row["consumer"]["version"]["number"], row["provider"]["version"]["number"]) for row in body["matrix"]]
+    assert pairs == [("1", "2")]
+    assert body["summary"]["deployable"] is True
+
+
+def test_a_named_branch_wins_over_main_branch_in_one_selector(api, md):
+    md.publish("Foo", "1", provider="Bar", branch="main").verify("5", branch="main")
+    md.publish("Foo", "2", provider="Bar", branch="feat/x", variant="x")
+    body = matrix(
+        api, "q[][pacticipant]=Foo&q[][branch]=feat%2Fx&q[][mainBranch]=true&q[][latest]=true&latestby=cvp&latest=true"
+    )
+
+    assert [row["consumer"]["version"]["number"] for row in body["matrix"]] == ["2"]
+
+
 def test_can_i_merge_checks_the_main_branch_heads(api, md):
     md.publish("Foo", "1.2.3", provider="Bar").verify("7", branch="main")
     query = "q[][pacticipant]=Foo&q[][version]=1.2.3&latestby=cvp&latest=true&mainBranch=true"
