@@ -23,7 +23,7 @@ def standard(data: object) -> bytes:
         {"name": "Zürich-Service ✓ 日本", "nested": {"list": [1, -2, 3.5, 12345678.9, 1e22, True, False, None]}},
         {"escapes": 'quote " backslash \\ newline \n tab \t nul \x00 bell \x07 del \x7f line separator \u2028'},
         {"emoji": "\U0001f600", "_links": {"self": {"href": "https://broker.example/pacts/provider/A%2FB"}}},
-        {1: "int key", True: "bool key", None: "null key"},
+        {1: "int key", False: "bool key", None: "null key"},
         {"big": 2**63 - 1, "negative": -(2**63), "zero": 0, "float": 0.1 + 0.2},
         [{"same": "dict"}] * 3,
     ],
