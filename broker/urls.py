@@ -5,12 +5,15 @@ from django.urls import include, path
 from broker import diagnostics, signin
 from contracts.api.index import IndexApi
 from contracts.api.openapi import OpenApiDocument, OpenApiPage
+from contracts.api.urls import hot_urlpatterns
 from ui.views import html_or
 
 urlpatterns = [
     # `/`: the web UI's home for a browser, the HAL index for every API client (ui.negotiation).
     # contracts.api.urls keeps its own route to IndexApi, which the OpenAPI document describes.
     path("", html_or(IndexApi.as_view()), name="index"),
+    # can-i-deploy, the matrix, pacts for verification and publishing, tried first.
+    path("", include(hot_urlpatterns)),
     # Signing in to the web UI (broker.signin: the users are broker.auth's).
     path("ui/login", signin.login, name="ui-login"),
     path("ui/logout", signin.logout, name="ui-logout"),

@@ -397,8 +397,10 @@ class PactPublishApi(PactApi):
 
 PAIR = "provider/<seg:provider>/consumer/<seg:consumer>"
 
+# Among the busiest routes: broker/urls.py tries it before the others (contracts/api/urls.py).
+hot_urlpatterns = [path("contracts/publish", ContractsPublishApi.as_view(), name="contracts-publish")]
+
 urlpatterns = [
-    path("contracts/publish", ContractsPublishApi.as_view(), name="contracts-publish"),
     path(f"pacts/{PAIR}/version/<seg:version>", PactPublishApi.as_view(), name="pact"),
     # Deprecated spellings the Pact Broker still routes.
     path(f"pacts/{PAIR}/versions/<seg:version>", PactPublishApi.as_view(), name="pact-deprecated-versions"),
