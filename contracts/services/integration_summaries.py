@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db import connections, router
+from django.db import router
 from django.db.models import Q
 
 from contracts.models import Integration, VerificationStatus
@@ -35,9 +35,12 @@ LEFT JOIN contracts_version lv ON lv.id = lp.consumer_version_id
 LEFT JOIN LATERAL (
     SELECT v.id, v.created_at, v.success, v.pending, v.contract_id, pv.number
     FROM contracts_verification v JOIN contracts_version pv ON pv.id = v.provider_version_id
-    WHERE v.consumer_id = %(consumer)s AND v.provider_id = %(provider)s AND v.contract_id = lp.contract_id
-    ORDER BY v.id DESC
-    LIMIT 1
+    WHERE v.id = (
+        SELECT s.id FROM contracts_verification s
+        WHERE s.contract_id = lp.contract_id
+        ORDER BY s.id DESC
+        LIMIT 1
+    )
 ) same ON true
 LEFT JOIN LATERAL (
     SELECT v.id, v.created_at, v.success, v.pending, v.contract_id, pv.number
@@ -50,9 +53,11 @@ LEFT JOIN LATERAL (
     )
 ) newest ON same.id IS NULL
 """
-# The pair's newest result is found in the pair's index alone (verification_pair_newest_idx
-# holds the ids), then read by its id: as one ordered scan, PostgreSQL could walk the primary
-# key back filtering on the pair, which for a pair with no results reads every result.
+# Each result shown is found in an index alone, then read by its id: the content's newest in
+# verification_newest_idx (content, id; a content's results are all its pair's), the pair's
+# newest in verification_pair_newest_idx. As one ordered scan, PostgreSQL could walk the
+# primary key back filtering on the pair, which for a pair with no results reads every
+# result, or read every result of the content to sort them.
 
 
 # The summary's columns, written in one statement (contract_data_updated_at only when given).
@@ -80,12 +85,11 @@ def integration_summary_refresh(*, consumer_id: int, provider_id: int, touched_a
     update); `touched_at` also records that its contract data changed then. Returns whether
     the provider has ever published a result for the pair (the summary shows one if so).
 
-    The update is prepared (every publish and every verification runs it). The read is
-    not: planned for the pair's own values it reads a few rows, while its generic plan
-    walked the verifications newest first (36 ms at 100k versions)."""
+    Both are prepared (every publish and every verification runs them): each of the read's
+    probes is an index condition, so its generic plan is the plan for any pair."""
     pair = {"consumer": consumer_id, "provider": provider_id}
     database = router.db_for_write(Integration)
-    with connections[database].cursor() as cursor:
+    with prepared_cursor(database) as cursor:
         cursor.execute(_SUMMARY_SQL, pair)
         (
             publication_id,
