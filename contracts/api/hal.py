@@ -31,7 +31,7 @@ def render_json(data: Any) -> bytes:
     """Compact UTF-8 JSON, as `json.dumps(data, ensure_ascii=False, separators=(",", ":"))`
     writes it. orjson writes it in a tenth of the time (a hub's can-i-deploy answer, 64 KB:
     about 0.4 ms of each request with the standard library). What orjson refuses (an int
-    wider than 64 bits, a str subclass it cannot read) goes through the standard library."""
+    wider than 64 bits) goes through the standard library."""
     try:
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:

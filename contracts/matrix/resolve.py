@@ -343,20 +343,18 @@ def _by_name(
     if not names and not env_names:
         return {}, {}, {}
 
-    def values(kind: str) -> tuple[list[str], list[str]]:
-        pairs = [(name, value or "") for form, name, value in forms if form == kind]
-        return sorted({name for name, _ in pairs}), sorted({value for _, value in pairs})
+    def of(kind: str, position: int) -> list[str]:
+        # The names (position 1) or the numbers and branches (2) of the forms of one kind.
+        return sorted({form[position] for form in forms if form[0] == kind})
 
-    numbered, numbers = values(BY_NUMBER)
-    branched, branches = values(BRANCH_HEAD)
     params = {
         "names": sorted(names),
         "envs": sorted(env_names),
-        "numbered": numbered,
-        "numbers": numbers,
-        "latest": values(LATEST)[0],
-        "branched": branched,
-        "branches": branches,
+        "numbered": of(BY_NUMBER, 1),
+        "numbers": of(BY_NUMBER, 2),
+        "latest": of(LATEST, 1),
+        "branched": of(BRANCH_HEAD, 1),
+        "branches": of(BRANCH_HEAD, 2),
     }
     pacticipants: dict[str, Pacticipant] = {}
     environments: dict[str, Environment] = {}
@@ -366,8 +364,8 @@ def _by_name(
             pacticipants[name] = Pacticipant(id=pk, name=name, main_branch=text)
         elif kind == 1:
             environments[name] = Environment(id=pk, name=name)
-        elif (_FORM_OF_KIND[kind], name, text) in forms:
-            found.setdefault((_FORM_OF_KIND[kind], name, text), []).append((version_id, number))
+        elif (key := (_FORM_OF_KIND[kind], name, text)) in forms:
+            found.setdefault(key, []).append((version_id, number))
     return pacticipants, environments, found
 
 

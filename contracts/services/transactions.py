@@ -122,11 +122,13 @@ def rows_where(model: type[M], where: str, params: Sequence[object], *, suffix: 
         found = cursor.fetchall()
     if converted:  # the fields that convert what the database returns (JSON, encrypted), as the ORM does
         connection = connections[using]
+        table = model._meta.db_table
+        steps = [(index, field.get_db_converters(connection), field.get_col(table)) for index, field in converted]
         found = [list(row) for row in found]
         for row in found:
-            for index, field in converted:
-                for convert in field.get_db_converters(connection):
-                    row[index] = convert(row[index], field.get_col(model._meta.db_table), connection)
+            for index, converters, column in steps:
+                for convert in converters:
+                    row[index] = convert(row[index], column, connection)
     return [model.from_db(using, attnames, row) for row in found]
 
 
