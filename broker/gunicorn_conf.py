@@ -2,7 +2,12 @@
 
 import os
 
-worker_class = "gthread"
+from broker.gunicorn_worker import child_exit, pre_fork  # noqa: F401 - gunicorn's server hooks: each worker's slot
+
+# gunicorn's threaded worker, keeping kept-alive connections spread evenly over the worker
+# processes, and a cheaper access log (broker/gunicorn_worker.py).
+worker_class = "broker.gunicorn_worker.BalancedThreadWorker"
+logger_class = "broker.gunicorn_worker.AccessLogger"
 # Two threads a worker: one serves while the other waits on PostgreSQL. With four, requests of
 # one worker queued for its interpreter lock after each database round trip: over six paired
 # runs of the benchmark (8 clients), 2x2 against 2x4 had the matrix's p99 at 16-28 ms against
