@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connections, router
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
+from psycopg.types.datetime import TimestamptzLoader
 
 
 def _array_literal(value: object) -> object:
@@ -48,7 +49,16 @@ def as_bound(params: object) -> object:
 
 
 class PreparedCursor(psycopg.Cursor):
-    """Binds server-side and prepares every statement on its first run."""
+    """Binds server-side and prepares every statement on its first run.
+
+    Its timestamps are read by psycopg's own loader, compiled in C, where Django's cursors
+    use a subclass of the pure-Python one (to attach the connection's time zone, which is
+    the session's, UTC, either way). A can-i-deploy of 30 integrations reads 60 of them:
+    that loader was a twentieth of the request's Python time."""
+
+    def __init__(self, connection, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN204 - psycopg's signature
+        super().__init__(connection, *args, **kwargs)
+        self.adapters.register_loader("timestamptz", TimestamptzLoader)
 
     def execute(self, query, params=None, *, prepare=None, binary=None):  # noqa: ANN001, ANN201 - psycopg's signature
         prepare = True if prepare is None else prepare
