@@ -66,8 +66,12 @@ def route_path(name: str, params: dict[str, object], urlconf: str | None = None)
     response with links builds hundreds of them (a hub's matrix: over 300), so each route
     is a format string made once and each value encoded once per process.
     """
+    return _fill(_formats(urlconf or settings.ROOT_URLCONF), name, params)
+
+
+def _fill(formats: dict[str, tuple[str, tuple[str, ...]]], name: str, params: dict[str, object]) -> str:
     try:
-        path, names = _formats(urlconf or settings.ROOT_URLCONF)[name]
+        path, names = formats[name]
     except KeyError:
         raise KeyError(f"no route named {name!r}") from None
     try:
@@ -78,7 +82,12 @@ def route_path(name: str, params: dict[str, object], urlconf: str | None = None)
 
 
 def _segment(value: object) -> str:
-    return value if isinstance(value, Placeholder) else seg(value)
+    """A path segment's text: percent-encoded, but for a `Placeholder`."""
+    if type(value) is str:
+        return _quoted(value)
+    if type(value) is int:
+        return str(value)  # digits and a sign: nothing to encode
+    return value if isinstance(value, Placeholder) else quote(str(value), safe="")
 
 
 def base_url(request: HttpRequest) -> str:
@@ -114,10 +123,11 @@ class Links:
     def __init__(self, request: HttpRequest) -> None:
         self.base = base_url(request)
         self.urlconf = settings.ROOT_URLCONF
+        self._formats = _formats(self.urlconf)
 
     def route(self, route_name: str, /, *, query: dict | list | None = None, **params: object) -> str:
         """The absolute href of a route; `Placeholder` values make a templated href."""
-        href = f"{self.base}/{route_path(route_name, params, self.urlconf)}".rstrip("/") or self.base
+        href = f"{self.base}/{_fill(self._formats, route_name, params)}".rstrip("/") or self.base
         if query:
             href += "?" + urlencode(query, doseq=True)
         return href
