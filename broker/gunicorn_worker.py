@@ -23,16 +23,18 @@ forks, `SLOTS`):
 The table is written by the master (a slot per worker process: `pre_fork` takes one,
 `child_exit` frees it; `broker/gunicorn_conf.py` wires both) and each worker writes its own
 count, and the time, after every round of its event loop (at least once a second). A worker
-whose time is older than `STALE` is stuck (its loop stopped: suspended, or starved) and does
-not count: the others neither leave connections to it nor shed theirs towards it. It also tells the arbiter it is alive once a
-second at most instead of on every round: that was a file-times system call per request.
+whose time is older than `STALE` is stuck (its loop stopped: suspended, or starved), and a
+stopping one (a reload, `max_requests`) accepts nothing more: neither counts, so the others
+neither leave connections to it nor shed theirs towards it.
+
+The worker also tells the arbiter it is alive once a second at most, instead of on every
+round of its loop: that was a file-times system call per request.
 """
 
 from __future__ import annotations
 
 import ctypes
 import multiprocessing
-import os
 import time
 import traceback
 
@@ -57,26 +59,23 @@ _FREE = -1
 
 
 class SlotTable:
-    """Per worker process: its pid and its open connections, in memory every process of the
-    server shares. Made in the master before any worker is forked."""
+    """Per worker process: its open connections and when its loop last ran, in memory every
+    process of the server shares. Made in the master before any worker is forked."""
 
     def __init__(self, size: int = MAX_WORKERS) -> None:
         self.size = size
-        self.pids = multiprocessing.RawArray(ctypes.c_long, size)
         self.conns = multiprocessing.RawArray(ctypes.c_long, size)
         self.beats = multiprocessing.RawArray(ctypes.c_double, size)  # time.monotonic(): one clock for all
         for index in range(size):
-            self.pids[index] = 0
             self.conns[index] = _FREE
             self.beats[index] = 0.0
         self.used = multiprocessing.RawValue(ctypes.c_long, 0)  # slots [0, used) may be taken
 
     # The master's side.
     def take(self) -> int:
-        """A free slot for a worker about to be forked (its pid is set by the worker)."""
+        """A free slot for a worker about to be forked (it counts once its loop has run)."""
         for index in range(self.size):
             if self.conns[index] == _FREE:
-                self.pids[index] = 0
                 self.beats[index] = 0.0
                 self.conns[index] = 0
                 self.used.value = max(self.used.value, index + 1)
@@ -86,7 +85,6 @@ class SlotTable:
     def free(self, index: int) -> None:
         if 0 <= index < self.size:
             self.conns[index] = _FREE
-            self.pids[index] = 0
 
     # A worker's side.
     def publish(self, index: int, conns: int, now: float) -> None:
@@ -136,7 +134,6 @@ class BalancedThreadWorker(ThreadWorker):
     def init_process(self) -> None:
         self.slot = getattr(self, "accord_slot", -1)
         if self.slot >= 0:
-            SLOTS.pids[self.slot] = os.getpid()
             SLOTS.publish(self.slot, 0, time.monotonic())
         super().init_process()
 
@@ -148,7 +145,8 @@ class BalancedThreadWorker(ThreadWorker):
 
     def _publish(self) -> None:
         if self.slot >= 0:
-            SLOTS.publish(self.slot, self.nr_conns, time.monotonic())
+            # A stopping worker accepts nothing more: its time is left out, so it does not count.
+            SLOTS.publish(self.slot, self.nr_conns, time.monotonic() if self.alive else 0.0)
 
     def _excess(self) -> int:
         """How many connections this worker holds beyond the least loaded other worker."""

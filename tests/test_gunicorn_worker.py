@@ -293,6 +293,35 @@ def test_a_stopped_worker_does_not_stall_new_connections(gunicorn_env, tmp_path)
         server.stop()
 
 
+def test_a_reload_keeps_answering_and_rebalances(gunicorn_env, tmp_path):
+    """SIGHUP: new workers start while the old ones finish what they hold (and accept nothing
+    more, so they do not count). Every request is answered throughout, and the connections
+    end spread over the new workers."""
+    server, url = start_gunicorn("gunicorn-reload", gunicorn_env, tmp_path, workers=2)
+    clients = Clients(url, 6)
+    try:
+        old = _workers(server, 2)
+        clients.round()
+        server.proc.send_signal(signal.SIGHUP)
+
+        def reloaded():
+            clients.round()  # old workers close their kept-alive connections as they stop
+            children = _children(server.proc.pid)
+            return children if len(children) == 2 and not set(children) & set(old) else None
+
+        new = wait_until(reloaded, 60, "two new workers and the old ones gone", interval=0.02)
+
+        def balanced():
+            clients.round()
+            return sorted(clients.split(new)) == [3, 3]
+
+        wait_until(balanced, 30, f"3 and 3 connections (now {clients.split(new)})", interval=0.02)
+    finally:
+        clients.close()
+        server.stop()
+    assert "Traceback" not in server.log_path.read_text()
+
+
 def test_server_side_inodes_find_a_loopback_connection():
     """The helpers read /proc/net/tcp (IPv4): the servers here listen on 127.0.0.1."""
     with socket.socket() as sock:
