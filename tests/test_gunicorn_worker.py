@@ -74,9 +74,11 @@ class _Request:
     headers = [("HOST", "broker.example")]
 
 
-def _line(logger_class, environ) -> str:
+def _line(logger_class, environ, **settings) -> str:
     cfg = Config()
     cfg.set("accesslog", "-")
+    for name, value in settings.items():
+        cfg.set(name, value)
     logger = logger_class(cfg)
     logger.now = lambda: "[07/Dec/2026:08:00:00 +0000]"
     records: list[str] = []
@@ -120,20 +122,8 @@ def test_access_line_is_gunicorns_own(extra):
 
 
 def test_other_access_formats_are_left_to_gunicorn():
-    cfg = Config()
-    cfg.set("accesslog", "-")
-    cfg.set("access_log_format", "%(m)s %(U)s %(s)s")
-    logger = AccessLogger(cfg)
-    records: list[str] = []
-
-    class Capture(logging.Handler):
-        def emit(self, record):
-            records.append(record.getMessage())
-
-    logger.access_log.addHandler(Capture())
     environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/x", "PATH_INFO": "/x", "SERVER_PROTOCOL": "HTTP/1.1"}
-    logger.access(_Response(), _Request(), environ, timedelta(milliseconds=3))
-    assert records == ["GET /x 200"]
+    assert _line(AccessLogger, environ, access_log_format="%(m)s %(U)s %(s)s") == "GET /x 200"
 
 
 # --- under a real gunicorn ------------------------------------------------------------------
@@ -218,6 +208,20 @@ class Clients:
         inodes = {worker: _socket_inodes(worker) for worker in workers}
         return [sum(1 for port in ports if held.get(port) in inodes[worker]) for worker in workers]
 
+    def settle(self, workers: list[int], expected: list[int], timeout: float) -> None:
+        """Keep every connection asking until the workers hold `expected` connections (in any order)."""
+        last: list[int] = []
+
+        def reached() -> bool:
+            self.round()
+            last[:] = self.split(workers)
+            return sorted(last) == expected
+
+        try:
+            wait_until(reached, timeout, f"connections split {expected}", interval=0.02)
+        except AssertionError as error:
+            raise AssertionError(f"{error}; the last split was {last}") from None
+
     def close(self) -> None:
         for conn in self.conns:
             conn.close()
@@ -241,11 +245,7 @@ def test_crowded_worker_sheds_connections_to_a_new_one(gunicorn_env, tmp_path):
         server.proc.send_signal(signal.SIGTTIN)
         workers = _workers(server, 2)
 
-        def balanced():
-            clients.round()
-            return sorted(clients.split(workers)) == [3, 3]
-
-        wait_until(balanced, 60, f"3 and 3 connections (now {clients.split(workers)})", interval=0.02)
+        clients.settle(workers, [3, 3], 60)
         assert clients.closed_by_server >= 3  # mended by shedding, not by the clients
     finally:
         clients.close()
@@ -263,11 +263,7 @@ def test_connections_made_one_by_one_alternate_workers(gunicorn_env, tmp_path):
         for index in range(8):
             clients.request(index)  # connects, and is answered: its worker counted it
 
-        def balanced():
-            clients.round()
-            return sorted(clients.split(workers)) == [4, 4]
-
-        wait_until(balanced, 30, f"4 and 4 connections (now {clients.split(workers)})", interval=0.02)
+        clients.settle(workers, [4, 4], 30)
     finally:
         clients.close()
         server.stop()
@@ -311,11 +307,7 @@ def test_a_reload_keeps_answering_and_rebalances(gunicorn_env, tmp_path):
 
         new = wait_until(reloaded, 60, "two new workers and the old ones gone", interval=0.02)
 
-        def balanced():
-            clients.round()
-            return sorted(clients.split(new)) == [3, 3]
-
-        wait_until(balanced, 30, f"3 and 3 connections (now {clients.split(new)})", interval=0.02)
+        clients.settle(new, [3, 3], 30)
     finally:
         clients.close()
         server.stop()

@@ -82,12 +82,10 @@ def _fill(formats: dict[str, tuple[str, tuple[str, ...]]], name: str, params: di
 
 
 def _segment(value: object) -> str:
-    """A path segment's text: percent-encoded, but for a `Placeholder`."""
-    if type(value) is str:
+    """A path segment's text: percent-encoded (`seg`), but for a `Placeholder`."""
+    if type(value) is str:  # the usual case, in one call
         return _quoted(value)
-    if type(value) is int:
-        return str(value)  # digits and a sign: nothing to encode
-    return value if isinstance(value, Placeholder) else quote(str(value), safe="")
+    return value if isinstance(value, Placeholder) else seg(value)
 
 
 def base_url(request: HttpRequest) -> str:
